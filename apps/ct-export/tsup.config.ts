@@ -1,0 +1,3 @@
+import { appConfig } from "../../tsup.base.ts";
+
+export default appConfig(["src/cli.ts"]);

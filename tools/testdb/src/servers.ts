@@ -1,0 +1,58 @@
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { freePort } from "./freePort.js";
+import { startMariaDb } from "./mariadb.js";
+import { startPostgres } from "./postgres.js";
+import type { ServerHandle } from "./ServerHandle.js";
+
+export type ServerKind = "mysql" | "postgres";
+
+const REAPER = fileURLToPath(new URL("./reaper.mjs", import.meta.url));
+
+/** A started server plus the watchdog that removes it if this process dies without cleaning up. */
+export interface ManagedServer extends ServerHandle {
+  /** Stops the server, its watchdog, and removes its directory. */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Starts a throwaway server of `kind` in a fresh temp directory on a free loopback port, guarded by
+ * a detached watchdog so it is stopped even when this process is SIGKILLed or interrupted.
+ */
+export async function startServer(
+  kind: ServerKind,
+  log: (line: string) => void = () => {},
+): Promise<ManagedServer> {
+  const dir = mkdtempSync(path.join(tmpdir(), `certs-testdb-${kind}-`));
+  let lastError: unknown;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const port = await freePort();
+    let server: ServerHandle;
+    try {
+      server = kind === "mysql" ? await startMariaDb(dir, port, log) : await startPostgres(dir, port, log);
+    } catch (error) {
+      lastError = error;
+      // Another process may have taken the port between our probe and the server's bind.
+      if (!String(error).match(/address already in use|bind|port/i)) break;
+      continue;
+    }
+    const reaper = spawn(process.execPath, [REAPER, String(process.pid), dir, String(server.pid() ?? 0)], {
+      detached: true,
+      stdio: "ignore",
+    });
+    reaper.unref();
+    return {
+      ...server,
+      async dispose() {
+        await server.stop().catch(() => server.kill());
+        reaper.kill("SIGTERM");
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  }
+  rmSync(dir, { recursive: true, force: true });
+  throw lastError instanceof Error ? lastError : new Error(String(lastError));
+}

@@ -1,0 +1,70 @@
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { defineConfig } from "vitest/config";
+
+const root = import.meta.dirname;
+
+/** Every workspace directory that has a package.json: one vitest project each. */
+function workspaceDirs(group: string): string[] {
+  const base = path.join(root, group);
+  if (!existsSync(base)) return [];
+  return readdirSync(base)
+    .map((name) => path.join(base, name))
+    .filter((dir) => existsSync(path.join(dir, "package.json")));
+}
+
+function packageName(dir: string): string {
+  return (JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { name: string }).name;
+}
+
+// Tests import sibling packages from source, so `pnpm test` needs no build first.
+const alias: Record<string, string> = {};
+for (const dir of workspaceDirs("packages")) {
+  const name = packageName(dir);
+  alias[`${name}/testing`] = path.join(dir, "src/testing/index.ts");
+  alias[name] = path.join(dir, "src/index.ts");
+}
+const aliasList = Object.entries(alias)
+  .sort(([a], [b]) => b.length - a.length)
+  .map(([find, replacement]) => ({ find: new RegExp(`^${find.replace(/[/]/g, "\\/")}$`), replacement }));
+
+const fixturesDir = path.resolve(root, process.env.CERTS_FIXTURES_DIR ?? "../shared/fixtures");
+const haveFixtures = existsSync(fixturesDir);
+if (!haveFixtures) {
+  console.log(`conformance tests not run: no fixtures at ${fixturesDir} (set CERTS_FIXTURES_DIR)`);
+}
+
+const testDirs = [...workspaceDirs("packages"), ...workspaceDirs("apps"), ...workspaceDirs("tools")];
+
+export default defineConfig({
+  resolve: { alias: aliasList },
+  test: {
+    globalSetup: [path.join(root, "tools/testdb/src/global-setup.ts")],
+    env: { CERTS_FIXTURES_DIR: fixturesDir },
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    projects: [
+      ...testDirs.map((dir) => ({
+        extends: true as const,
+        test: {
+          name: packageName(dir),
+          root: dir,
+          include: ["src/**/*.test.ts", "test/**/*.test.ts"],
+          typecheck: { enabled: true, include: ["src/**/*.test-d.ts", "test/**/*.test-d.ts"] },
+        },
+      })),
+      ...(haveFixtures
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: "conformance",
+                root,
+                include: ["packages/*/conformance/**/*.test.ts", "apps/*/conformance/**/*.test.ts"],
+              },
+            },
+          ]
+        : []),
+    ],
+  },
+});
