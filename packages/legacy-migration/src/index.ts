@@ -1,0 +1,17 @@
+export { certificateStatus, deviceBlockRequired } from "./rules/certificateStatus.js";
+export type { CertificateStatus, CertificateStatusInput } from "./rules/certificateStatus.js";
+export { parseSpeedLimit, type SpeedLimit } from "./rules/speedLimit.js";
+export { splitVehicleType, type VehicleMake } from "./rules/vehicleType.js";
+export { DEVICE_FAMILIES, deviceFamilyForEcu, ecuKey, trimEcu, type DeviceFamily } from "./rules/ecu.js";
+export {
+  DEFAULT_LEGACY_TIME_ZONE,
+  legacyDateKindOfSqlType,
+  legacyDateToUtc,
+  sqlUtc,
+  validateTimeZone,
+  type LegacyDateKind,
+} from "./rules/legacyDate.js";
+export { dialectOf, type SqlDialect } from "./schema/SqlDialect.js";
+export * from "./schema/legacySchema.js";
+export * from "./schema/destinationSchema.js";
+export * from "./schema/ledgerSchema.js";

@@ -1,0 +1,67 @@
+import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
+import { DateTime, IANAZone } from "luxon";
+
+/**
+ * How a legacy date column stores its values, detected from its SQL type:
+ * - `epoch`: an integer column of Unix seconds, already an instant;
+ * - `wallclock`: DATETIME (or DATE), a local time in the legacy zone;
+ * - `text`: a character column, read per value (all digits = epoch seconds, anything else = local time).
+ */
+export type LegacyDateKind = "epoch" | "wallclock" | "text";
+
+/** The zone legacy wall-clock values are in unless configured otherwise (UTC+4, no daylight saving). */
+export const DEFAULT_LEGACY_TIME_ZONE = "Asia/Dubai";
+
+/** Checks that `zone` is an IANA zone name luxon knows; anything else is a CONFIGURATION_ERROR. */
+export function validateTimeZone(zone: string): Result<string> {
+  return IANAZone.isValidZone(zone)
+    ? ok(zone)
+    : err(appError(ErrorCode.CONFIGURATION_ERROR, `The time zone '${zone}' is not a valid IANA zone name.`));
+}
+
+/** SQL type names (information_schema DATA_TYPE) → how the column stores a date. */
+export function legacyDateKindOfSqlType(dataType: string): LegacyDateKind {
+  const type = dataType.toLowerCase();
+  if (/int|decimal|numeric/.test(type)) return "epoch";
+  if (type === "datetime" || type === "date" || type === "timestamp") return "wallclock";
+  return "text";
+}
+
+function isZeroDate(text: string): boolean {
+  return /^0000-00-00/.test(text);
+}
+
+/**
+ * Converts one legacy date value to the instant it denotes (a `Date`), or `null` when the value is absent
+ * (NULL, empty, `0`, `0000-00-00 ...`). Epoch values are seconds since 1970 UTC; wall-clock values are read in
+ * `zone` with luxon, never in the machine's zone. A value that is neither is a PARSE_ERROR.
+ */
+export function legacyDateToUtc(
+  value: string | number | null | undefined,
+  kind: LegacyDateKind,
+  zone: string = DEFAULT_LEGACY_TIME_ZONE,
+): Result<Date | null> {
+  if (value === null || value === undefined) return ok(null);
+  const text = String(value).trim();
+  if (text === "" || isZeroDate(text)) return ok(null);
+  const asEpoch = kind === "epoch" || (kind === "text" && /^-?[0-9]+$/.test(text));
+  if (asEpoch) {
+    if (!/^-?[0-9]+$/.test(text)) return err(notADate(text));
+    const seconds = Number(text);
+    return seconds === 0 ? ok(null) : ok(new Date(seconds * 1000));
+  }
+  let local = DateTime.fromSQL(text, { zone });
+  // Text columns may hold ISO-8601 ("2024-03-01T12:00:00"); an explicit offset in it is respected.
+  if (!local.isValid) local = DateTime.fromISO(text, { zone });
+  if (!local.isValid) return err(notADate(text));
+  return ok(local.toJSDate());
+}
+
+function notADate(text: string): ReturnType<typeof appError> {
+  return appError(ErrorCode.PARSE_ERROR, `'${text}' is neither epoch seconds nor a date and time.`);
+}
+
+/** An instant as the `YYYY-MM-DD HH:MM:SS` UTC text written to destination DATETIME columns. */
+export function sqlUtc(instant: Date): string {
+  return instant.toISOString().slice(0, 19).replace("T", " ");
+}

@@ -1,0 +1,1 @@
+export { createLegacySchema, createDestinationSchema } from "./createSchemas.js";
