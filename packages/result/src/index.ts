@@ -1,0 +1,14 @@
+export { ErrorCode } from "./error-code.js";
+export type { AppError, AppErrorOptions, UnexpectedError } from "./app-error.js";
+export { appError, isAppError, AppErrorException, toError } from "./app-error.js";
+export type { Ok, Err, InferOk, InferErr } from "./result.js";
+export { ok, err, isResult, isOk, isErr } from "./result.js";
+export { Result } from "./result-namespace.js";
+export type { MatchHandlers } from "./combinators.js";
+export { map, mapErr, andThen, orElse, match, tap, tapErr, unwrapOr, getOrThrow } from "./combinators.js";
+export { tryCatch, fromPromise, fromComputation, fromAsyncComputation } from "./adapters.js";
+export type { OkValues, ErrValues } from "./combine.js";
+export { all, collect, allAsync, collectAsync } from "./combine.js";
+export { gen, genAsync } from "./gen.js";
+export type { WithUnexpected } from "./async-result.js";
+export { AsyncResult } from "./async-result.js";
