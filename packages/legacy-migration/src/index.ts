@@ -15,3 +15,14 @@ export { dialectOf, type SqlDialect } from "./schema/SqlDialect.js";
 export * from "./schema/legacySchema.js";
 export * from "./schema/destinationSchema.js";
 export * from "./schema/ledgerSchema.js";
+export {
+  loadMappingFiles,
+  mappingFilePaths,
+  type CertificateMapping,
+  type MappingFilePaths,
+  type MappingFiles,
+  type TechnicianMapping,
+  type UserMapping,
+} from "./mapping/mappingFiles.js";
+export { writeCertificateMappings, writeTechnicianMappings } from "./mapping/mappingFileWriters.js";
+export { writeFileAtomic, writeTextFileAtomic } from "./mapping/atomicFile.js";
