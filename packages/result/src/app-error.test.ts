@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { AppErrorException, ErrorCode, appError, isAppError, toError } from "./index.js";
+import { AppErrorException, ErrorCode, Result, appError, err, isAppError, toError } from "./index.js";
 
 describe("ErrorCode", () => {
   test("every documented code is a string equal to its name", () => {
@@ -91,5 +91,14 @@ describe("toError", () => {
     expect(fromNumber.message).toBe("Non-error value: 42");
     const bare = Object.create(null) as object;
     expect(toError(bare).cause).toBe(bare);
+  });
+});
+
+describe("throwing a real Error", () => {
+  test("getOrThrow after mapErr(toError) throws an AppErrorException carrying the AppError", () => {
+    const original = appError(ErrorCode.TIMEOUT, "The download took longer than 30 s.");
+    const failure = Result.mapErr(err(original), toError);
+    expect(() => Result.getOrThrow(failure)).toThrow(AppErrorException);
+    expect(() => Result.getOrThrow(failure)).toThrow("The download took longer than 30 s.");
   });
 });

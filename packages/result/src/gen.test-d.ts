@@ -82,6 +82,14 @@ describe("genAsync", () => {
     expectTypeOf(r).toEqualTypeOf<AsyncResult<boolean, ParseError | AppError | Timeout>>();
   });
 
+  test("a promise of a Result must be awaited before yield*", () => {
+    void Result.genAsync(async function* () {
+      // @ts-expect-error a Promise is not iterable: write `yield* await loadRow(1)`
+      const row = yield* loadRow(1);
+      return row;
+    });
+  });
+
   test("adds UnexpectedError to error types that do not cover it", () => {
     const r = Result.genAsync(async function* () {
       const a = yield* parse("1");
