@@ -1,0 +1,73 @@
+import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
+import { databaseError } from "@certs/db";
+import type { DataSource } from "typeorm";
+
+/** What the exporter learned about the real table at start-up. */
+export interface CertsTableShape {
+  readonly table: string;
+  readonly dialect: "mysql" | "postgres";
+  /** False for the production table, which has no `ip_address` column: every row then exports null. */
+  readonly hasIpAddress: boolean;
+}
+
+const REQUIRED = ["id", "ct_entry", "ct_log_url", "log_name", "worker_name", "ct_index"] as const;
+const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/** The SQL dialect of a DataSource, or a CONFIGURATION_ERROR for drivers the exporter does not support. */
+export function dialectOf(dataSource: DataSource): Result<"mysql" | "postgres", AppError> {
+  const type = dataSource.options.type;
+  if (type === "mysql" || type === "mariadb") return ok("mysql");
+  if (type === "postgres") return ok("postgres");
+  return err(
+    appError(
+      ErrorCode.CONFIGURATION_ERROR,
+      `The exporter supports MySQL/MariaDB and PostgreSQL, not ${type}.`,
+    ),
+  );
+}
+
+/**
+ * Reads the table's columns from information_schema (current database on MySQL/MariaDB, current schema on
+ * PostgreSQL): a missing table or required column is a CONFIGURATION_ERROR naming it.
+ */
+export async function inspectCertsTable(
+  dataSource: DataSource,
+  table: string,
+): Promise<Result<CertsTableShape, AppError>> {
+  const dialect = dialectOf(dataSource);
+  if (!dialect.ok) return dialect;
+  if (!TABLE_NAME.test(table)) {
+    return err(
+      appError(ErrorCode.CONFIGURATION_ERROR, `The table name '${table}' is not a plain SQL identifier.`),
+    );
+  }
+  const sql =
+    dialect.value === "mysql"
+      ? "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?"
+      : "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1";
+  let rows: { name?: string; NAME?: string }[];
+  try {
+    rows = (await dataSource.query(sql, [table])) as { name?: string; NAME?: string }[];
+  } catch (error) {
+    return err(databaseError(error, `could not read the columns of table ${table}`));
+  }
+  const columns = new Set(rows.map((row) => (row.name ?? row.NAME ?? "").toLowerCase()));
+  if (columns.size === 0) {
+    return err(
+      appError(ErrorCode.CONFIGURATION_ERROR, `The table ${table} does not exist in this database.`),
+    );
+  }
+  const missing = REQUIRED.filter((column) => !columns.has(column));
+  if (missing.length > 0) {
+    return err(
+      appError(
+        ErrorCode.CONFIGURATION_ERROR,
+        `The table ${table} lacks the column(s) ${missing.join(", ")}.`,
+        {
+          details: { missing },
+        },
+      ),
+    );
+  }
+  return ok({ table, dialect: dialect.value, hasIpAddress: columns.has("ip_address") });
+}

@@ -1,0 +1,180 @@
+import { databaseError } from "@certs/db";
+import { ok, err, type AppError, type Result } from "@certs/result";
+import type { DataSource, QueryRunner } from "typeorm";
+import type { CertRow } from "./cert-entity.js";
+import type { CertsTableShape } from "./certs-table-columns.js";
+
+/** Rows claimed by one open transaction: their locks hold until `deleteAndCommit` or `release`. */
+export interface ClaimedBatch {
+  readonly rows: readonly CertRow[];
+  readonly ids: readonly string[];
+  /**
+   * Deletes exactly the claimed ids (or the given subset of them) and commits; the connection goes back to
+   * the pool either way.
+   */
+  deleteAndCommit(ids?: readonly string[]): Promise<Result<number, AppError>>;
+  /** Rolls back (the rows stay, unlocked); never fails. */
+  release(): Promise<void>;
+}
+
+/** Which rows to claim. */
+export interface ClaimQuery {
+  readonly batchSize: number;
+  /** Only ids above this (the cursor past skipped batches, or a dry run's progress). */
+  readonly afterId: string | null;
+  /** Ids another live exporter has published but not yet deleted. */
+  readonly excludeIds: readonly string[];
+  /** False for a dry run: a plain read, no transaction, nothing locked. */
+  readonly lock: boolean;
+}
+
+/**
+ * Claims the oldest `batchSize` rows: `SELECT ... ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED` in a new
+ * transaction, so concurrent exporters take disjoint batches. BIGINT columns are cast to text in SQL, so no
+ * driver setting can round them.
+ */
+export async function claimBatch(
+  dataSource: DataSource,
+  shape: CertsTableShape,
+  query: ClaimQuery,
+): Promise<Result<ClaimedBatch, AppError>> {
+  const { sql, parameters } = claimSql(shape, query);
+  let runner: QueryRunner | undefined;
+  try {
+    runner = dataSource.createQueryRunner();
+    await runner.connect();
+    if (query.lock) await runner.startTransaction();
+    const raw = (await runner.query(sql, parameters)) as Record<string, unknown>[];
+    const rows = raw.map(toCertRow);
+    if (!query.lock) {
+      await runner.release();
+      return ok(unlockedBatch(rows));
+    }
+    return ok(lockedBatch(runner, shape, rows));
+  } catch (error) {
+    if (runner !== undefined) await rollbackAndRelease(runner);
+    return err(databaseError(error, `could not claim rows from ${shape.table}`));
+  }
+}
+
+function claimSql(shape: CertsTableShape, query: ClaimQuery): { sql: string; parameters: unknown[] } {
+  const mysql = shape.dialect === "mysql";
+  const parameters: unknown[] = [];
+  const param = (value: unknown): string => {
+    parameters.push(value);
+    return mysql ? "?" : `$${parameters.length}`;
+  };
+  const text = (column: string) => (mysql ? `CAST(${column} AS CHAR)` : `${column}::text`);
+  const columns = [
+    `${text("id")} AS id`,
+    "ct_entry",
+    "ct_log_url",
+    "log_name",
+    "worker_name",
+    `${text("ct_index")} AS ct_index`,
+    shape.hasIpAddress ? "ip_address" : "NULL AS ip_address",
+  ];
+  const conditions: string[] = [];
+  if (query.afterId !== null) conditions.push(`id > ${param(query.afterId)}`);
+  if (query.excludeIds.length > 0) {
+    conditions.push(`id NOT IN (${query.excludeIds.map((id) => param(id)).join(", ")})`);
+  }
+  const where = conditions.length > 0 ? ` WHERE ${conditions.join(" AND ")}` : "";
+  const lock = query.lock ? " FOR UPDATE SKIP LOCKED" : "";
+  const sql = `SELECT ${columns.join(", ")} FROM ${shape.table}${where} ORDER BY id LIMIT ${param(query.batchSize)}${lock}`;
+  return { sql, parameters };
+}
+
+/** Deletes the given ids in a transaction of its own (for reconciling published batches). */
+export async function deleteIds(
+  dataSource: DataSource,
+  shape: CertsTableShape,
+  ids: readonly string[],
+): Promise<Result<number, AppError>> {
+  if (ids.length === 0) return ok(0);
+  const runner = dataSource.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.startTransaction();
+    const deleted = await deleteWhereIdIn(runner, shape, ids);
+    await runner.commitTransaction();
+    return ok(deleted);
+  } catch (error) {
+    await rollbackAndRelease(runner);
+    return err(databaseError(error, `could not delete exported rows from ${shape.table}`));
+  } finally {
+    await runner.release().catch(() => undefined);
+  }
+}
+
+function lockedBatch(runner: QueryRunner, shape: CertsTableShape, rows: CertRow[]): ClaimedBatch {
+  let open = true;
+  return {
+    rows,
+    ids: rows.map((row) => row.id),
+    async deleteAndCommit(ids = rows.map((row) => row.id)) {
+      if (!open) return ok(0);
+      open = false;
+      try {
+        const deleted = await deleteWhereIdIn(runner, shape, ids);
+        await runner.commitTransaction();
+        await runner.release();
+        return ok(deleted);
+      } catch (error) {
+        await rollbackAndRelease(runner);
+        return err(databaseError(error, `could not delete the exported rows from ${shape.table}`));
+      }
+    },
+    async release() {
+      if (!open) return;
+      open = false;
+      await rollbackAndRelease(runner);
+    },
+  };
+}
+
+function unlockedBatch(rows: CertRow[]): ClaimedBatch {
+  return {
+    rows,
+    ids: rows.map((row) => row.id),
+    deleteAndCommit: () => Promise.resolve(ok(0)),
+    release: () => Promise.resolve(),
+  };
+}
+
+async function deleteWhereIdIn(
+  runner: QueryRunner,
+  shape: CertsTableShape,
+  ids: readonly string[],
+): Promise<number> {
+  if (ids.length === 0) return 0;
+  const placeholders = ids.map((_, i) => (shape.dialect === "mysql" ? "?" : `$${i + 1}`)).join(", ");
+  const result = await runner.query(
+    `DELETE FROM ${shape.table} WHERE id IN (${placeholders})`,
+    [...ids],
+    true,
+  );
+  return (result as { affected?: number }).affected ?? 0;
+}
+
+async function rollbackAndRelease(runner: QueryRunner): Promise<void> {
+  try {
+    if (runner.isTransactionActive) await runner.rollbackTransaction();
+  } catch {
+    // The connection is usually gone then; the server rolls back on its own.
+  }
+  await runner.release().catch(() => undefined);
+}
+
+function toCertRow(raw: Record<string, unknown>): CertRow {
+  const ip = raw["ip_address"];
+  return {
+    id: String(raw["id"]),
+    ct_entry: String(raw["ct_entry"]),
+    ct_log_url: String(raw["ct_log_url"]),
+    log_name: String(raw["log_name"]),
+    worker_name: String(raw["worker_name"]),
+    ct_index: String(raw["ct_index"]),
+    ip_address: ip === null || ip === undefined ? null : String(ip),
+  };
+}

@@ -1,0 +1,439 @@
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  abortableSleep,
+  defaultRetryPolicy,
+  retry,
+  silentLogger,
+  type Logger,
+  type RetryPolicy,
+} from "@certs/db";
+import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
+import type { DataSource } from "typeorm";
+import { claimBatch, deleteIds, type ClaimedBatch } from "./claimed-batch.js";
+import { inspectCertsTable, type CertsTableShape } from "./certs-table-columns.js";
+import { ExportJournal, tempFileName, type JournalEntry } from "./export-journal.js";
+import { reconcileOrphans, type ReconcileSummary } from "./journal-reconcile.js";
+import { batchId, endJournalOwner, newJournalOwner, type JournalOwner } from "./journal-owner.js";
+import { formatPendingFile } from "./pending-file-format.js";
+import {
+  writeJournaledPendingFile,
+  writePendingFile,
+  type WrittenPendingFile,
+} from "./pending-file-writer.js";
+
+/** Settings of one export run; only `outputDir` is required. */
+export interface ExportCertsOptions {
+  /** Where pending files go (the uploader's `pending/upload_failure/`); created if missing. */
+  readonly outputDir: string;
+  /** Rows per file. Default 32 (the original's). */
+  readonly batchSize?: number;
+  /** Pause between batches, cut short by `signal`. Default 2000 ms; 0 pipelines claims with file writes. */
+  readonly sleepMs?: number;
+  /** Export one batch, then stop. */
+  readonly once?: boolean;
+  /** Stop after this many batches. */
+  readonly maxBatches?: number;
+  /** Keep polling when the table is empty (every `sleepMs`, at least 100 ms) until `signal` aborts. */
+  readonly follow?: boolean;
+  /** Write files to `scratchDir` (default: a new temp directory) and delete nothing. */
+  readonly dryRun?: boolean;
+  readonly scratchDir?: string;
+  /** Table name. Default `certs`. */
+  readonly table?: string;
+  /** Aborting stops the run after the batch in flight (a batch not yet written is rolled back). */
+  readonly signal?: AbortSignal;
+  readonly logger?: Logger;
+  /** The export time used in file names (local time). Default `() => new Date()`. */
+  readonly clock?: () => Date;
+  /** Source of the file name suffixes, in [0, 1). Default `Math.random`. */
+  readonly random?: () => number;
+  /** Retries of transient database errors. Default: @certs/db's default policy (5 attempts, backoff). */
+  readonly retryPolicy?: RetryPolicy;
+  /** Told after each batch is durably written (and, unless dry run, deleted). */
+  readonly onBatch?: (progress: BatchProgress) => void;
+}
+
+/** One finished batch. */
+export interface BatchProgress {
+  readonly batch: number;
+  readonly rows: number;
+  readonly fileName: string;
+  readonly bytes: number;
+  readonly totalRows: number;
+}
+
+/** Why a run stopped. */
+export type StopReason = "drained" | "once" | "max_batches" | "aborted";
+
+/** The outcome of a run, also attached (as `details.summary`) to the error of a failed run. */
+export interface ExportSummary {
+  readonly rows: number;
+  readonly files: number;
+  readonly bytes: number;
+  readonly rowsPerSecond: number;
+  /** Database operations repeated after a transient error. */
+  readonly retries: number;
+  /**
+   * Ids written to a published file whose delete kept failing: left in the table and in the journal, so
+   * the next run deletes them instead of exporting them again. Non-empty means the run did not fully succeed.
+   */
+  readonly skippedIds: readonly string[];
+  readonly elapsedMs: number;
+  /** The directory written (the scratch directory in a dry run). */
+  readonly outputDir: string;
+  readonly dryRun: boolean;
+  readonly stoppedBy: StopReason | "failed";
+  /** What start-up found in the journal from earlier runs. */
+  readonly reconciled: ReconcileSummary;
+}
+
+interface RunState {
+  rows: number;
+  files: number;
+  bytes: number;
+  retries: number;
+  batches: number;
+  skippedIds: string[];
+  /** Ids seen in a claim that belong to another run's (or our failed) journal entry. */
+  blockedIds: Set<string>;
+  /** Dry run: the last id written. */
+  cursor: string | null;
+  sequence: number;
+}
+
+const NOTHING_RECONCILED: ReconcileSummary = {
+  publishedBatches: 0,
+  deletedRows: 0,
+  discardedBatches: 0,
+  leftoversRemoved: 0,
+};
+
+/**
+ * Drains the `certs` table into pending upload files, exactly once: each batch is claimed with
+ * `FOR UPDATE SKIP LOCKED`, written durably (journal entry, fsynced temp file, exclusive hard link, directory
+ * fsync), then its ids deleted and committed. A journal in `<outputDir>/.journal` lets a later run (or a
+ * concurrent one) finish a batch whose process died between publishing and deleting. Transient database
+ * errors are retried. Returns the summary; a FILE_ERROR, a persistent DATABASE_ERROR or a bad setting is an
+ * error whose `details.summary` says what had been done.
+ */
+export async function exportCerts(
+  dataSource: DataSource,
+  options: ExportCertsOptions,
+): Promise<Result<ExportSummary, AppError>> {
+  const settings = validate(options);
+  if (!settings.ok) return settings;
+  const { batchSize, sleepMs, limit } = settings.value;
+  const logger = options.logger ?? silentLogger;
+  const policy = options.retryPolicy ?? defaultRetryPolicy;
+  const signal = options.signal;
+  const dryRun = options.dryRun === true;
+  const startedAt = performance.now();
+  const state: RunState = {
+    rows: 0,
+    files: 0,
+    bytes: 0,
+    retries: 0,
+    batches: 0,
+    skippedIds: [],
+    blockedIds: new Set(),
+    cursor: null,
+    sequence: 0,
+  };
+  let outputDir = options.outputDir;
+  let reconciled = NOTHING_RECONCILED;
+
+  const summary = (stoppedBy: ExportSummary["stoppedBy"]): ExportSummary => {
+    const elapsedMs = performance.now() - startedAt;
+    return {
+      rows: state.rows,
+      files: state.files,
+      bytes: state.bytes,
+      rowsPerSecond: elapsedMs > 0 ? Math.round((state.rows * 1000) / elapsedMs) : 0,
+      retries: state.retries,
+      skippedIds: [...state.skippedIds],
+      elapsedMs: Math.round(elapsedMs),
+      outputDir,
+      dryRun,
+      stoppedBy,
+      reconciled,
+    };
+  };
+  const fail = (error: AppError): Result<never, AppError> =>
+    err({ ...error, details: { ...error.details, summary: summary("failed") } });
+
+  const runStep = async <T>(step: () => Promise<Result<T, AppError>>): Promise<Result<T, AppError>> =>
+    retry(
+      policy,
+      async (attempt) => {
+        if (attempt > 1) state.retries += 1;
+        return step();
+      },
+      { logger, ...(signal === undefined ? {} : { signal }) },
+    );
+
+  const shape = await inspectCertsTable(dataSource, options.table ?? "certs");
+  if (!shape.ok) return fail(shape.error);
+
+  if (dryRun) {
+    const scratch = await prepareScratchDir(options.scratchDir);
+    if (!scratch.ok) return fail(scratch.error);
+    outputDir = scratch.value;
+  }
+  const opened = await openJournal(outputDir, dryRun);
+  if (!opened.ok) return fail(opened.error);
+  const journal = opened.value;
+  const owner = newJournalOwner();
+
+  try {
+    if (journal !== null) {
+      const startup = await reconcileOrphans(dataSource, shape.value, journal, runStep, logger);
+      if (!startup.ok) return fail(startup.error);
+      reconciled = startup.value;
+    }
+
+    const claimNext = (): Promise<Result<ClaimedBatch, AppError>> =>
+      runStep(() =>
+        claimBatch(dataSource, shape.value, {
+          batchSize,
+          afterId: state.cursor,
+          excludeIds: [...state.blockedIds],
+          lock: !dryRun,
+        }),
+      );
+
+    let prefetched: Promise<Result<ClaimedBatch, AppError>> | undefined;
+    try {
+      for (;;) {
+        if (aborted(signal)) return ok(summary("aborted"));
+        if (state.batches >= limit) return ok(summary(options.once === true ? "once" : "max_batches"));
+
+        if (journal !== null && prefetched === undefined) {
+          const housekeeping = await reconcileOrphans(dataSource, shape.value, journal, runStep, logger);
+          if (!housekeeping.ok) return fail(housekeeping.error);
+        }
+
+        const claimed = await (prefetched ?? claimNext());
+        prefetched = undefined;
+        if (!claimed.ok) {
+          if (claimed.error.code === ErrorCode.CANCELLED) return ok(summary("aborted"));
+          return fail(claimed.error);
+        }
+        const batch = claimed.value;
+        if (batch.rows.length === 0) {
+          await batch.release();
+          if (options.follow !== true) return ok(summary("drained"));
+          await abortableSleep(Math.max(100, sleepMs), signal);
+          continue;
+        }
+
+        const exportable = journal === null ? batch.rows : await withoutJournaledRows(batch, journal, state);
+        if (aborted(signal)) {
+          await batch.release();
+          return ok(summary("aborted"));
+        }
+        if (exportable.length === 0) {
+          await batch.release();
+          continue;
+        }
+
+        // Overlap: the next claim runs on another connection while this batch is written (its rows stay locked).
+        // Not while rows are blocked by other entries: the loop then pauses claiming to reconcile them first.
+        if (sleepMs === 0 && state.batches + 1 < limit && state.blockedIds.size === 0) {
+          if (dryRun) state.cursor = exportable[exportable.length - 1]?.id ?? state.cursor;
+          prefetched = claimNext();
+        }
+
+        const written = await writeBatch(exportable, outputDir, journal, owner, state, options);
+        if (!written.ok) {
+          await batch.release();
+          return fail(written.error);
+        }
+        if (dryRun) state.cursor = exportable[exportable.length - 1]?.id ?? state.cursor;
+
+        if (journal !== null) {
+          const ids = exportable.map((row) => row.id);
+          const committed = await commitBatch(
+            batch,
+            ids,
+            written.value.entry,
+            journal,
+            runStep,
+            dataSource,
+            shape.value,
+          );
+          if (!committed) {
+            state.skippedIds.push(...ids);
+            for (const id of ids) state.blockedIds.add(id);
+            logger.warn(
+              { file: written.value.file.fileName, ids },
+              "the rows of a published file could not be deleted; they stay in the journal for the next run",
+            );
+          }
+        } else {
+          await batch.release();
+        }
+
+        state.batches += 1;
+        state.rows += exportable.length;
+        state.files += 1;
+        state.bytes += written.value.file.bytes;
+        logger.debug(
+          { file: written.value.file.fileName, rows: exportable.length, bytes: written.value.file.bytes },
+          "batch exported",
+        );
+        options.onBatch?.({
+          batch: state.batches,
+          rows: exportable.length,
+          fileName: written.value.file.fileName,
+          bytes: written.value.file.bytes,
+          totalRows: state.rows,
+        });
+        if (sleepMs > 0 && state.batches < limit) await abortableSleep(sleepMs, signal);
+      }
+    } finally {
+      if (prefetched !== undefined) {
+        const leftover = await prefetched;
+        if (leftover.ok) await leftover.value.release();
+      }
+    }
+  } finally {
+    endJournalOwner(owner);
+  }
+}
+
+interface Settings {
+  readonly batchSize: number;
+  readonly sleepMs: number;
+  readonly limit: number;
+}
+
+function validate(options: ExportCertsOptions): Result<Settings, AppError> {
+  const batchSize = options.batchSize ?? 32;
+  const sleepMs = options.sleepMs ?? 2000;
+  if (!Number.isSafeInteger(batchSize) || batchSize < 1 || batchSize > 100_000) {
+    return err(configuration(`batchSize must be a whole number from 1 to 100000, got ${batchSize}.`));
+  }
+  if (!Number.isFinite(sleepMs) || sleepMs < 0) {
+    return err(configuration(`sleepMs must be 0 or more, got ${sleepMs}.`));
+  }
+  if (
+    options.maxBatches !== undefined &&
+    (!Number.isSafeInteger(options.maxBatches) || options.maxBatches < 1)
+  ) {
+    return err(configuration(`maxBatches must be a whole number of at least 1, got ${options.maxBatches}.`));
+  }
+  if (options.outputDir.length === 0) return err(configuration("outputDir must name a directory."));
+  const limit = options.once === true ? 1 : (options.maxBatches ?? Number.POSITIVE_INFINITY);
+  return ok({ batchSize, sleepMs, limit });
+}
+
+function configuration(message: string): AppError {
+  return appError(ErrorCode.CONFIGURATION_ERROR, message);
+}
+
+async function prepareScratchDir(scratchDir: string | undefined): Promise<Result<string, AppError>> {
+  try {
+    if (scratchDir !== undefined) {
+      await mkdir(scratchDir, { recursive: true });
+      return ok(scratchDir);
+    }
+    return ok(await mkdtemp(path.join(tmpdir(), "ct-export-dry-run-")));
+  } catch (error) {
+    return err(
+      appError(ErrorCode.FILE_ERROR, "Cannot create the dry run's scratch directory.", { cause: error }),
+    );
+  }
+}
+
+async function openJournal(
+  outputDir: string,
+  dryRun: boolean,
+): Promise<Result<ExportJournal | null, AppError>> {
+  try {
+    await mkdir(outputDir, { recursive: true });
+    return ok(dryRun ? null : await ExportJournal.open(outputDir));
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return err(
+      appError(ErrorCode.FILE_ERROR, `Cannot prepare the output directory ${outputDir}: ${reason}.`, {
+        cause: error,
+      }),
+    );
+  }
+}
+
+/**
+ * Drops claimed rows that some journal entry already covers (a published file whose delete has not happened
+ * yet): exporting them again would duplicate them. Checked after the claim, when these rows are locked by us,
+ * so no entry for them can appear any more.
+ */
+async function withoutJournaledRows(
+  batch: ClaimedBatch,
+  journal: ExportJournal,
+  state: RunState,
+): Promise<ClaimedBatch["rows"]> {
+  const covered = new Set<string>();
+  for (const entry of await journal.entries()) for (const id of entry.ids) covered.add(id);
+  state.blockedIds = new Set([...state.blockedIds].filter((id) => covered.has(id)));
+  return batch.rows.filter((row) => {
+    if (!covered.has(row.id)) return true;
+    state.blockedIds.add(row.id);
+    return false;
+  });
+}
+
+async function writeBatch(
+  rows: ClaimedBatch["rows"],
+  outputDir: string,
+  journal: ExportJournal | null,
+  owner: JournalOwner,
+  state: RunState,
+  options: ExportCertsOptions,
+): Promise<
+  Result<{ file: WrittenPendingFile; entry: Pick<JournalEntry, "batch" | "temp"> | null }, AppError>
+> {
+  const naming = {
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.random === undefined ? {} : { random: options.random }),
+  };
+  if (journal === null) {
+    const file = await writePendingFile(outputDir, rows, naming);
+    return file.ok ? ok({ file: file.value, entry: null }) : file;
+  }
+  const content = formatPendingFile(rows);
+  if (!content.ok) return content;
+  state.sequence += 1;
+  const batch = batchId(owner, state.sequence);
+  const ids = rows.map((row) => row.id);
+  const file = await writeJournaledPendingFile(content.value, { journal, owner, batch, ids }, naming);
+  if (!file.ok) return file;
+  return ok({ file: file.value, entry: { batch, temp: tempFileName(batch) } });
+}
+
+/**
+ * Deletes the published rows and commits; if that fails, tries again in new transactions (the file is
+ * published, so these rows must leave the table, never be exported again). True when they are gone; the
+ * journal entry is then dropped.
+ */
+async function commitBatch(
+  batch: ClaimedBatch,
+  ids: readonly string[],
+  entry: Pick<JournalEntry, "batch" | "temp"> | null,
+  journal: ExportJournal,
+  runStep: <T>(step: () => Promise<Result<T, AppError>>) => Promise<Result<T, AppError>>,
+  dataSource: DataSource,
+  shape: CertsTableShape,
+): Promise<boolean> {
+  let deleted = await batch.deleteAndCommit(ids);
+  if (!deleted.ok) deleted = await runStep(() => deleteIds(dataSource, shape, ids));
+  if (!deleted.ok) return false;
+  if (entry !== null) await journal.remove(entry).catch(() => undefined);
+  return true;
+}
+
+/** Read through a function: the flag changes across awaits, which control-flow narrowing does not see. */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}

@@ -1,0 +1,69 @@
+import { silentLogger, type Logger } from "@certs/db";
+import { appError, ErrorCode, err, ok, type AppError, type Result } from "@certs/result";
+import type { DataSource } from "typeorm";
+import { deleteIds } from "./claimed-batch.js";
+import type { CertsTableShape } from "./certs-table-columns.js";
+import type { ExportJournal } from "./export-journal.js";
+
+/** What reconciling a journal did. */
+export interface ReconcileSummary {
+  /** Entries whose file had been published: their rows were deleted (if still there). */
+  readonly publishedBatches: number;
+  readonly deletedRows: number;
+  /** Entries whose file was never published: dropped, their rows stay to be exported again. */
+  readonly discardedBatches: number;
+  /** Temp files and half-written entries of ended runs that no entry referred to. */
+  readonly leftoversRemoved: number;
+}
+
+/** Runs a database step with the caller's retry policy. */
+export type RetryingRunner = <T>(step: () => Promise<Result<T, AppError>>) => Promise<Result<T, AppError>>;
+
+/**
+ * Finishes what ended runs (crashed, killed, or stopped with a failed delete) left in the journal: an entry
+ * whose temp file has a second link was published, so its ids are deleted, then the entry dropped; an entry
+ * whose file was never published is dropped and its rows exported again later. Entries of live runs are
+ * left alone. The first database failure stops it (the entry stays for next time).
+ */
+export async function reconcileOrphans(
+  dataSource: DataSource,
+  shape: CertsTableShape,
+  journal: ExportJournal,
+  runStep: RetryingRunner,
+  logger: Logger = silentLogger,
+): Promise<Result<ReconcileSummary, AppError>> {
+  let publishedBatches = 0;
+  let deletedRows = 0;
+  let discardedBatches = 0;
+  try {
+    for (const entry of await journal.orphanedEntries()) {
+      const state = await journal.state(entry);
+      if (state === "vanished") continue;
+      if (state === "published") {
+        const deleted = await runStep(() => deleteIds(dataSource, shape, entry.ids));
+        if (!deleted.ok) return deleted;
+        deletedRows += deleted.value;
+        publishedBatches += 1;
+        logger.info(
+          { batch: entry.batch, file: entry.file, ids: entry.ids.length, deleted: deleted.value },
+          "reconciled a published batch left by an ended run: its rows are deleted",
+        );
+      } else {
+        discardedBatches += 1;
+        logger.info(
+          { batch: entry.batch, ids: entry.ids.length },
+          "dropped an unpublished batch left by an ended run: its rows will be exported again",
+        );
+      }
+      await journal.remove(entry);
+    }
+    const leftoversRemoved = await journal.sweepLeftovers();
+    return ok({ publishedBatches, deletedRows, discardedBatches, leftoversRemoved });
+  } catch (error) {
+    return err(
+      appError(ErrorCode.FILE_ERROR, `Cannot reconcile the export journal in ${journal.dir}.`, {
+        cause: error,
+      }),
+    );
+  }
+}

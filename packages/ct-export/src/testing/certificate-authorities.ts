@@ -1,0 +1,195 @@
+// @peculiar/x509 resolves its services through tsyringe, which needs the Reflect metadata API loaded first.
+import "reflect-metadata";
+import { createHash, webcrypto } from "node:crypto";
+import {
+  AuthorityKeyIdentifierExtension,
+  BasicConstraintsExtension,
+  KeyUsageFlags,
+  KeyUsagesExtension,
+  SubjectKeyIdentifierExtension,
+  X509CertificateGenerator,
+  type X509Certificate,
+} from "@peculiar/x509";
+
+/** A CA that signs generated leaves, with the chain a log would return in `extra_data`. */
+export interface IssuingAuthority {
+  /** Distinguished name of the issuing (intermediate) CA. */
+  readonly name: string;
+  readonly certificate: X509Certificate;
+  readonly signingKey: webcrypto.CryptoKey;
+  readonly signingAlgorithm: webcrypto.Algorithm | webcrypto.EcdsaParams;
+  /** DER certificates from the issuing CA up to (and including) the root. */
+  readonly chain: readonly Uint8Array[];
+  /** SHA-256 of the issuing CA's SubjectPublicKeyInfo: a precert entry's issuer_key_hash. */
+  readonly keyHash: Uint8Array;
+}
+
+/** Keys and CAs shared by every generated entry of a process. */
+export interface KeyMaterial {
+  readonly authorities: readonly IssuingAuthority[];
+  /** Subject key pairs handed out to leaves (RSA and ECDSA, as real logs hold both). */
+  readonly leafKeys: readonly webcrypto.CryptoKeyPair[];
+}
+
+const RSA: webcrypto.RsaHashedKeyGenParams = {
+  name: "RSASSA-PKCS1-v1_5",
+  modulusLength: 2048,
+  publicExponent: new Uint8Array([1, 0, 1]),
+  hash: "SHA-256",
+};
+const EC: webcrypto.EcKeyGenParams & webcrypto.EcdsaParams = {
+  name: "ECDSA",
+  namedCurve: "P-256",
+  hash: "SHA-256",
+};
+const CA_NOT_BEFORE = new Date("2020-06-01T00:00:00Z");
+const CA_NOT_AFTER = new Date("2040-06-01T00:00:00Z");
+
+let pool: Promise<KeyMaterial> | undefined;
+
+/**
+ * The process-wide CA pool, created on first use. Key generation is slow (RSA especially), so keys are made
+ * once and reused; names, serials and dates of the CAs are fixed, only key material differs between processes.
+ */
+export function keyMaterial(): Promise<KeyMaterial> {
+  pool ??= createKeyMaterial();
+  return pool;
+}
+
+async function createKeyMaterial(): Promise<KeyMaterial> {
+  const [rsaA, rsaB, rsaC, ecA, ecB, ecC] = await Promise.all([
+    generate(RSA),
+    generate(RSA),
+    generate(RSA),
+    generate(EC),
+    generate(EC),
+    generate(EC),
+  ]);
+
+  const rsaRoot = await selfSigned(
+    "C=JP, O=Certs Synthetic Trust, CN=Certs Synthetic Root R1",
+    "01",
+    rsaA,
+    RSA,
+  );
+  const rsaIssuer = await intermediate(
+    "C=JP, O=Certs Synthetic Trust, CN=Certs Synthetic TLS RSA CA 2025",
+    "1001",
+    rsaB,
+    RSA,
+    rsaRoot,
+    0,
+  );
+  const ecRoot = await selfSigned("C=US, O=Example Synthetic PKI, CN=Synthetic Root E1", "02", ecA, EC);
+  const ecIssuer = await intermediate(
+    "C=US, O=Example Synthetic PKI, CN=Synthetic ECC DV CA E5",
+    "2001",
+    ecB,
+    EC,
+    ecRoot,
+    0,
+  );
+  // A three-certificate chain (issuing CA, cross-signed intermediate, root), as some real entries carry.
+  const cross = await intermediate(
+    "C=JP, O=Certs Synthetic Trust, CN=Certs Synthetic Cross CA X2",
+    "3001",
+    rsaC,
+    RSA,
+    rsaRoot,
+    1,
+  );
+  const crossIssuer = await intermediate(
+    "C=JP, O=Certs Synthetic Trust, CN=Certs Synthetic OV ECC CA 2026",
+    "3002",
+    ecC,
+    EC,
+    cross,
+    0,
+  );
+
+  return {
+    authorities: [
+      authority(rsaIssuer, [rsaRoot]),
+      authority(ecIssuer, [ecRoot]),
+      authority(crossIssuer, [cross, rsaRoot]),
+    ],
+    leafKeys: [rsaA, ecA, rsaC, ecB],
+  };
+}
+
+interface Signed {
+  readonly certificate: X509Certificate;
+  readonly keys: webcrypto.CryptoKeyPair;
+  readonly algorithm: webcrypto.Algorithm | webcrypto.EcdsaParams;
+}
+
+function authority(issuer: Signed, above: readonly Signed[]): IssuingAuthority {
+  return {
+    name: issuer.certificate.subject,
+    certificate: issuer.certificate,
+    signingKey: issuer.keys.privateKey,
+    signingAlgorithm: issuer.algorithm,
+    chain: [issuer, ...above].map((s) => new Uint8Array(s.certificate.rawData)),
+    keyHash: new Uint8Array(
+      createHash("sha256").update(new Uint8Array(issuer.certificate.publicKey.rawData)).digest(),
+    ),
+  };
+}
+
+async function generate(
+  algorithm: webcrypto.RsaHashedKeyGenParams | webcrypto.EcKeyGenParams,
+): Promise<webcrypto.CryptoKeyPair> {
+  return webcrypto.subtle.generateKey(algorithm, true, ["sign", "verify"]);
+}
+
+async function selfSigned(
+  name: string,
+  serialNumber: string,
+  keys: webcrypto.CryptoKeyPair,
+  algorithm: webcrypto.Algorithm | webcrypto.EcdsaParams,
+): Promise<Signed> {
+  const certificate = await X509CertificateGenerator.createSelfSigned({
+    name,
+    serialNumber,
+    keys,
+    notBefore: CA_NOT_BEFORE,
+    notAfter: CA_NOT_AFTER,
+    signingAlgorithm: algorithm,
+    extensions: [
+      new BasicConstraintsExtension(true, undefined, true),
+      new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true),
+      await SubjectKeyIdentifierExtension.create(keys.publicKey),
+    ],
+  });
+  return { certificate, keys, algorithm };
+}
+
+async function intermediate(
+  name: string,
+  serialNumber: string,
+  keys: webcrypto.CryptoKeyPair,
+  algorithm: webcrypto.Algorithm | webcrypto.EcdsaParams,
+  parent: Signed,
+  pathLength: number,
+): Promise<Signed> {
+  const certificate = await X509CertificateGenerator.create({
+    subject: name,
+    issuer: parent.certificate.subjectName,
+    serialNumber,
+    publicKey: keys.publicKey,
+    signingKey: parent.keys.privateKey,
+    signingAlgorithm: parent.algorithm,
+    notBefore: CA_NOT_BEFORE,
+    notAfter: CA_NOT_AFTER,
+    extensions: [
+      new BasicConstraintsExtension(true, pathLength, true),
+      new KeyUsagesExtension(
+        KeyUsageFlags.digitalSignature | KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign,
+        true,
+      ),
+      await SubjectKeyIdentifierExtension.create(keys.publicKey),
+      await AuthorityKeyIdentifierExtension.create(parent.keys.publicKey),
+    ],
+  });
+  return { certificate, keys, algorithm };
+}
