@@ -1,0 +1,39 @@
+export { parseCertificate, type CertificateSummary } from "./certificate-summary.js";
+export type { ChainSearch } from "./certificate-chain.js";
+export { parseCrl, type ParsedCrl, type RevocationReason, type RevokedCertificate } from "./crl.js";
+export type { DistinguishedName, NameAttribute } from "./distinguished-name.js";
+export {
+  parseLdif,
+  type LdifCertificate,
+  type LdifContent,
+  type LdifCrl,
+  type LdifMasterList,
+  type LdifOptions,
+} from "./ldif.js";
+export {
+  CSCA_MASTER_LIST_OID,
+  parseMasterList,
+  type MasterList,
+  type MasterListContent,
+  type MasterListOptions,
+} from "./master-list.js";
+export {
+  verifyMasterList,
+  type ChainCheck,
+  type MasterListVerification,
+  type VerifiedSigner,
+  type VerifyOptions,
+} from "./master-list-verification.js";
+export { defaultParseLimits, type ParseLimits } from "./parse-limits.js";
+export type { AlgorithmIdentifier, SignedAttributes, SignerIdentifier, SignerInfo } from "./signed-data.js";
+export { loadTrustAnchors, type TrustAnchor } from "./trust-anchors.js";
+export {
+  buildTrustStoreRows,
+  DEFAULT_SOURCE,
+  type CertificateRow,
+  type CrlRow,
+  type RevokedCertificateRow,
+  type RowOptions,
+  type TrustStoreContent,
+  type TrustStoreRows,
+} from "./trust-store-rows.js";

@@ -1,0 +1,35 @@
+export {
+  buildName,
+  issueCertificate,
+  simpleName,
+  type BasicConstraintsStyle,
+  type CertificateSpec,
+  type GeneratedCertificate,
+  type NameAttributeSpec,
+  type NameSpec,
+  type StringEncoding,
+} from "./certificate-factory.js";
+export { issueCrl, reasonCodes, type GeneratedCrl, type RevocationSpec } from "./crl-factory.js";
+export {
+  generateIcaoPki,
+  type CountryPki,
+  type CscaQuirk,
+  type IcaoPki,
+  type IcaoPkiOptions,
+} from "./icao-pki.js";
+export {
+  MASTER_LIST_CONTENT_TYPE,
+  signMasterList,
+  type MasterListSpec,
+  type MasterListTamper,
+} from "./master-list-factory.js";
+export {
+  escapeLdapValue,
+  pkdNameLabel,
+  writePkdLdif,
+  type PkdCollection,
+  type PkdEntry,
+  type PkdLdifOptions,
+} from "./pkd-ldif-writer.js";
+export { SeededRandom } from "./seeded-random.js";
+export { generateSigningKey, keyAlgorithms, type KeyAlgorithm, type SigningKey } from "./signing-keys.js";
