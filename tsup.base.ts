@@ -27,6 +27,8 @@ export function appConfig(entry: string[]): ReturnType<typeof defineConfig> {
     target: "node20",
     platform: "node",
     banner: { js: "#!/usr/bin/env node" },
+    // The shared app plumbing is private TypeScript: bundle it into each app.
+    noExternal: ["@certs/app-kit"],
   };
   return defineConfig(options);
 }
