@@ -2,14 +2,7 @@ import type { TestProject } from "vitest/node";
 import mysql from "mysql2/promise";
 import pg from "pg";
 import { startServer, type ManagedServer } from "./servers.js";
-import { RUN_PREFIX_KEY, SERVERS_KEY, type ProvidedServers } from "./provided.js";
-
-declare module "vitest" {
-  export interface ProvidedContext {
-    [SERVERS_KEY]: ProvidedServers;
-    [RUN_PREFIX_KEY]: string;
-  }
-}
+import { RUN_PREFIX_KEY, SERVERS_KEY } from "./provided.js";
 
 /**
  * Starts one MariaDB and one PostgreSQL for the whole run (or uses CERTS_TEST_MYSQL_URL /
