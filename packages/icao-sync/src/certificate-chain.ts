@@ -114,8 +114,8 @@ export class CertificatePathFinder {
     const found: CertificateSummary[] = [];
     for (const candidate of this.bySubject.get(certificate.issuer.toLowerCase()) ?? []) {
       if (visited.has(derKey(candidate.der)) || !keyIdentifiersAgree(certificate, candidate)) continue;
-      const issuerCertificate = this.parse(candidate);
-      if (issuerCertificate === null || !this.signedBy(certificate, issuerCertificate.publicKey)) continue;
+      const issuerKey = this.publicKeyOf(candidate);
+      if (issuerKey === null || !this.signedBy(certificate, issuerKey)) continue;
       if (!validAt(candidate, at)) {
         notes.push(
           `issuer ${candidate.subject} (serial ${candidate.serialNumber}) is not valid at ${at.toISOString()}`,
@@ -134,6 +134,15 @@ export class CertificatePathFinder {
       return parsed.verify(key);
     } catch {
       return false;
+    }
+  }
+
+  private publicKeyOf(certificate: CertificateSummary): KeyObject | null {
+    try {
+      return this.parse(certificate)?.publicKey ?? null;
+    } catch {
+      // node:crypto loads the key lazily; a corrupt SubjectPublicKeyInfo only fails here.
+      return null;
     }
   }
 

@@ -74,6 +74,14 @@ const MASTER_LIST_ATTRIBUTES = new Set(["pkdmasterlistcontent", "pkdmasterlistco
  * does not verify gives its SIGNATURE_ERROR. Never throws.
  */
 export function parseLdif(input: string | Uint8Array, options: LdifOptions = {}): Result<LdifContent> {
+  try {
+    return readLdif(input, options);
+  } catch (error) {
+    return err(parseFailure("LDIF file", error));
+  }
+}
+
+function readLdif(input: string | Uint8Array, options: LdifOptions): Result<LdifContent> {
   const limits = resolveParseLimits(options.limits);
   const size = typeof input === "string" ? input.length : input.byteLength;
   if (size > limits.maxInputBytes) {

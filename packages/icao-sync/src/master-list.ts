@@ -64,6 +64,15 @@ export interface MasterListOptions {
  * gives PARSE_ERROR too; a signature or chain that does not verify gives SIGNATURE_ERROR. Never throws.
  */
 export function parseMasterList(input: Uint8Array, options: MasterListOptions = {}): Result<MasterList> {
+  try {
+    return readMasterList(input, options);
+  } catch (error) {
+    // The last line of defence for the promise above: whatever a corrupt input provokes is reported, not thrown.
+    return err(parseFailure("master list", error));
+  }
+}
+
+function readMasterList(input: Uint8Array, options: MasterListOptions): Result<MasterList> {
   const limits = resolveParseLimits(options.limits);
   let der: Uint8Array;
   let structure: ReturnType<typeof readStructure>;
