@@ -26,3 +26,36 @@ export {
 } from "./mapping/mappingFiles.js";
 export { writeCertificateMappings, writeTechnicianMappings } from "./mapping/mappingFileWriters.js";
 export { writeFileAtomic, writeTextFileAtomic } from "./mapping/atomicFile.js";
+export {
+  migrateCertificates,
+  type FailedRecord,
+  type MigrateCertificatesOptions,
+  type MigrationProgress,
+  type MigrationSummary,
+} from "./migration/migrateCertificates.js";
+export {
+  MigrationSession,
+  openMigrationSession,
+  type MigrationSettings,
+  type MigrationSources,
+  type PendingPage,
+  type PendingSelection,
+} from "./migration/MigrationSession.js";
+export type { GroupResult } from "./migration/migrateGroup.js";
+export type { LegacyCertificate, LegacyDateValue } from "./migration/legacyCertificates.js";
+export type {
+  CertificatePlan,
+  MigrationStep,
+  PlanResult,
+  StepFailure,
+  TechnicianChoice,
+  VehiclePlan,
+} from "./migration/planCertificate.js";
+export type { DestinationUser } from "./migration/referenceData.js";
+export type {
+  CertificateOutcome,
+  FailureSummary,
+  LegacyIdentity,
+  MigratedCertificate,
+} from "./migration/outcomes.js";
+export { MigrationReportWriter } from "./report/MigrationReportWriter.js";

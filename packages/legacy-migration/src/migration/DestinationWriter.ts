@@ -1,0 +1,303 @@
+import type { QueryRunner } from "typeorm";
+import { sqlUtc } from "../rules/legacyDate.js";
+import { LEDGER_TABLES } from "../schema/ledgerSchema.js";
+import { placeholders, type SqlDialect } from "../schema/SqlDialect.js";
+import type { CertificatePlan, TechnicianChoice, VehiclePlan } from "./planCertificate.js";
+
+/** A row the migration wrote into the ledger, for one legacy certificate. */
+export interface LedgerEntry {
+  readonly legacyCertificateId: number;
+  readonly newCertificateId: number;
+  readonly vehicleId: string | null;
+  readonly deviceId: string;
+  readonly customerId: string | null;
+  readonly dealerId: string;
+  readonly technicianId: string;
+}
+
+/** A technician the migration needed for a role, and whether this transaction created it. */
+export interface ClaimedTechnician {
+  readonly technicianId: string;
+  readonly created: boolean;
+}
+
+interface StructuredResult {
+  readonly records?: Array<Record<string, unknown>>;
+  readonly raw?: unknown;
+  readonly affected?: number;
+}
+
+/**
+ * The statements that write one certificate into the destination, on one connection inside the caller's
+ * transaction, in the connection's SQL dialect. Each method is one round trip (two for creating a technician
+ * the first time), so grouping certificates per transaction is what makes the migration fast.
+ */
+export class DestinationWriter {
+  constructor(
+    private readonly runner: QueryRunner,
+    private readonly dialect: SqlDialect,
+    private readonly settings: { readonly runId: string; readonly countryId: number },
+  ) {}
+
+  private query(sql: string, params: readonly unknown[]): Promise<StructuredResult> {
+    return this.runner.query(sql, [...params], true) as Promise<StructuredResult>;
+  }
+
+  /** Runs an INSERT and returns the new row's id (mysql2's insertId, or PostgreSQL's RETURNING). */
+  private async insert(
+    table: string,
+    columns: readonly string[],
+    values: readonly unknown[],
+  ): Promise<string> {
+    const sql = `INSERT INTO ${table} (${columns.join(", ")}) VALUES (${placeholders(this.dialect, columns.length)})`;
+    if (this.dialect === "mysql") {
+      const result = await this.query(sql, values);
+      return String((result.raw as { insertId: number | string }).insertId);
+    }
+    const result = await this.query(`${sql} RETURNING id`, values);
+    return String(result.records?.[0]?.["id"]);
+  }
+
+  /** A savepoint, so one certificate can be undone without undoing the rest of its group. */
+  async savepoint(name: string): Promise<void> {
+    await this.runner.query(`SAVEPOINT ${name}`);
+  }
+
+  /** Undoes everything since the savepoint (the transaction stays usable). */
+  async rollbackToSavepoint(name: string): Promise<void> {
+    await this.runner.query(`ROLLBACK TO SAVEPOINT ${name}`);
+  }
+
+  /** Forgets a savepoint whose work is kept. */
+  async releaseSavepoint(name: string): Promise<void> {
+    await this.runner.query(`RELEASE SAVEPOINT ${name}`);
+  }
+
+  /** Sets a device's `blocked` flag. */
+  async blockDevice(deviceId: string): Promise<void> {
+    await this.query(`UPDATE devices SET blocked = 1 WHERE id = ${placeholders(this.dialect, 1)}`, [
+      deviceId,
+    ]);
+  }
+
+  /** Inserts a certificate's vehicle (linked to the certificate once that exists). */
+  insertVehicle(vehicle: VehiclePlan): Promise<string> {
+    return this.insert(
+      "vehicles",
+      ["brand", "model", "vehicle_no", "vehicle_chassis_no", "new_registration", "certificate_id"],
+      [vehicle.brand, vehicle.model, vehicle.vehicleNo, vehicle.chassisNo, false, null],
+    );
+  }
+
+  /** Points a vehicle at its certificate. */
+  async linkVehicle(vehicleId: string, certificateId: number): Promise<void> {
+    await this.query(
+      `UPDATE vehicles SET certificate_id = ${placeholders(this.dialect, 1)} WHERE id = ${placeholders(this.dialect, 1, 1)}`,
+      [certificateId, vehicleId],
+    );
+  }
+
+  /** Inserts the certificate row and returns its id. */
+  async insertCertificate(
+    plan: CertificatePlan,
+    ids: { readonly vehicleId: string | null; readonly installedBy: string; readonly calibratedBy: string },
+  ): Promise<number> {
+    const legacy = plan.legacy;
+    const calibration = sqlUtc(plan.calibrationDate);
+    const id = await this.insert(
+      "certificates",
+      [
+        "serial_number",
+        "status",
+        "device_id",
+        "installation_date",
+        "calibration_date",
+        "expiry_date",
+        "notified",
+        "requested_for_cancellation",
+        "cancelled",
+        "enable_renewal",
+        "cancellation_date",
+        "installed_by_id",
+        "calibrated_by_id",
+        "installed_by_user_id",
+        "calibrated_by_user_id",
+        "dealer_id",
+        "user_id",
+        "installed_for_id",
+        "vehicle_id",
+        "km_reading",
+        "speed_limit",
+        "print_count",
+        "renewal_count",
+        "description",
+        "country_id",
+        "created_at",
+        "updated_at",
+      ],
+      [
+        legacy.serialNumber,
+        plan.status,
+        plan.deviceId,
+        sqlUtc(plan.installationDate),
+        calibration,
+        sqlUtc(plan.expiryDate),
+        false,
+        false,
+        plan.cancelled,
+        false,
+        plan.cancellationDate === null ? null : sqlUtc(plan.cancellationDate),
+        ids.installedBy,
+        ids.calibratedBy,
+        plan.installingUser.id,
+        plan.calibratingUser.id,
+        plan.dealerId,
+        plan.userId,
+        plan.customerId,
+        ids.vehicleId,
+        plan.kmReading,
+        plan.speedLimit,
+        legacy.printCount,
+        legacy.renewalCount,
+        legacy.description,
+        this.settings.countryId,
+        // The destination's timestamps are the calibration instant, in UTC like every other date.
+        calibration,
+        calibration,
+      ],
+    );
+    return Number(id);
+  }
+
+  /**
+   * The technician for (email, dealer), created from the user when no one has created it yet. Race-free:
+   * the claim row's primary key (email, dealer) lets exactly one transaction insert it; a concurrent one
+   * waits for that transaction and then reads the technician it created (or, if it rolled back, creates
+   * it itself). The new technician gets country 231 (configurable) and its `technician_user` row.
+   */
+  async claimTechnician(
+    choice: Extract<TechnicianChoice, { kind: "create" }>,
+    now: Date,
+  ): Promise<ClaimedTechnician> {
+    const email = choice.user.email.trim().toLowerCase();
+    const time = sqlUtc(now);
+    const claimColumns = "email, dealer_id, technician_id, user_id, old_technician_id, run_id, created_at";
+    const claimValues = [
+      email,
+      choice.dealerId,
+      null,
+      choice.user.id,
+      choice.legacyTechnicianId,
+      this.settings.runId,
+      time,
+    ];
+    const claimSql =
+      this.dialect === "mysql"
+        ? `INSERT IGNORE INTO ${LEDGER_TABLES.technicianClaims} (${claimColumns}) VALUES (${placeholders(this.dialect, 7)})`
+        : `INSERT INTO ${LEDGER_TABLES.technicianClaims} (${claimColumns}) VALUES (${placeholders(this.dialect, 7)})
+           ON CONFLICT (email, dealer_id) DO NOTHING`;
+    const claim = await this.query(claimSql, claimValues);
+    const key = `email = ${placeholders(this.dialect, 1)} AND dealer_id = ${placeholders(this.dialect, 1, 1)}`;
+    if ((claim.affected ?? 0) === 0) {
+      const existing = await this.query(
+        `SELECT technician_id FROM ${LEDGER_TABLES.technicianClaims} WHERE ${key}`,
+        [email, choice.dealerId],
+      );
+      const technicianId = existing.records?.[0]?.["technician_id"];
+      if (technicianId === null || technicianId === undefined) {
+        throw new Error(`the technician claim for ${email} in dealer ${choice.dealerId} has no technician`);
+      }
+      return { technicianId: String(technicianId), created: false };
+    }
+    const technicianId = await this.insert(
+      "technicians",
+      ["name", "email", "phone", "dealer_id", "country_id", "created_by", "created_at", "updated_at"],
+      [
+        choice.user.name,
+        choice.user.email,
+        choice.user.phone === null || choice.user.phone.trim() === "" ? "0000000000" : choice.user.phone,
+        choice.dealerId,
+        this.settings.countryId,
+        choice.user.id,
+        time,
+        time,
+      ],
+    );
+    await this.query(
+      `UPDATE ${LEDGER_TABLES.technicianClaims} SET technician_id = ${placeholders(this.dialect, 1)}
+        WHERE email = ${placeholders(this.dialect, 1, 1)} AND dealer_id = ${placeholders(this.dialect, 1, 2)}`,
+      [technicianId, email, choice.dealerId],
+    );
+    await this.query(
+      `INSERT INTO technician_user (technician_id, user_id) VALUES (${placeholders(this.dialect, 2)})`,
+      [technicianId, choice.user.id],
+    );
+    return { technicianId, created: true };
+  }
+
+  /** Records the migrated certificate in the ledger (fails with a unique violation if already there). */
+  async insertLedgerEntry(entry: LedgerEntry, now: Date): Promise<void> {
+    const columns = [
+      "legacy_certificate_id",
+      "new_certificate_id",
+      "vehicle_id",
+      "device_id",
+      "customer_id",
+      "dealer_id",
+      "technician_id",
+      "source",
+      "run_id",
+      "migrated_at",
+    ];
+    await this.query(
+      `INSERT INTO ${LEDGER_TABLES.ledger} (${columns.join(", ")}) VALUES (${placeholders(this.dialect, columns.length)})`,
+      [
+        entry.legacyCertificateId,
+        entry.newCertificateId,
+        entry.vehicleId,
+        entry.deviceId,
+        entry.customerId,
+        entry.dealerId,
+        entry.technicianId,
+        "migrated",
+        this.settings.runId,
+        sqlUtc(now),
+      ],
+    );
+  }
+
+  /** Records (or replaces) the last failure of a legacy certificate. */
+  async recordFailure(
+    legacyCertificateId: number,
+    failure: { readonly code: string; readonly step: string; readonly message: string },
+    now: Date,
+  ): Promise<void> {
+    const columns = "legacy_certificate_id, run_id, error_code, step, message, failed_at";
+    const values = [
+      legacyCertificateId,
+      this.settings.runId,
+      failure.code,
+      failure.step,
+      failure.message,
+      sqlUtc(now),
+    ];
+    const sql =
+      this.dialect === "mysql"
+        ? `INSERT INTO ${LEDGER_TABLES.failures} (${columns}) VALUES (${placeholders(this.dialect, 6)})
+           ON DUPLICATE KEY UPDATE run_id = VALUES(run_id), error_code = VALUES(error_code), step = VALUES(step),
+             message = VALUES(message), failed_at = VALUES(failed_at)`
+        : `INSERT INTO ${LEDGER_TABLES.failures} (${columns}) VALUES (${placeholders(this.dialect, 6)})
+           ON CONFLICT (legacy_certificate_id) DO UPDATE SET run_id = EXCLUDED.run_id,
+             error_code = EXCLUDED.error_code, step = EXCLUDED.step, message = EXCLUDED.message,
+             failed_at = EXCLUDED.failed_at`;
+    await this.query(sql, values);
+  }
+
+  /** Forgets the failure of a certificate that has now migrated. */
+  async clearFailure(legacyCertificateId: number): Promise<void> {
+    await this.query(
+      `DELETE FROM ${LEDGER_TABLES.failures} WHERE legacy_certificate_id = ${placeholders(this.dialect, 1)}`,
+      [legacyCertificateId],
+    );
+  }
+}

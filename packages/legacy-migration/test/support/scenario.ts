@@ -1,0 +1,65 @@
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Result } from "@certs/result";
+import type { DataSource } from "typeorm";
+import type { LegacyDateStorage, MappingFilePaths } from "../../src/index.js";
+import {
+  createDestinationSchema,
+  createLegacySchema,
+  generateLegacyDataset,
+  seedDestinationDatabase,
+  seedLegacyDatabase,
+  writeDatasetMappingFiles,
+  type LegacyDataset,
+} from "../../src/testing/index.js";
+import { freshDatabase } from "./databases.js";
+
+/** Two seeded databases and the mapping files of a generated dataset. */
+export interface Scenario {
+  readonly dataset: LegacyDataset;
+  readonly legacy: DataSource;
+  readonly legacyUrl: string;
+  readonly destination: DataSource;
+  readonly destinationUrl: string;
+  readonly mappingDir: string;
+  readonly paths: MappingFilePaths;
+  close(): Promise<void>;
+}
+
+export async function prepareScenario(options: {
+  certificates: number;
+  seed: string;
+  destination?: "mysql" | "postgres";
+  dateStorage?: LegacyDateStorage;
+  premigratedShare?: number;
+}): Promise<Scenario> {
+  const dataset = generateLegacyDataset({
+    certificates: options.certificates,
+    seed: options.seed,
+    ...(options.premigratedShare === undefined ? {} : { premigratedShare: options.premigratedShare }),
+  });
+  const [legacy, destination] = await Promise.all([
+    freshDatabase("mysql"),
+    freshDatabase(options.destination ?? "mysql"),
+  ]);
+  const dateStorage = options.dateStorage ?? "epoch";
+  Result.getOrThrow(await createLegacySchema(legacy.dataSource, { dateStorage }));
+  Result.getOrThrow(await seedLegacyDatabase(legacy.dataSource, dataset, { dateStorage }));
+  Result.getOrThrow(await createDestinationSchema(destination.dataSource));
+  Result.getOrThrow(await seedDestinationDatabase(destination.dataSource, dataset));
+  const mappingDir = await mkdtemp(path.join(tmpdir(), "legacy-migration-"));
+  const paths = Result.getOrThrow(await writeDatasetMappingFiles(mappingDir, dataset));
+  return {
+    dataset,
+    legacy: legacy.dataSource,
+    legacyUrl: legacy.url,
+    destination: destination.dataSource,
+    destinationUrl: destination.url,
+    mappingDir,
+    paths,
+    async close() {
+      await Promise.all([legacy.dataSource.destroy(), destination.dataSource.destroy()]);
+    },
+  };
+}
