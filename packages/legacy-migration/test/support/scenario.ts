@@ -28,17 +28,20 @@ export interface Scenario {
 }
 
 export async function prepareScenario(options: {
-  certificates: number;
-  seed: string;
+  certificates?: number;
+  seed?: string;
+  dataset?: LegacyDataset;
   destination?: "mysql" | "postgres";
   dateStorage?: LegacyDateStorage;
   premigratedShare?: number;
 }): Promise<Scenario> {
-  const dataset = generateLegacyDataset({
-    certificates: options.certificates,
-    seed: options.seed,
-    ...(options.premigratedShare === undefined ? {} : { premigratedShare: options.premigratedShare }),
-  });
+  const dataset =
+    options.dataset ??
+    generateLegacyDataset({
+      certificates: options.certificates ?? 100,
+      seed: options.seed ?? "scenario",
+      ...(options.premigratedShare === undefined ? {} : { premigratedShare: options.premigratedShare }),
+    });
   const [legacy, destination] = await Promise.all([
     freshDatabase("mysql"),
     freshDatabase(options.destination ?? "mysql"),
