@@ -86,3 +86,5 @@ export async function startPrivateServer(kind: ServerKind): Promise<PrivateServe
   }
   return { ...server, url };
 }
+
+export { spawnTypeScript, runTypeScript, SOURCE_TSCONFIG, type ProcessOutcome } from "./spawnTypeScript.js";
