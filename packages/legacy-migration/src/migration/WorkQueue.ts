@@ -31,6 +31,25 @@ export class WorkQueue<T> {
     return true;
   }
 
+  /**
+   * Adds items in order, as many at a time as fit (so a waiting consumer finds a whole group, not one item),
+   * waiting while the queue is full; false once the queue is closed (the rest are dropped).
+   */
+  async pushAll(items: readonly T[]): Promise<boolean> {
+    let next = 0;
+    while (next < items.length) {
+      while (this.items.length >= this.capacity && !this.closed) {
+        await new Promise<void>((resolve) => this.pushers.push(resolve));
+      }
+      if (this.closed) return false;
+      const room = this.capacity - this.items.length;
+      this.items.push(...items.slice(next, next + room));
+      next += room;
+      this.takers.shift()?.();
+    }
+    return true;
+  }
+
   /** Waits for at least one item (or the end) and returns up to `max` items; empty means the queue is done. */
   async take(max: number): Promise<T[]> {
     while (this.items.length === 0 && !this.closed) {

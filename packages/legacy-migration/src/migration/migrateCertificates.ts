@@ -225,11 +225,9 @@ export async function migrateCertificates(
           return;
         }
         skipped += page.value.alreadyMigrated.length;
-        for (const certificate of page.value.pending) {
-          if (queued >= total || signal?.aborted === true) return;
-          if (!(await queue.push(certificate))) return;
-          queued += 1;
-        }
+        const wanted = page.value.pending.slice(0, Math.max(0, total - queued));
+        if (signal?.aborted === true || !(await queue.pushAll(wanted))) return;
+        queued += wanted.length;
         if (queued >= total || signal?.aborted === true) return;
       }
     } finally {
