@@ -37,3 +37,13 @@ export {
   type TrustStoreContent,
   type TrustStoreRows,
 } from "./trust-store-rows.js";
+export { migrateTrustStore, TRUST_STORE_SCHEMA_VERSION } from "./trust-store-migrations.js";
+export {
+  countTrustStore,
+  readSyncLog,
+  replaceTrustStore,
+  type ReplaceOptions,
+  type ReplaceOutcome,
+  type SyncLogEntry,
+  type TableCounts,
+} from "./trust-store-repository.js";

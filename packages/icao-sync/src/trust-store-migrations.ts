@@ -1,0 +1,145 @@
+import { databaseError } from "@certs/db";
+import { err, ok, type Result } from "@certs/result";
+import type pg from "pg";
+
+/** One schema change, applied once and recorded in `icao_sync_migrations`. */
+interface Migration {
+  readonly version: number;
+  readonly description: string;
+  readonly statements: readonly string[];
+}
+
+// Serializes migrations from several processes starting at once; any stable 64-bit number would do.
+const MIGRATION_LOCK_KEY = "7308114215000001";
+
+const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    description: "the four trust-store tables of cert-parser, and the sync log",
+    statements: [
+      // The tables exactly as the original system defined them (IF NOT EXISTS: an existing store is adopted).
+      `CREATE TABLE IF NOT EXISTS root_ca (
+        id                        UUID PRIMARY KEY,
+        certificate               BYTEA NOT NULL,
+        subject_key_identifier    TEXT,
+        authority_key_identifier  TEXT,
+        issuer                    TEXT,
+        x_500_issuer              BYTEA,
+        source                    TEXT,
+        isn                       TEXT,
+        updated_at                TIMESTAMP WITHOUT TIME ZONE
+      )`,
+      `CREATE TABLE IF NOT EXISTS dsc (
+        id                        UUID PRIMARY KEY,
+        certificate               BYTEA NOT NULL,
+        subject_key_identifier    TEXT,
+        authority_key_identifier  TEXT,
+        issuer                    TEXT,
+        x_500_issuer              BYTEA,
+        source                    TEXT,
+        isn                       TEXT,
+        updated_at                TIMESTAMP WITHOUT TIME ZONE
+      )`,
+      `CREATE TABLE IF NOT EXISTS crls (
+        id          UUID PRIMARY KEY,
+        crl         BYTEA NOT NULL,
+        source      TEXT,
+        issuer      TEXT,
+        country     TEXT,
+        updated_at  TIMESTAMP WITHOUT TIME ZONE
+      )`,
+      `CREATE TABLE IF NOT EXISTS revoked_certificate_list (
+        id                UUID PRIMARY KEY,
+        source            TEXT,
+        country           TEXT,
+        isn               TEXT,
+        crl               UUID REFERENCES crls(id),
+        revocation_reason TEXT,
+        revocation_date   TIMESTAMP WITHOUT TIME ZONE,
+        updated_at        TIMESTAMP WITHOUT TIME ZONE
+      )`,
+      `CREATE TABLE IF NOT EXISTS icao_sync_log (
+        id                             UUID PRIMARY KEY,
+        started_at                     TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+        finished_at                    TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+        status                         TEXT NOT NULL CHECK (status IN ('replaced', 'unchanged', 'failed')),
+        source                         TEXT,
+        input_digest                   TEXT,
+        root_ca_count                  INTEGER,
+        dsc_count                      INTEGER,
+        crls_count                     INTEGER,
+        revoked_certificate_list_count INTEGER,
+        duration_ms                    INTEGER NOT NULL,
+        message                        TEXT
+      )`,
+      "CREATE INDEX IF NOT EXISTS icao_sync_log_finished_at ON icao_sync_log (finished_at DESC)",
+    ],
+  },
+];
+
+/** The migration versions known to this version of the library. */
+export const TRUST_STORE_SCHEMA_VERSION = migrations.length;
+
+function timestamp(date: Date): string {
+  return date.toISOString().replace("T", " ").replace("Z", "");
+}
+
+/**
+ * Creates or updates the trust-store schema: the four tables of the original system (`root_ca`, `dsc`,
+ * `crls`, `revoked_certificate_list`, same names, columns and types) and the sync log. Safe to run on every
+ * start and from several processes at once (an advisory lock serializes them); each migration runs once.
+ * Returns the versions it applied (empty when the schema was current). Failures are DATABASE_ERRORs.
+ */
+export async function migrateTrustStore(
+  pool: pg.Pool,
+  options: { readonly clock?: () => Date } = {},
+): Promise<Result<{ readonly applied: readonly number[] }>> {
+  const clock = options.clock ?? (() => new Date());
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    return err(databaseError(error, "Could not connect to PostgreSQL to migrate the trust store"));
+  }
+  let broken: unknown;
+  try {
+    await client.query("BEGIN");
+    await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [MIGRATION_LOCK_KEY]);
+    await client.query(
+      `CREATE TABLE IF NOT EXISTS icao_sync_migrations (
+        version     INTEGER PRIMARY KEY,
+        description TEXT NOT NULL,
+        applied_at  TIMESTAMP WITHOUT TIME ZONE NOT NULL
+      )`,
+    );
+    const done = await client.query<{ version: number }>("SELECT version FROM icao_sync_migrations");
+    const appliedBefore = new Set(done.rows.map((r) => r.version));
+    const applied: number[] = [];
+    for (const migration of migrations) {
+      if (appliedBefore.has(migration.version)) continue;
+      for (const statement of migration.statements) await client.query(statement);
+      await client.query(
+        "INSERT INTO icao_sync_migrations (version, description, applied_at) VALUES ($1, $2, $3)",
+        [migration.version, migration.description, timestamp(clock())],
+      );
+      applied.push(migration.version);
+    }
+    await client.query("COMMIT");
+    return ok({ applied });
+  } catch (error) {
+    broken = error;
+    await client.query("ROLLBACK").catch(() => undefined);
+    return err(databaseError(error, "Migrating the trust-store schema failed and nothing was changed"));
+  } finally {
+    client.release(broken instanceof Error && isConnectionGone(broken) ? broken : undefined);
+  }
+}
+
+/** True for errors after which the connection must not go back to the pool. */
+export function isConnectionGone(error: Error): boolean {
+  const code = (error as { code?: unknown }).code;
+  return (
+    (typeof code === "string" && (code.startsWith("08") || code === "57P01" || code === "ECONNRESET")) ||
+    /Connection terminated|connection is closed/i.test(error.message)
+  );
+}

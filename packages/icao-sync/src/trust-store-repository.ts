@@ -1,0 +1,335 @@
+import { randomUUID } from "node:crypto";
+import { databaseError } from "@certs/db";
+import { type AppError, err, ok, type Result } from "@certs/result";
+import type pg from "pg";
+import { isConnectionGone } from "./trust-store-migrations.js";
+import type { CertificateRow, CrlRow, RevokedCertificateRow, TrustStoreRows } from "./trust-store-rows.js";
+
+/** Row counts of the four tables. */
+export interface TableCounts {
+  readonly root_ca: number;
+  readonly dsc: number;
+  readonly crls: number;
+  readonly revoked_certificate_list: number;
+}
+
+/** Options of `replaceTrustStore`. */
+export interface ReplaceOptions {
+  /** Digest of the input (e.g. `MasterList.digest`); when it equals the last successful sync's, nothing is rewritten. */
+  readonly inputDigest?: string;
+  /** Where the data came from, for the sync log (a path or a redacted URL). */
+  readonly source?: string;
+  /** Give up with a DATABASE_ERROR after waiting this long for a concurrent sync; default: wait. */
+  readonly lockTimeoutMs?: number;
+  /** Rows per INSERT statement; default 2,000. */
+  readonly batchSize?: number;
+  /** The clock for the sync log's timestamps; default the system clock. */
+  readonly clock?: () => Date;
+}
+
+/** What a replace did. */
+export interface ReplaceOutcome {
+  /** `replaced`: the tables now hold exactly the rows given; `unchanged`: the input digest matched the last sync. */
+  readonly status: "replaced" | "unchanged";
+  /** The id of this run's `icao_sync_log` row. */
+  readonly syncId: string;
+  /** The rows given, per table. */
+  readonly counts: TableCounts;
+  readonly durationMs: number;
+}
+
+// Transaction-scoped advisory lock taken by every replace so two syncs never interleave.
+const SYNC_LOCK_KEY = "7308114215000002";
+const UNDEFINED_TABLE = "42P01";
+
+// Table names are constants, never input: they are spliced into SQL only from this union.
+type CertificateTable = "root_ca" | "dsc";
+
+function timestamp(date: Date): string {
+  // TIMESTAMP WITHOUT TIME ZONE holds UTC here; a Date would be sent in the process's local zone.
+  return date.toISOString().replace("T", " ").replace("Z", "");
+}
+
+function bytes(value: Uint8Array): Buffer {
+  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+}
+
+function countsOf(rows: TrustStoreRows): TableCounts {
+  return {
+    root_ca: rows.root_ca.length,
+    dsc: rows.dsc.length,
+    crls: rows.crls.length,
+    revoked_certificate_list: rows.revoked_certificate_list.length,
+  };
+}
+
+function chunks<T>(items: readonly T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
+async function insertCertificates(
+  client: pg.PoolClient,
+  table: CertificateTable,
+  rows: readonly CertificateRow[],
+  size: number,
+) {
+  for (const batch of chunks(rows, size)) {
+    await client.query(
+      `INSERT INTO ${table} (id, certificate, subject_key_identifier, authority_key_identifier, issuer, x_500_issuer, source, isn, updated_at)
+       SELECT * FROM unnest($1::uuid[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::text[], $9::timestamp[])`,
+      [
+        batch.map((r) => r.id),
+        batch.map((r) => bytes(r.certificate)),
+        batch.map((r) => r.subject_key_identifier),
+        batch.map((r) => r.authority_key_identifier),
+        batch.map((r) => r.issuer),
+        batch.map((r) => bytes(r.x_500_issuer)),
+        batch.map((r) => r.source),
+        batch.map((r) => r.isn),
+        batch.map((r) => timestamp(r.updated_at)),
+      ],
+    );
+  }
+}
+
+async function insertCrls(client: pg.PoolClient, rows: readonly CrlRow[], size: number) {
+  for (const batch of chunks(rows, size)) {
+    await client.query(
+      `INSERT INTO crls (id, crl, source, issuer, country, updated_at)
+       SELECT * FROM unnest($1::uuid[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::timestamp[])`,
+      [
+        batch.map((r) => r.id),
+        batch.map((r) => bytes(r.crl)),
+        batch.map((r) => r.source),
+        batch.map((r) => r.issuer),
+        batch.map((r) => r.country),
+        batch.map((r) => timestamp(r.updated_at)),
+      ],
+    );
+  }
+}
+
+async function insertRevoked(client: pg.PoolClient, rows: readonly RevokedCertificateRow[], size: number) {
+  for (const batch of chunks(rows, size)) {
+    await client.query(
+      `INSERT INTO revoked_certificate_list (id, source, country, isn, crl, revocation_reason, revocation_date, updated_at)
+       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::timestamp[], $8::timestamp[])`,
+      [
+        batch.map((r) => r.id),
+        batch.map((r) => r.source),
+        batch.map((r) => r.country),
+        batch.map((r) => r.isn),
+        batch.map((r) => r.crl),
+        batch.map((r) => r.revocation_reason),
+        batch.map((r) => timestamp(r.revocation_date)),
+        batch.map((r) => timestamp(r.updated_at)),
+      ],
+    );
+  }
+}
+
+interface LogEntry {
+  readonly id: string;
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly status: "replaced" | "unchanged" | "failed";
+  readonly source: string | null;
+  readonly inputDigest: string | null;
+  readonly counts: TableCounts;
+  readonly durationMs: number;
+  readonly message: string | null;
+}
+
+async function writeLog(client: pg.PoolClient | pg.Pool, entry: LogEntry): Promise<void> {
+  await client.query(
+    `INSERT INTO icao_sync_log (id, started_at, finished_at, status, source, input_digest, root_ca_count, dsc_count,
+       crls_count, revoked_certificate_list_count, duration_ms, message)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+    [
+      entry.id,
+      timestamp(entry.startedAt),
+      timestamp(entry.finishedAt),
+      entry.status,
+      entry.source,
+      entry.inputDigest,
+      entry.counts.root_ca,
+      entry.counts.dsc,
+      entry.counts.crls,
+      entry.counts.revoked_certificate_list,
+      Math.round(entry.durationMs),
+      entry.message,
+    ],
+  );
+}
+
+function failure(error: unknown, lead: string): AppError {
+  if ((error as { code?: unknown }).code === UNDEFINED_TABLE) {
+    return databaseError(
+      error,
+      "The trust-store tables do not exist; run the migration (certs-icao-sync migrate) first",
+    );
+  }
+  return databaseError(error, lead);
+}
+
+/**
+ * Replaces the contents of the four trust-store tables with `rows` in one transaction, as the original system
+ * did: delete child-first (`revoked_certificate_list`, `crls`, `dsc`, `root_ca`), bulk-insert everything
+ * (multi-row `unnest` inserts, not a round trip per row), commit. Readers see the old data until the commit;
+ * any failure rolls back and leaves it in place. A transaction-scoped advisory lock keeps two syncs from
+ * interleaving. When `inputDigest` equals the last successful sync's, nothing is rewritten. Every run, failed
+ * ones included, is recorded in `icao_sync_log`. Stores what it is given: an empty `rows` clears the tables.
+ */
+export async function replaceTrustStore(
+  pool: pg.Pool,
+  rows: TrustStoreRows,
+  options: ReplaceOptions = {},
+): Promise<Result<ReplaceOutcome>> {
+  const clock = options.clock ?? (() => new Date());
+  const batchSize = options.batchSize ?? 2000;
+  const counts = countsOf(rows);
+  const startedAt = clock();
+  const started = performance.now();
+  const syncId = randomUUID();
+  const base = {
+    id: syncId,
+    startedAt,
+    source: options.source ?? null,
+    inputDigest: options.inputDigest ?? null,
+    counts,
+  };
+  let client: pg.PoolClient;
+  try {
+    client = await pool.connect();
+  } catch (error) {
+    return err(databaseError(error, "Could not connect to PostgreSQL to replace the trust store"));
+  }
+  let broken: Error | undefined;
+  try {
+    await client.query("BEGIN");
+    if (options.lockTimeoutMs !== undefined) {
+      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(options.lockTimeoutMs))}`);
+    }
+    await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [SYNC_LOCK_KEY]);
+
+    if (options.inputDigest !== undefined) {
+      const last = await client.query<{ input_digest: string | null }>(
+        `SELECT input_digest FROM icao_sync_log WHERE status IN ('replaced', 'unchanged')
+         ORDER BY finished_at DESC, started_at DESC LIMIT 1`,
+      );
+      if (last.rows[0]?.input_digest === options.inputDigest) {
+        const durationMs = performance.now() - started;
+        await writeLog(client, {
+          ...base,
+          finishedAt: clock(),
+          status: "unchanged",
+          durationMs,
+          message: null,
+        });
+        await client.query("COMMIT");
+        return ok({ status: "unchanged", syncId, counts, durationMs });
+      }
+    }
+
+    await client.query("DELETE FROM revoked_certificate_list");
+    await client.query("DELETE FROM crls");
+    await client.query("DELETE FROM dsc");
+    await client.query("DELETE FROM root_ca");
+    await insertCertificates(client, "root_ca", rows.root_ca, batchSize);
+    await insertCertificates(client, "dsc", rows.dsc, batchSize);
+    await insertCrls(client, rows.crls, batchSize);
+    await insertRevoked(client, rows.revoked_certificate_list, batchSize);
+    const durationMs = performance.now() - started;
+    await writeLog(client, { ...base, finishedAt: clock(), status: "replaced", durationMs, message: null });
+    await client.query("COMMIT");
+    return ok({ status: "replaced", syncId, counts, durationMs });
+  } catch (error) {
+    if (error instanceof Error && isConnectionGone(error)) broken = error;
+    await client.query("ROLLBACK").catch(() => undefined);
+    const appError = failure(error, "Replacing the trust store failed and the previous contents were kept");
+    // Best effort, outside the rolled-back transaction: the failed run is recorded too.
+    await writeLog(pool, {
+      ...base,
+      finishedAt: clock(),
+      status: "failed",
+      durationMs: performance.now() - started,
+      message: appError.message,
+    }).catch(() => undefined);
+    return err(appError);
+  } finally {
+    client.release(broken);
+  }
+}
+
+/** One row of the sync log. */
+export type SyncLogEntry = LogEntry;
+
+/** The most recent sync runs, newest first (for `/info` and reports). */
+export async function readSyncLog(
+  pool: pg.Pool,
+  options: { readonly limit?: number } = {},
+): Promise<Result<SyncLogEntry[]>> {
+  try {
+    const result = await pool.query<{
+      id: string;
+      started_at: string;
+      finished_at: string;
+      status: SyncLogEntry["status"];
+      source: string | null;
+      input_digest: string | null;
+      root_ca_count: number;
+      dsc_count: number;
+      crls_count: number;
+      revoked_certificate_list_count: number;
+      duration_ms: number;
+      message: string | null;
+    }>(
+      `SELECT id, to_char(started_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS started_at,
+              to_char(finished_at, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS finished_at, status, source, input_digest,
+              root_ca_count, dsc_count, crls_count, revoked_certificate_list_count, duration_ms, message
+       FROM icao_sync_log ORDER BY finished_at DESC, started_at DESC LIMIT $1`,
+      [options.limit ?? 20],
+    );
+    return ok(
+      result.rows.map((r) => ({
+        id: r.id,
+        startedAt: new Date(r.started_at),
+        finishedAt: new Date(r.finished_at),
+        status: r.status,
+        source: r.source,
+        inputDigest: r.input_digest,
+        counts: {
+          root_ca: r.root_ca_count,
+          dsc: r.dsc_count,
+          crls: r.crls_count,
+          revoked_certificate_list: r.revoked_certificate_list_count,
+        },
+        durationMs: r.duration_ms,
+        message: r.message,
+      })),
+    );
+  } catch (error) {
+    return err(failure(error, "Reading the sync log failed"));
+  }
+}
+
+/** How many rows each trust-store table holds. */
+export async function countTrustStore(pool: pg.Pool): Promise<Result<TableCounts>> {
+  try {
+    const result = await pool.query<{ root_ca: string; dsc: string; crls: string; revoked: string }>(
+      `SELECT (SELECT count(*) FROM root_ca) AS root_ca, (SELECT count(*) FROM dsc) AS dsc,
+              (SELECT count(*) FROM crls) AS crls, (SELECT count(*) FROM revoked_certificate_list) AS revoked`,
+    );
+    const row = result.rows[0];
+    return ok({
+      root_ca: Number(row?.root_ca ?? 0),
+      dsc: Number(row?.dsc ?? 0),
+      crls: Number(row?.crls ?? 0),
+      revoked_certificate_list: Number(row?.revoked ?? 0),
+    });
+  } catch (error) {
+    return err(failure(error, "Counting the trust-store rows failed"));
+  }
+}
