@@ -1,7 +1,5 @@
 export { parseCertificate, type CertificateSummary } from "./certificate-summary.js";
-export type { ChainSearch } from "./certificate-chain.js";
 export { parseCrl, type ParsedCrl, type RevocationReason, type RevokedCertificate } from "./crl.js";
-export type { DistinguishedName, NameAttribute } from "./distinguished-name.js";
 export {
   parseLdif,
   type LdifCertificate,

@@ -1,6 +1,7 @@
 import { databaseError } from "@certs/db";
 import { err, ok, type Result } from "@certs/result";
 import type pg from "pg";
+import { checkOutClient, type PooledClient } from "./pooled-client.js";
 
 /** One schema change, applied once and recorded in `icao_sync_migrations`. */
 interface Migration {
@@ -95,12 +96,13 @@ export async function migrateTrustStore(
   options: { readonly clock?: () => Date } = {},
 ): Promise<Result<{ readonly applied: readonly number[] }>> {
   const clock = options.clock ?? (() => new Date());
-  let client: pg.PoolClient;
+  let checkedOut: PooledClient;
   try {
-    client = await pool.connect();
+    checkedOut = await checkOutClient(pool);
   } catch (error) {
     return err(databaseError(error, "Could not connect to PostgreSQL to migrate the trust store"));
   }
+  const client = checkedOut.client;
   let broken: unknown;
   try {
     await client.query("BEGIN");
@@ -131,7 +133,7 @@ export async function migrateTrustStore(
     await client.query("ROLLBACK").catch(() => undefined);
     return err(databaseError(error, "Migrating the trust-store schema failed and nothing was changed"));
   } finally {
-    client.release(broken instanceof Error && isConnectionGone(broken) ? broken : undefined);
+    checkedOut.release(broken instanceof Error && isConnectionGone(broken) ? broken : undefined);
   }
 }
 

@@ -238,6 +238,22 @@ describe("replaceTrustStore", () => {
     await expectContents(small);
   });
 
+  it("a connection killed mid-transaction loses nothing: the old rows stay and the pool keeps working", async () => {
+    unwrap(await replaceTrustStore(pool, full));
+    await withSlowCrlInsert(async () => {
+      const replacing = replaceTrustStore(pool, small);
+      await untilInsertingCrls();
+      await pool.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'INSERT INTO crls%'",
+      );
+      const result = await replacing;
+      expect(!result.ok && result.error.code).toBe("DATABASE_ERROR");
+    });
+    await expectContents(full);
+    expect(unwrap(await replaceTrustStore(pool, small)).status).toBe("replaced");
+    await expectContents(small);
+  });
+
   it("two concurrent replaces never interleave: the later one waits and then replaces the earlier one whole", async () => {
     unwrap(await replaceTrustStore(pool, small));
     // The same content under fresh ids, so every table shows which payload it holds.

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { databaseError } from "@certs/db";
 import { type AppError, err, ok, type Result } from "@certs/result";
 import type pg from "pg";
+import { checkOutClient, type PooledClient } from "./pooled-client.js";
 import { isConnectionGone } from "./trust-store-migrations.js";
 import type { CertificateRow, CrlRow, RevokedCertificateRow, TrustStoreRows } from "./trust-store-rows.js";
 
@@ -165,7 +166,7 @@ async function writeLog(client: pg.PoolClient | pg.Pool, entry: LogEntry): Promi
 }
 
 function failure(error: unknown, lead: string): AppError {
-  if ((error as { code?: unknown }).code === UNDEFINED_TABLE) {
+  if (typeof error === "object" && error !== null && (error as { code?: unknown }).code === UNDEFINED_TABLE) {
     return databaseError(
       error,
       "The trust-store tables do not exist; run the migration (certs-icao-sync migrate) first",
@@ -200,12 +201,13 @@ export async function replaceTrustStore(
     inputDigest: options.inputDigest ?? null,
     counts,
   };
-  let client: pg.PoolClient;
+  let checkedOut: PooledClient;
   try {
-    client = await pool.connect();
+    checkedOut = await checkOutClient(pool);
   } catch (error) {
     return err(databaseError(error, "Could not connect to PostgreSQL to replace the trust store"));
   }
+  const client = checkedOut.client;
   let broken: Error | undefined;
   try {
     await client.query("BEGIN");
@@ -259,7 +261,7 @@ export async function replaceTrustStore(
     }).catch(() => undefined);
     return err(appError);
   } finally {
-    client.release(broken);
+    checkedOut.release(broken);
   }
 }
 
