@@ -15,12 +15,6 @@ export interface LedgerEntry {
   readonly technicianId: string;
 }
 
-/** A technician the migration needed for a role, and whether this transaction created it. */
-export interface ClaimedTechnician {
-  readonly technicianId: string;
-  readonly created: boolean;
-}
-
 interface StructuredResult {
   readonly records?: Array<Record<string, unknown>>;
   readonly raw?: unknown;
@@ -170,17 +164,17 @@ export class DestinationWriter {
   }
 
   /**
-   * The technician for (email, dealer), created from the user when no one has created it yet. Race-free:
-   * the claim row's primary key (email, dealer) lets exactly one transaction insert it; a concurrent one
-   * waits for that transaction and then reads the technician it created (or, if it rolled back, creates
-   * it itself). The new technician gets country 231 (configurable) and its `technician_user` row.
+   * Claims the right to create the technician for (email, dealer): inserts the claim row, whose primary key
+   * lets exactly one transaction own it. A concurrent transaction that claims the same key waits for the
+   * owner to finish, then finds either the technician the owner created or (if the owner created none) no
+   * claim, and owns it itself. Returns whether this transaction owns the claim and the technician it
+   * names, if any. Claims are taken in key order at the start of a group, so groups never deadlock on them.
    */
   async claimTechnician(
     choice: Extract<TechnicianChoice, { kind: "create" }>,
     now: Date,
-  ): Promise<ClaimedTechnician> {
+  ): Promise<{ readonly owned: boolean; readonly technicianId: string | null }> {
     const email = choice.user.email.trim().toLowerCase();
-    const time = sqlUtc(now);
     const claimColumns = "email, dealer_id, technician_id, user_id, old_technician_id, run_id, created_at";
     const claimValues = [
       email,
@@ -189,7 +183,7 @@ export class DestinationWriter {
       choice.user.id,
       choice.legacyTechnicianId,
       this.settings.runId,
-      time,
+      sqlUtc(now),
     ];
     const claimSql =
       this.dialect === "mysql"
@@ -197,18 +191,26 @@ export class DestinationWriter {
         : `INSERT INTO ${LEDGER_TABLES.technicianClaims} (${claimColumns}) VALUES (${placeholders(this.dialect, 7)})
            ON CONFLICT (email, dealer_id) DO NOTHING`;
     const claim = await this.query(claimSql, claimValues);
-    const key = `email = ${placeholders(this.dialect, 1)} AND dealer_id = ${placeholders(this.dialect, 1, 1)}`;
-    if ((claim.affected ?? 0) === 0) {
-      const existing = await this.query(
-        `SELECT technician_id FROM ${LEDGER_TABLES.technicianClaims} WHERE ${key}`,
-        [email, choice.dealerId],
-      );
-      const technicianId = existing.records?.[0]?.["technician_id"];
-      if (technicianId === null || technicianId === undefined) {
-        throw new Error(`the technician claim for ${email} in dealer ${choice.dealerId} has no technician`);
-      }
-      return { technicianId: String(technicianId), created: false };
+    if ((claim.affected ?? 0) > 0) return { owned: true, technicianId: null };
+    const existing = await this.query(
+      `SELECT technician_id FROM ${LEDGER_TABLES.technicianClaims}
+        WHERE email = ${placeholders(this.dialect, 1)} AND dealer_id = ${placeholders(this.dialect, 1, 1)}`,
+      [email, choice.dealerId],
+    );
+    const technicianId = existing.records?.[0]?.["technician_id"];
+    if (technicianId === null || technicianId === undefined) {
+      // Only possible if the claim table was edited by hand: committed claims always name their technician.
+      throw new Error(`the technician claim for ${email} in dealer ${choice.dealerId} names no technician`);
     }
+    return { owned: false, technicianId: String(technicianId) };
+  }
+
+  /**
+   * Creates the technician of a claim this transaction owns, from the user: name, email, phone (or
+   * `0000000000`), the dealer, country 231 (configurable), `created_by` the user, and its `technician_user` row.
+   */
+  async createTechnician(choice: Extract<TechnicianChoice, { kind: "create" }>, now: Date): Promise<string> {
+    const time = sqlUtc(now);
     const technicianId = await this.insert(
       "technicians",
       ["name", "email", "phone", "dealer_id", "country_id", "created_by", "created_at", "updated_at"],
@@ -226,13 +228,23 @@ export class DestinationWriter {
     await this.query(
       `UPDATE ${LEDGER_TABLES.technicianClaims} SET technician_id = ${placeholders(this.dialect, 1)}
         WHERE email = ${placeholders(this.dialect, 1, 1)} AND dealer_id = ${placeholders(this.dialect, 1, 2)}`,
-      [technicianId, email, choice.dealerId],
+      [technicianId, choice.user.email.trim().toLowerCase(), choice.dealerId],
     );
     await this.query(
       `INSERT INTO technician_user (technician_id, user_id) VALUES (${placeholders(this.dialect, 2)})`,
       [technicianId, choice.user.id],
     );
-    return { technicianId, created: true };
+    return technicianId;
+  }
+
+  /** Gives up owned claims whose certificates all failed, so another transaction may create them. */
+  async releaseClaim(email: string, dealerId: string): Promise<void> {
+    await this.query(
+      `DELETE FROM ${LEDGER_TABLES.technicianClaims}
+        WHERE email = ${placeholders(this.dialect, 1)} AND dealer_id = ${placeholders(this.dialect, 1, 1)}
+          AND technician_id IS NULL`,
+      [email.trim().toLowerCase(), dealerId],
+    );
   }
 
   /** Records the migrated certificate in the ledger (fails with a unique violation if already there). */

@@ -174,6 +174,7 @@ export async function migrateCertificates(
   let lastFailed: FailedRecord | undefined;
   let fatal: AppError | undefined;
   const signal = options.signal;
+  const aborted = (): boolean => signal?.aborted === true;
   const queue = new WorkQueue<LegacyCertificate>(Math.max(pageSize, workers * groupSize * 2));
   const stop = (): void => {
     queue.drain();
@@ -226,9 +227,9 @@ export async function migrateCertificates(
         }
         skipped += page.value.alreadyMigrated.length;
         const wanted = page.value.pending.slice(0, Math.max(0, total - queued));
-        if (signal?.aborted === true || !(await queue.pushAll(wanted))) return;
+        if (aborted() || !(await queue.pushAll(wanted))) return;
         queued += wanted.length;
-        if (queued >= total || signal?.aborted === true) return;
+        if (queued >= total || aborted()) return;
       }
     } finally {
       queue.close();
@@ -259,7 +260,7 @@ export async function migrateCertificates(
   const summary: MigrationSummary = {
     runId: session.runId,
     dryRun: session.dryRun,
-    stopReason: signal?.aborted === true ? "cancelled" : "completed",
+    stopReason: aborted() ? "cancelled" : "completed",
     startedAt,
     finishedAt,
     elapsedMs,

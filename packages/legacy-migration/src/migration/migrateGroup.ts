@@ -2,12 +2,13 @@ import { classifyDbError, databaseError, isDriverError, type Logger } from "@cer
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
 import type { SqlDialect } from "../schema/SqlDialect.js";
-import { DestinationWriter, type ClaimedTechnician } from "./DestinationWriter.js";
+import { DestinationWriter } from "./DestinationWriter.js";
 import type { LegacyCertificate } from "./legacyCertificates.js";
 import { identityOf, oneLine, type CertificateOutcome, type FailureSummary } from "./outcomes.js";
 import {
   planCertificate,
   type CertificatePlan,
+  type PlanResult,
   type StepFailure,
   type TechnicianChoice,
 } from "./planCertificate.js";
@@ -26,7 +27,7 @@ export interface GroupContext {
   /** Legacy ids that have a failure row (cleared when they migrate). */
   readonly failedIds: Set<number>;
   readonly logger: Logger;
-  /** How often a group is tried again after a deadlock, lock timeout or lost connection. */
+  /** How often a certificate is tried after a deadlock, lock timeout or lost connection (default 5). */
   readonly maxAttempts: number;
 }
 
@@ -50,16 +51,18 @@ class StageFailure extends Error {
   }
 }
 
-/** A technician this transaction claimed (created or found through the claim table), remembered on commit. */
-interface ClaimNote {
-  readonly email: string;
-  readonly dealerId: string;
-  readonly technicianId: string;
+type CreateChoice = Extract<TechnicianChoice, { kind: "create" }>;
+
+/** A technician claim held by the group's transaction. */
+interface GroupClaim {
+  readonly choice: CreateChoice;
+  readonly owned: boolean;
+  /** Null while owned and no certificate has created the technician yet. */
+  technicianId: string | null;
 }
 
 interface CertificateWork {
   readonly outcome: CertificateOutcome;
-  readonly claims: readonly ClaimNote[];
   readonly blockedDeviceEcu?: string;
 }
 
@@ -69,34 +72,62 @@ function summarize(failure: StepFailure): FailureSummary {
 
 function writeError(error: unknown, what: string): AppError {
   if (isDriverError(error)) return databaseError(error, `could not ${what}`);
-  return appError(
-    ErrorCode.UNEXPECTED_ERROR,
-    `could not ${what}: ${(error as Error).message ?? String(error)}`,
-    {
-      cause: error,
-    },
+  const message = error instanceof Error ? error.message : String(error);
+  return appError(ErrorCode.UNEXPECTED_ERROR, `could not ${what}: ${message}`, { cause: error });
+}
+
+function createChoices(plan: CertificatePlan): CreateChoice[] {
+  return [plan.calibrationTechnician, plan.installationTechnician].filter(
+    (choice): choice is CreateChoice => choice.kind === "create",
   );
+}
+
+/**
+ * Takes the claims of every technician the group may create, in key order: transactions that need the same
+ * new technicians then always wait for each other in the same order, so they never deadlock on them.
+ */
+async function claimTechnicians(
+  writer: DestinationWriter,
+  plans: readonly PlanResult[],
+  now: Date,
+): Promise<Map<string, GroupClaim>> {
+  const wanted = new Map<string, CreateChoice>();
+  for (const planned of plans) {
+    if (!planned.ok) continue;
+    for (const choice of createChoices(planned.plan)) {
+      const key = technicianKey(choice.user.email, choice.dealerId);
+      if (!wanted.has(key)) wanted.set(key, choice);
+    }
+  }
+  const claims = new Map<string, GroupClaim>();
+  for (const key of [...wanted.keys()].sort()) {
+    const choice = wanted.get(key) as CreateChoice;
+    const claim = await writer.claimTechnician(choice, now);
+    claims.set(key, { choice, ...claim });
+  }
+  return claims;
 }
 
 async function writePlan(
   writer: DestinationWriter,
   plan: CertificatePlan,
+  claims: Map<string, GroupClaim>,
   context: GroupContext,
   now: Date,
-): Promise<CertificateWork> {
-  const claimed = new Map<string, ClaimedTechnician>();
-  const claims: ClaimNote[] = [];
+): Promise<{ work: CertificateWork; created: Map<string, string> }> {
+  // Technicians this certificate creates; they join the group's claims only if the certificate commits.
+  const created = new Map<string, string>();
   let stage = "create a technician";
   const technicianFor = async (choice: TechnicianChoice): Promise<string> => {
     if (choice.kind === "existing") return choice.technicianId;
     const key = technicianKey(choice.user.email, choice.dealerId);
-    let claim = claimed.get(key);
-    if (claim === undefined) {
-      claim = await writer.claimTechnician(choice, now);
-      claimed.set(key, claim);
-      claims.push({ email: choice.user.email, dealerId: choice.dealerId, technicianId: claim.technicianId });
-    }
-    return claim.technicianId;
+    const claim = claims.get(key);
+    if (claim === undefined) throw new Error(`no claim was taken for the technician ${choice.user.email}`);
+    const known = claim.technicianId ?? created.get(key);
+    if (known !== undefined && known !== null) return known;
+    const technicianId = await writer.createTechnician(choice, now);
+    created.set(key, technicianId);
+    return technicianId;
   };
   try {
     const calibratedBy = await technicianFor(plan.calibrationTechnician);
@@ -128,7 +159,7 @@ async function writePlan(
       throw error;
     }
     if (context.failedIds.has(plan.legacy.id)) await writer.clearFailure(plan.legacy.id);
-    return {
+    const work: CertificateWork = {
       outcome: {
         kind: "migrated",
         legacy: identityOf(plan.legacy),
@@ -152,12 +183,12 @@ async function writePlan(
           newCalibrationTechnicianId: calibratedBy,
           oldInstallationTechnicianId: plan.legacy.installerTechnicianId,
           newInstallationTechnicianId: installedBy,
-          createdTechnicianIds: [...claimed.values()].filter((c) => c.created).map((c) => c.technicianId),
+          createdTechnicianIds: [...created.values()],
         },
       },
-      claims,
       ...(plan.blockDevice ? { blockedDeviceEcu: plan.legacy.ecu } : {}),
     };
+    return { work, created };
   } catch (error) {
     if (error instanceof AlreadyMigrated) throw error;
     throw new StageFailure(stage, error);
@@ -167,15 +198,16 @@ async function writePlan(
 /**
  * Migrates one certificate inside the group's transaction, under a savepoint: a certificate that fails is
  * rolled back alone and its failure recorded, the others stay. Deadlocks, lock timeouts and lost connections
- * are rethrown so the whole group is tried again.
+ * are rethrown so the group is tried again.
  */
 async function migrateOne(
   writer: DestinationWriter,
+  planned: PlanResult,
   record: LegacyCertificate,
+  claims: Map<string, GroupClaim>,
   context: GroupContext,
+  now: Date,
 ): Promise<CertificateWork> {
-  const now = context.clock();
-  const planned = planCertificate(record, context.references, context.timeZone);
   await writer.savepoint("certificate");
   try {
     if (!planned.ok) {
@@ -183,20 +215,21 @@ async function migrateOne(
       const first = failures[0];
       if (first !== undefined) await writer.recordFailure(record.id, first, now);
       await writer.releaseSavepoint("certificate");
-      return { outcome: { kind: "failed", legacy: identityOf(record), failures }, claims: [] };
+      return { outcome: { kind: "failed", legacy: identityOf(record), failures } };
     }
-    const work = await writePlan(writer, planned.plan, context, now);
+    const { work, created } = await writePlan(writer, planned.plan, claims, context, now);
     await writer.releaseSavepoint("certificate");
+    for (const [key, technicianId] of created) {
+      const claim = claims.get(key);
+      if (claim !== undefined) claim.technicianId = technicianId;
+    }
     return work;
   } catch (error) {
     if (classifyDbError(error).retryable) throw error;
     await writer.rollbackToSavepoint("certificate");
     if (error instanceof AlreadyMigrated) {
       await writer.releaseSavepoint("certificate");
-      return {
-        outcome: { kind: "skipped", legacy: identityOf(record), reason: "already_migrated" },
-        claims: [],
-      };
+      return { outcome: { kind: "skipped", legacy: identityOf(record), reason: "already_migrated" } };
     }
     const appErr =
       error instanceof StageFailure
@@ -205,11 +238,48 @@ async function migrateOne(
     const summary: FailureSummary = { step: "write", code: appErr.code, message: oneLine(appErr.message) };
     context.logger.warn(
       { legacyId: record.id, code: appErr.code, message: appErr.message },
-      "a certificate could not be written",
+      "a certificate failed",
     );
     await writer.recordFailure(record.id, summary, now);
     await writer.releaseSavepoint("certificate");
-    return { outcome: { kind: "failed", legacy: identityOf(record), failures: [summary] }, claims: [] };
+    return { outcome: { kind: "failed", legacy: identityOf(record), failures: [summary] } };
+  }
+}
+
+/** The group's transaction, once: claims, then a savepoint per certificate, then commit (or rollback). */
+async function runGroupOnce(
+  context: GroupContext,
+  records: readonly LegacyCertificate[],
+  cancelled: () => boolean,
+): Promise<{ work: CertificateWork[]; claims: Map<string, GroupClaim> }> {
+  const runner = context.destination.createQueryRunner();
+  try {
+    await runner.connect();
+    await runner.startTransaction("READ COMMITTED");
+    const writer = new DestinationWriter(runner, context.dialect, {
+      runId: context.runId,
+      countryId: context.countryId,
+    });
+    const now = context.clock();
+    const plans = records.map((record) => planCertificate(record, context.references, context.timeZone));
+    const claims = await claimTechnicians(writer, plans, now);
+    const work: CertificateWork[] = [];
+    for (const [index, record] of records.entries()) {
+      if (cancelled()) break;
+      work.push(await migrateOne(writer, plans[index] as PlanResult, record, claims, context, now));
+    }
+    for (const claim of claims.values()) {
+      if (claim.owned && claim.technicianId === null)
+        await writer.releaseClaim(claim.choice.user.email, claim.choice.dealerId);
+    }
+    if (context.dryRun) await runner.rollbackTransaction();
+    else await runner.commitTransaction();
+    return { work, claims };
+  } catch (error) {
+    await rollbackQuietly(runner);
+    throw error instanceof StageFailure ? error.cause : error;
+  } finally {
+    await runner.release().catch(() => undefined);
   }
 }
 
@@ -222,67 +292,22 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/**
- * Migrates a group of certificates in one destination transaction (READ COMMITTED), a savepoint per
- * certificate. Commits at the end (rolls back in a dry run), then updates the caches with what committed.
- * A deadlock, lock timeout or lost connection retries the whole group (up to `maxAttempts`); the ledger's
- * primary key makes a retry after an ambiguous commit harmless. If the run is cancelled, the certificates
- * not yet started are returned as unattempted and the finished ones are committed. Err only when the
- * destination keeps failing.
- */
-export async function migrateGroup(
+/** Updates the caches with what a committed transaction did. */
+function applyCommitted(
   context: GroupContext,
-  records: readonly LegacyCertificate[],
-  signal?: AbortSignal,
-): Promise<Result<GroupResult>> {
-  let lastError: unknown;
-  const cancelled = (): boolean => signal?.aborted === true;
-  for (let attempt = 1; attempt <= context.maxAttempts; attempt++) {
-    if (cancelled()) return ok({ outcomes: [], unattempted: [...records] });
-    const runner = context.destination.createQueryRunner();
-    try {
-      await runner.connect();
-      await runner.startTransaction("READ COMMITTED");
-      const writer = new DestinationWriter(runner, context.dialect, {
-        runId: context.runId,
-        countryId: context.countryId,
-      });
-      const work: CertificateWork[] = [];
-      for (const record of records) {
-        if (cancelled()) break;
-        work.push(await migrateOne(writer, record, context));
-      }
-      if (context.dryRun) await runner.rollbackTransaction();
-      else await runner.commitTransaction();
-      if (!context.dryRun) applyCommitted(context, work);
-      return ok({ outcomes: work.map((w) => w.outcome), unattempted: records.slice(work.length) });
-    } catch (thrown) {
-      const error = thrown instanceof StageFailure ? thrown.cause : thrown;
-      lastError = error;
-      await rollbackQuietly(runner);
-      const verdict = classifyDbError(error);
-      if (!verdict.retryable) {
-        return err(writeError(error, "migrate a group of certificates in the destination database"));
-      }
-      context.logger.warn(
-        { attempt, kind: verdict.kind, legacyIds: records.map((r) => r.id) },
-        "a group of certificates is tried again",
+  result: { work: CertificateWork[]; claims: Map<string, GroupClaim> },
+): void {
+  if (context.dryRun) return;
+  for (const claim of result.claims.values()) {
+    if (claim.technicianId !== null) {
+      context.references.rememberTechnician(
+        claim.choice.user.email,
+        claim.choice.dealerId,
+        claim.technicianId,
       );
-      await delay(Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random()));
-    } finally {
-      await runner.release().catch(() => undefined);
     }
   }
-  return err(
-    databaseError(lastError, `the destination database kept failing after ${context.maxAttempts} attempts`),
-  );
-}
-
-function applyCommitted(context: GroupContext, work: readonly CertificateWork[]): void {
-  for (const item of work) {
-    for (const claim of item.claims) {
-      context.references.rememberTechnician(claim.email, claim.dealerId, claim.technicianId);
-    }
+  for (const item of result.work) {
     if (item.blockedDeviceEcu !== undefined) {
       const device = context.references.device(item.blockedDeviceEcu);
       if (device !== undefined && device !== "ambiguous") device.blocked = true;
@@ -290,5 +315,82 @@ function applyCommitted(context: GroupContext, work: readonly CertificateWork[])
     const legacyId = item.outcome.legacy.legacyId;
     if (item.outcome.kind === "migrated") context.failedIds.delete(legacyId);
     if (item.outcome.kind === "failed") context.failedIds.add(legacyId);
+  }
+}
+
+/** One certificate at a time, each tried up to `maxAttempts` times; err when the destination keeps failing. */
+async function migrateOneByOne(
+  context: GroupContext,
+  records: readonly LegacyCertificate[],
+  cancelled: () => boolean,
+): Promise<Result<GroupResult>> {
+  const outcomes: CertificateOutcome[] = [];
+  for (const [index, record] of records.entries()) {
+    let lastError: unknown;
+    let done = false;
+    for (let attempt = 1; attempt <= context.maxAttempts && !done; attempt++) {
+      if (cancelled()) return ok({ outcomes, unattempted: records.slice(index) });
+      try {
+        const result = await runGroupOnce(context, [record], cancelled);
+        applyCommitted(context, result);
+        outcomes.push(...result.work.map((w) => w.outcome));
+        done = true;
+      } catch (error) {
+        lastError = error;
+        const verdict = classifyDbError(error);
+        if (!verdict.retryable)
+          return err(writeError(error, "migrate a certificate in the destination database"));
+        context.logger.warn(
+          { attempt, kind: verdict.kind, legacyId: record.id },
+          "a certificate is tried again",
+        );
+        await delay(Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random()));
+      }
+    }
+    if (!done) {
+      return err(
+        databaseError(
+          lastError,
+          `the destination database kept failing after ${context.maxAttempts} attempts`,
+        ),
+      );
+    }
+  }
+  return ok({ outcomes, unattempted: [] });
+}
+
+/**
+ * Migrates a group of certificates in one destination transaction (READ COMMITTED): first the claims of
+ * the technicians it may create, in key order; then a savepoint per certificate. Commits at the end (rolls
+ * back in a dry run) and then updates the caches. If the transaction hits a deadlock, lock timeout or lost
+ * connection, the group's certificates are migrated again one per transaction, each retried with backoff;
+ * the ledger's primary key makes a retry after an ambiguous commit harmless. If the run is cancelled, the
+ * certificates not started are returned as unattempted and the finished ones commit. Err only when the
+ * destination keeps failing or fails in a way no retry can fix.
+ */
+export async function migrateGroup(
+  context: GroupContext,
+  records: readonly LegacyCertificate[],
+  signal?: AbortSignal,
+): Promise<Result<GroupResult>> {
+  const cancelled = (): boolean => signal?.aborted === true;
+  if (cancelled()) return ok({ outcomes: [], unattempted: [...records] });
+  if (records.length === 1) return migrateOneByOne(context, records, cancelled);
+  try {
+    const result = await runGroupOnce(context, records, cancelled);
+    applyCommitted(context, result);
+    return ok({
+      outcomes: result.work.map((w) => w.outcome),
+      unattempted: records.slice(result.work.length),
+    });
+  } catch (error) {
+    const verdict = classifyDbError(error);
+    if (!verdict.retryable)
+      return err(writeError(error, "migrate a group of certificates in the destination database"));
+    context.logger.warn(
+      { kind: verdict.kind, legacyIds: records.map((r) => r.id) },
+      "a group of certificates is migrated again one at a time",
+    );
+    return migrateOneByOne(context, records, cancelled);
   }
 }
