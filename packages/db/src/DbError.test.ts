@@ -34,6 +34,29 @@ describe("classifyDbError", () => {
     expect(classifyDbError(error)).toEqual({ kind: "connection_lost", retryable: true, driverCode: "08006" });
   });
 
+  it("classifies pg's own errors for a dead connection, which carry no SQLSTATE, as a lost connection", () => {
+    for (const message of [
+      "Connection terminated unexpectedly",
+      "Client has encountered a connection error and is not queryable",
+      "Client was closed and is not queryable",
+    ]) {
+      expect(classifyDbError(new Error(message))).toEqual({ kind: "connection_lost", retryable: true });
+      const wrapped = new QueryFailedError("ROLLBACK", [], new Error(message));
+      expect(classifyDbError(wrapped)).toEqual({ kind: "connection_lost", retryable: true });
+      expect(isDriverError(wrapped)).toBe(true);
+    }
+  });
+
+  it("classifies the server ending an idle session (57P05, 25P03) as a lost connection", () => {
+    for (const code of ["57P05", "25P03"]) {
+      const error = Object.assign(new Error("terminating connection due to idle timeout"), {
+        code,
+        severity: "FATAL",
+      });
+      expect(classifyDbError(error)).toEqual({ kind: "connection_lost", retryable: true, driverCode: code });
+    }
+  });
+
   it("looks inside an AggregateError of connection attempts", () => {
     const refused = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ECONNREFUSED" });
     expect(classifyDbError(new AggregateError([refused], "")).kind).toBe("connection_lost");

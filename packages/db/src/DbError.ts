@@ -91,6 +91,8 @@ const POSTGRES_SQLSTATE: ReadonlyMap<string, DbErrorKind> = new Map<string, DbEr
   ["57P01", "connection_lost"], // admin_shutdown: pg_terminate_backend, server stop
   ["57P02", "connection_lost"], // crash_shutdown
   ["57P03", "connection_lost"], // cannot_connect_now: starting up or shutting down
+  ["57P05", "connection_lost"], // idle_session_timeout: the server ended an idle session
+  ["25P03", "connection_lost"], // idle_in_transaction_session_timeout: the server ended the session
 ]);
 
 // Errors raised by the client library itself, with no code, when its socket is gone.
@@ -98,6 +100,7 @@ const CONNECTION_LOST_MESSAGES = [
   /connection terminated/i,
   /connection is in closed state/i,
   /client has encountered a connection error/i,
+  /client was closed and is not queryable/i,
   /connection lost/i,
   /server has gone away/i,
 ];

@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { chmod, chown, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, chown, mkdir, mkdtemp, readFile, realpath, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { createServer } from "node:net";
 import { tmpdir, userInfo } from "node:os";
@@ -18,6 +18,33 @@ function isRunning(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/**
+ * Why `user` cannot run `file`, or undefined if it can. Root passes every access() check, so this tries
+ * to run it as that user, and on failure names the first directory or file whose mode bits shut it out.
+ */
+async function whyNotRunnableBy(
+  user: { uid: number; gid: number },
+  file: string,
+): Promise<string | undefined> {
+  const failure = await new Promise<Error | null>((resolve) => {
+    execFile(file, ["--version"], { ...user, cwd: "/", timeout: 30_000 }, (error) => resolve(error));
+  });
+  if (failure === null) return undefined;
+  const target = await realpath(file);
+  const steps = target
+    .split(path.sep)
+    .map((_, index, parts) => parts.slice(0, index + 1).join(path.sep) || "/");
+  for (const step of steps) {
+    const info = await stat(step);
+    const bits = info.uid === user.uid ? info.mode >> 6 : info.gid === user.gid ? info.mode >> 3 : info.mode;
+    if ((bits & 0o1) === 0) {
+      const what = step === target ? "the binary" : "the directory";
+      return `${what} ${step} has mode ${(info.mode & 0o777).toString(8)} (owner uid ${info.uid}), which gives uid ${user.uid} no execute permission (${failure.message})`;
+    }
+  }
+  return failure.message;
 }
 
 function freeLoopbackPort(): Promise<number> {
@@ -180,7 +207,17 @@ describe("startEmbeddedPostgres", () => {
       const userDir = path.join(root, "ordinary-user");
       await mkdir(userDir);
       const nobody = { uid: 65534, gid: 65534 };
-      if (isRoot) await chown(userDir, nobody.uid, nobody.gid);
+      if (isRoot) {
+        // The child runs this very node binary as nobody; a node installed under a private (0700) directory fails with a bare EACCES.
+        const blocked = await whyNotRunnableBy(nobody, process.execPath);
+        if (blocked !== undefined) {
+          throw new Error(
+            `this test runs ${process.execPath} as 'nobody' (uid ${nobody.uid}), which cannot execute it: ${blocked}. ` +
+              "Install node where every user can read and execute it (for example chmod 755 on the directory it was installed into).",
+          );
+        }
+        await chown(userDir, nobody.uid, nobody.gid);
+      }
       const report = (await runChild([path.join(userDir, "pg")], {
         cwd: userDir,
         ...(isRoot ? nobody : {}),

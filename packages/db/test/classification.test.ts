@@ -114,6 +114,33 @@ describe.each(SERVER_KINDS)("driver errors provoked on a real %s server", (kind)
     expect(await dataSource.query("SELECT 1 AS one")).toHaveLength(1);
   });
 
+  it("a statement on a connection the driver already saw closed is a lost connection, with the server's reason", async () => {
+    const outcome = await transaction(dataSource, async (manager) => {
+      const id = await server.sessionId(manager);
+      const closed = server.closedByServer(manager);
+      await server.killSession(id);
+      await closed;
+      await manager.query("SELECT 1");
+      return ok("still connected");
+    });
+    expect(outcome.ok).toBe(false);
+    if (outcome.ok) return;
+    expect(outcome.error.code).toBe("DATABASE_ERROR");
+    expect(outcome.error.details).toMatchObject({ kind: "connection_lost", retryable: true });
+    if (kind === "postgres") {
+      // Reported with what the server said when it ended the session, not TypeORM's "already released".
+      expect(outcome.error.details).toMatchObject({ driverCode: "57P01" });
+      expect(outcome.error.message).toContain("terminating connection due to administrator command");
+    }
+    // The dead connection is never handed out again: each of several transactions in a row gets a live one.
+    for (let round = 0; round < 3; round++) {
+      const next = await transaction(dataSource, async (manager) =>
+        ok(await manager.query("SELECT 1 AS one")),
+      );
+      expect(next).toMatchObject({ ok: true, value: [{ one: 1 }] });
+    }
+  });
+
   it("a wrong password is an authentication error whose message and JSON carry no password", async () => {
     const wrongPassword = "Wr0ng-Passw0rd-4-test";
     const result = await openDataSource({ ...server.spec, password: wrongPassword });

@@ -1,6 +1,7 @@
 import { createTestDatabase, type TestDatabase } from "@certs/testdb";
 // Brings in testdb's typing of vitest's provided context, which its index does not reference itself.
 import type {} from "@certs/testdb/global-setup";
+import type { EventEmitter } from "node:events";
 import type { DataSource, EntityManager } from "typeorm";
 import { expect } from "vitest";
 import { parseConnectionUrl, type ServerConnectionSpec } from "../src/ConnectionUrl.js";
@@ -19,8 +20,13 @@ export interface TestServer {
   open(options?: OpenDataSourceOptions): Promise<DataSource>;
   /** The server-side id of the session `manager` runs on. */
   sessionId(manager: EntityManager): Promise<number>;
-  /** Ends session `id` from another connection, as an operator would. */
+  /**
+   * Ends session `id` from another connection, as an operator would, and waits until the server has
+   * finished it (both servers end the session asynchronously, after the kill statement returned).
+   */
   killSession(id: number): Promise<void>;
+  /** Resolves once the driver connection under `manager` has seen the server close its socket. */
+  closedByServer(manager: EntityManager): Promise<void>;
   /** Makes lock waits of this session give up after about a second. */
   shortLockWait(manager: EntityManager): Promise<void>;
   close(): Promise<void>;
@@ -55,12 +61,30 @@ export async function createTestServer(kind: ServerKind): Promise<TestServer> {
       admin ??= await open({ poolSize: 1 });
       if (kind === "mysql") {
         await admin.query(`KILL ${id}`);
+        const deadline = Date.now() + 10_000;
+        for (;;) {
+          const rows: { n: number | string }[] = await admin.query(
+            "SELECT COUNT(*) AS n FROM information_schema.PROCESSLIST WHERE ID = ?",
+            [id],
+          );
+          if (Number(rows[0]?.n) === 0) break;
+          if (Date.now() > deadline) throw new Error(`session ${id} was still listed 10 s after KILL`);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
       } else {
-        const rows: { killed: boolean }[] = await admin.query("SELECT pg_terminate_backend($1) AS killed", [
-          id,
-        ]);
+        // With a timeout, pg_terminate_backend waits for the backend to exit and says whether it did.
+        const rows: { killed: boolean }[] = await admin.query(
+          "SELECT pg_terminate_backend($1, 10000) AS killed",
+          [id],
+        );
         expect(rows[0]?.killed).toBe(true);
       }
+    },
+    async closedByServer(manager) {
+      if (manager.queryRunner === undefined) throw new Error("the manager has no connection of its own");
+      // pg's Client and mysql2's connection both emit `end` when the socket closes.
+      const connection = (await manager.queryRunner.connect()) as EventEmitter;
+      await new Promise((resolve) => connection.once("end", resolve));
     },
     async shortLockWait(manager) {
       await manager.query(
