@@ -128,16 +128,28 @@ export async function startMariaDb(
       ],
       { stdio: "ignore" },
     );
-    await waitForSocket(socketPath, child, errorLog);
+    try {
+      await waitForSocket(socketPath, child, errorLog);
+    } catch (error) {
+      child.kill("SIGKILL");
+      await waitForExit(child);
+      throw error;
+    }
   }
 
   await start();
-  const setup = await mysql.createConnection({ socketPath, user: "root", multipleStatements: true });
-  await setup.query(
-    `CREATE USER IF NOT EXISTS '${MARIADB_USER}'@'%' IDENTIFIED BY '${MARIADB_PASSWORD}';` +
-      `GRANT ALL PRIVILEGES ON *.* TO '${MARIADB_USER}'@'%' WITH GRANT OPTION;`,
-  );
-  await setup.end();
+  try {
+    const setup = await mysql.createConnection({ socketPath, user: "root", multipleStatements: true });
+    await setup.query(
+      `CREATE USER IF NOT EXISTS '${MARIADB_USER}'@'%' IDENTIFIED BY '${MARIADB_PASSWORD}';` +
+        `GRANT ALL PRIVILEGES ON *.* TO '${MARIADB_USER}'@'%' WITH GRANT OPTION;`,
+    );
+    await setup.end();
+  } catch (error) {
+    child?.kill("SIGKILL");
+    if (child) await waitForExit(child);
+    throw error;
+  }
 
   return {
     kind: "mysql",

@@ -26,17 +26,18 @@ export async function startServer(
   kind: ServerKind,
   log: (line: string) => void = () => {},
 ): Promise<ManagedServer> {
-  const dir = mkdtempSync(path.join(tmpdir(), `certs-testdb-${kind}-`));
   let lastError: unknown;
+  // A start can lose a race on its port with another process, or trip on a slow machine: try afresh.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const port = await freePort();
+    const dir = mkdtempSync(path.join(tmpdir(), `certs-testdb-${kind}-`));
     let server: ServerHandle;
     try {
+      const port = await freePort();
       server = kind === "mysql" ? await startMariaDb(dir, port, log) : await startPostgres(dir, port, log);
     } catch (error) {
       lastError = error;
-      // Another process may have taken the port between our probe and the server's bind.
-      if (!String(error).match(/address already in use|bind|port/i)) break;
+      log(`${kind} did not start (attempt ${attempt + 1} of 3): ${String(error).split("\n")[0]}`);
+      rmSync(dir, { recursive: true, force: true });
       continue;
     }
     const reaper = spawn(process.execPath, [REAPER, String(process.pid), dir, String(server.pid() ?? 0)], {
@@ -53,6 +54,5 @@ export async function startServer(
       },
     };
   }
-  rmSync(dir, { recursive: true, force: true });
   throw lastError instanceof Error ? lastError : new Error(String(lastError));
 }
