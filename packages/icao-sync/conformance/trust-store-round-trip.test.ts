@@ -1,5 +1,6 @@
+import { createPgPool, parseConnectionUrl } from "@certs/db";
 import { createTestDatabase, type TestDatabase } from "@certs/testdb";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   buildTrustStoreRows,
@@ -18,7 +19,7 @@ let pool: pg.Pool;
 
 beforeAll(async () => {
   db = await createTestDatabase("postgres");
-  pool = new pg.Pool({ connectionString: db.url, max: 2 });
+  pool = openPool(db.url, 2);
   const migrated = await migrateTrustStore(pool);
   if (!migrated.ok) throw new Error(migrated.error.message);
 });
@@ -95,3 +96,12 @@ describe("real inputs stored in PostgreSQL and read back", () => {
     expect(stored.rows[0]?.crl.equals(fixture("COL.crl"))).toBe(true);
   });
 });
+
+/** A pool made the way applications make it, through @certs/db (which also handles idle-connection errors). */
+function openPool(url: string, poolSize: number): pg.Pool {
+  const spec = parseConnectionUrl(url);
+  if (!spec.ok || spec.value.kind !== "postgres") throw new Error(`not a PostgreSQL URL: ${url}`);
+  const pool = createPgPool(spec.value, { poolSize });
+  if (!pool.ok) throw new Error(pool.error.message);
+  return pool.value;
+}

@@ -22,8 +22,10 @@ export async function checkOutClient(pool: pg.Pool): Promise<PooledClient> {
   return {
     client,
     release(error?: Error) {
-      client.off("error", onError);
-      client.release(error ?? failed);
+      const reason = error ?? failed;
+      // A client being destroyed can still report the server's goodbye later: keep listening to it then.
+      if (reason === undefined) client.off("error", onError);
+      client.release(reason);
     },
   };
 }

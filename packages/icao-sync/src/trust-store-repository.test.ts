@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { createPgPool, parseConnectionUrl } from "@certs/db";
 import { createTestDatabase, type TestDatabase } from "@certs/testdb";
-import pg from "pg";
+import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseCrl } from "./crl.js";
 import { parseLdif } from "./ldif.js";
@@ -25,7 +26,7 @@ function unwrap<T>(result: { ok: true; value: T } | { ok: false; error: { messag
 
 beforeAll(async () => {
   db = await createTestDatabase("postgres");
-  pool = new pg.Pool({ connectionString: db.url, max: 6 });
+  pool = openPool(db.url, 6);
   firstMigration = unwrap(await migrateTrustStore(pool)).applied;
 
   const pki = generateIcaoPki({ seed: "repository", extraCountries: 1, rsaModulusLength: 1024 });
@@ -325,7 +326,7 @@ describe("replaceTrustStore", () => {
 describe("without the migration", () => {
   it("a replace says to run the migration first", async () => {
     const empty = await createTestDatabase("postgres");
-    const emptyPool = new pg.Pool({ connectionString: empty.url, max: 2 });
+    const emptyPool = openPool(empty.url, 2);
     try {
       const result = await replaceTrustStore(emptyPool, small);
       expect(!result.ok && result.error.message).toMatch(
@@ -363,4 +364,13 @@ async function untilInsertingCrls(): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   throw new Error("the replace never reached the crls insert");
+}
+
+/** A pool made the way applications make it, through @certs/db (which also handles idle-connection errors). */
+function openPool(url: string, poolSize: number): pg.Pool {
+  const spec = parseConnectionUrl(url);
+  if (!spec.ok || spec.value.kind !== "postgres") throw new Error(`not a PostgreSQL URL: ${url}`);
+  const pool = createPgPool(spec.value, { poolSize });
+  if (!pool.ok) throw new Error(pool.error.message);
+  return pool.value;
 }
