@@ -50,5 +50,7 @@ if (!result.ok) {
   process.stdout.write(`${JSON.stringify({ error: result.error.message })}\n`);
   process.exitCode = 1;
 } else {
-  process.stdout.write(`${JSON.stringify(result.value)}\n`);
+  // The machine zone this process ran in, so the time-zone test can show it really differed.
+  const machineOffsetMinutes = -new Date(Date.UTC(2024, 2, 1)).getTimezoneOffset();
+  process.stdout.write(`${JSON.stringify({ ...result.value, machineOffsetMinutes })}\n`);
 }
