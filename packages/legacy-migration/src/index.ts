@@ -26,13 +26,15 @@ export {
 } from "./mapping/mappingFiles.js";
 export { writeCertificateMappings, writeTechnicianMappings } from "./mapping/mappingFileWriters.js";
 export { writeFileAtomic, writeTextFileAtomic } from "./mapping/atomicFile.js";
+export { migrateCertificates, type MigrateCertificatesOptions } from "./migration/migrateCertificates.js";
 export {
-  migrateCertificates,
-  type FailedRecord,
-  type MigrateCertificatesOptions,
-  type MigrationProgress,
-  type MigrationSummary,
-} from "./migration/migrateCertificates.js";
+  migrateInteractively,
+  type InteractiveChoice,
+  type InteractiveStep,
+  type MigrateInteractivelyOptions,
+} from "./migration/migrateInteractively.js";
+export type { FailedRecord, MigrationProgress, MigrationSummary } from "./migration/RunTally.js";
+export type { RunSelectionOptions } from "./migration/RunSelection.js";
 export {
   MigrationSession,
   openMigrationSession,

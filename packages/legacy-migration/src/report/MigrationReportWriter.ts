@@ -8,7 +8,7 @@ import { once } from "node:events";
 import { redactSecrets } from "@certs/db";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import ExcelJS from "exceljs";
-import type { MigrationSummary } from "../migration/migrateCertificates.js";
+import type { MigrationSummary } from "../migration/RunTally.js";
 import { oneLine, type CertificateOutcome } from "../migration/outcomes.js";
 
 const DATE_FORMAT = "yyyy-mm-dd hh:mm:ss";
@@ -238,6 +238,7 @@ export class MigrationReportWriter {
 function summaryRows(summary: MigrationSummary): Array<[string, string | number | Date]> {
   const rows: Array<[string, string | number | Date]> = [
     ["run id", summary.runId],
+    ["mode", summary.mode],
     ["dry run", summary.dryRun ? "yes (nothing was written)" : "no"],
     ["stopped because", summary.stopReason],
     ["started (UTC)", summary.startedAt],
