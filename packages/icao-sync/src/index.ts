@@ -45,3 +45,5 @@ export {
   type SyncLogEntry,
   type TableCounts,
 } from "./trust-store-repository.js";
+// The sync pipeline: sources -> parse and verify -> rows -> transactional replace (see src/sync/index.ts).
+export * from "./sync/index.js";

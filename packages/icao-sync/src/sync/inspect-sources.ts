@@ -1,0 +1,115 @@
+import { ok, type Result } from "@certs/result";
+import { buildTrustStoreRows, DEFAULT_SOURCE } from "../trust-store-rows.js";
+import type { SyncInput } from "./sync-input.js";
+import { type CollectOptions, collectSources, type SourceReport } from "./source-collection.js";
+import type { VerificationReport } from "./verification-report.js";
+
+/** A `root_ca` or `dsc` row as JSON: byte columns as lowercase hex, timestamps as ISO 8601 UTC. */
+export interface CertificateRowJson {
+  readonly id: string;
+  readonly certificate: string;
+  readonly subject_key_identifier: string | null;
+  readonly authority_key_identifier: string | null;
+  readonly issuer: string;
+  readonly x_500_issuer: string;
+  readonly source: string;
+  readonly isn: string;
+  readonly updated_at: string;
+}
+
+/** A `crls` row as JSON. */
+export interface CrlRowJson {
+  readonly id: string;
+  readonly crl: string;
+  readonly source: string;
+  readonly issuer: string;
+  readonly country: string | null;
+  readonly updated_at: string;
+}
+
+/** A `revoked_certificate_list` row as JSON; `crl` is the id of its `crls` row. */
+export interface RevokedCertificateRowJson {
+  readonly id: string;
+  readonly source: string;
+  readonly country: string | null;
+  readonly isn: string;
+  readonly crl: string;
+  readonly revocation_reason: string | null;
+  readonly revocation_date: string;
+  readonly updated_at: string;
+}
+
+/** Exactly what a sync of the same sources would store, table by table, and how the lists verified. */
+export interface InspectReport {
+  readonly root_ca: readonly CertificateRowJson[];
+  readonly dsc: readonly CertificateRowJson[];
+  readonly crls: readonly CrlRowJson[];
+  readonly revoked_certificate_list: readonly RevokedCertificateRowJson[];
+  readonly verification: VerificationReport;
+  readonly sources: readonly SourceReport[];
+}
+
+/** Options of `inspectSources`. */
+export interface InspectOptions extends CollectOptions {
+  /** The `source` column; default `icao-masterlist`. */
+  readonly sourceLabel?: string;
+  /** The time written to `updated_at`; default the system clock. */
+  readonly clock?: () => Date;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
+}
+
+/**
+ * Reads, parses and verifies the sources as `syncTrustStore` does and returns the rows it would store, named
+ * by their database columns and ready for `JSON.stringify`. Touches no database. The same failures as a
+ * sync: PARSE_ERROR, SIGNATURE_ERROR, FILE_ERROR; an empty result is not an error here.
+ */
+export async function inspectSources(
+  input: SyncInput,
+  options: InspectOptions = {},
+): Promise<Result<InspectReport>> {
+  const collected = await collectSources(input, options);
+  if (!collected.ok) return collected;
+  const updatedAt = (options.clock ?? (() => new Date()))();
+  const rows = buildTrustStoreRows(collected.value.content, {
+    updatedAt,
+    source: options.sourceLabel ?? DEFAULT_SOURCE,
+  });
+  const certificate = (row: (typeof rows.root_ca)[number]): CertificateRowJson => ({
+    id: row.id,
+    certificate: hex(row.certificate),
+    subject_key_identifier: row.subject_key_identifier,
+    authority_key_identifier: row.authority_key_identifier,
+    issuer: row.issuer,
+    x_500_issuer: hex(row.x_500_issuer),
+    source: row.source,
+    isn: row.isn,
+    updated_at: row.updated_at.toISOString(),
+  });
+  return ok({
+    root_ca: rows.root_ca.map(certificate),
+    dsc: rows.dsc.map(certificate),
+    crls: rows.crls.map((row) => ({
+      id: row.id,
+      crl: hex(row.crl),
+      source: row.source,
+      issuer: row.issuer,
+      country: row.country,
+      updated_at: row.updated_at.toISOString(),
+    })),
+    revoked_certificate_list: rows.revoked_certificate_list.map((row) => ({
+      id: row.id,
+      source: row.source,
+      country: row.country,
+      isn: row.isn,
+      crl: row.crl,
+      revocation_reason: row.revocation_reason,
+      revocation_date: row.revocation_date.toISOString(),
+      updated_at: row.updated_at.toISOString(),
+    })),
+    verification: collected.value.verification,
+    sources: collected.value.sources,
+  });
+}

@@ -1,0 +1,242 @@
+import { createHash } from "node:crypto";
+import { type Logger, redactUrl, silentLogger } from "@certs/db";
+import { type AppError, appError, err, ErrorCode, ok, type Result } from "@certs/result";
+import type { CertificateSummary } from "../certificate-summary.js";
+import { type ParsedCrl, parseCrl } from "../crl.js";
+import { parseLdif } from "../ldif.js";
+import { parseMasterList } from "../master-list.js";
+import type { ParseLimits } from "../parse-limits.js";
+import { loadTrustAnchors, type TrustAnchor } from "../trust-anchors.js";
+import type { TrustStoreContent } from "../trust-store-rows.js";
+import type { SourceKind, SyncInput, SyncSource } from "./sync-input.js";
+import { readLocalSource, type SourceDownloadOptions, type SourceLoader } from "./source-loader.js";
+import {
+  type ListVerificationReport,
+  reportListVerification,
+  type VerificationReport,
+} from "./verification-report.js";
+
+/** Options shared by `syncTrustStore` and `inspectSources` for reading and checking the sources. */
+export interface CollectOptions {
+  /** Verify master list signatures and chains; default true. `false` logs a warning and checks structure only. */
+  readonly verify?: boolean;
+  /** Reads sources given by location; default: local files only (pass a downloading loader for URLs). */
+  readonly loadSource?: SourceLoader;
+  /** Handed to the loader for every source (timeouts, size limit, authentication). */
+  readonly download?: SourceDownloadOptions;
+  /** Checked between steps: a cancelled sync stops before it writes anything. */
+  readonly signal?: AbortSignal;
+  readonly logger?: Logger;
+  /** Bounds for every parser (see `defaultParseLimits`). */
+  readonly limits?: Partial<ParseLimits>;
+  /** Used for chain checks of lists without a signingTime; default the system clock. */
+  readonly clock?: () => Date;
+}
+
+/** One source as read. */
+export interface SourceReport {
+  readonly kind: SourceKind;
+  /** The path, the URL without credentials, or the name given with the bytes. */
+  readonly name: string;
+  readonly bytes: number;
+  /** Lowercase hex SHA-256 of the bytes as read. */
+  readonly sha256: string;
+}
+
+/** Everything read from the sources, ready to become rows. */
+export interface CollectedSources {
+  readonly content: Required<TrustStoreContent>;
+  readonly verification: VerificationReport;
+  readonly sources: readonly SourceReport[];
+  readonly loadMs: number;
+  readonly parseMs: number;
+}
+
+interface Loaded {
+  readonly kind: SourceKind;
+  readonly name: string;
+  readonly bytes: Uint8Array;
+}
+
+const NESTED_CHAIN_NOTE =
+  "nested PKD master lists are checked for their signature; their signers chain to their own country's CSCA, not to the trust anchors";
+
+/** Returns the error with the source it concerns in front of its message. */
+function aboutSource(error: AppError, name: string): AppError {
+  return appError(error.code, `${name}: ${error.message}`, {
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+    details: { ...error.details, source: name },
+  });
+}
+
+function cancelled(): AppError {
+  return appError(ErrorCode.CANCELLED, "The sync was cancelled before anything was written.");
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}
+
+async function loadAll(
+  kind: SourceKind,
+  sources: readonly SyncSource[],
+  options: CollectOptions,
+  logger: Logger,
+): Promise<Result<Loaded[]>> {
+  const loader = options.loadSource ?? readLocalSource;
+  const loaded: Loaded[] = [];
+  for (const source of sources) {
+    if (options.signal?.aborted === true) return err(cancelled());
+    if (typeof source !== "string") {
+      loaded.push({ kind, name: source.name, bytes: source.bytes });
+      continue;
+    }
+    const name = redactUrl(source);
+    const result = await loader(source, {
+      ...options.download,
+      logger,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    });
+    if (!result.ok) return result;
+    logger.info({ kind, source: name, bytes: result.value.bytes.byteLength }, "source loaded");
+    loaded.push({ kind, name, bytes: result.value.bytes });
+  }
+  return ok(loaded);
+}
+
+/**
+ * Loads every source, then parses it (and verifies master lists unless `verify` is false). The first source
+ * that cannot be read or parsed, or whose signature does not verify, ends the collection with its error,
+ * named after the source. Reads nothing from and writes nothing to any database.
+ */
+export async function collectSources(
+  input: SyncInput,
+  options: CollectOptions = {},
+): Promise<Result<CollectedSources>> {
+  const logger = options.logger ?? silentLogger;
+  const verify = options.verify ?? true;
+  const limits = options.limits === undefined ? {} : { limits: options.limits };
+  const loadStarted = performance.now();
+  const loadedByKind: Loaded[][] = [];
+  for (const [kind, sources] of [
+    ["trust_anchor", input.trustAnchors ?? []],
+    ["master_list", input.masterLists ?? []],
+    ["ldif", input.ldif ?? []],
+    ["crl", input.crls ?? []],
+  ] as const) {
+    const loaded = await loadAll(kind, sources, options, logger);
+    if (!loaded.ok) return loaded;
+    loadedByKind.push(loaded.value);
+  }
+  const [anchorFiles = [], listFiles = [], ldifFiles = [], crlFiles = []] = loadedByKind;
+  const loadMs = performance.now() - loadStarted;
+  if (listFiles.length + ldifFiles.length + crlFiles.length === 0) {
+    return err(
+      appError(
+        ErrorCode.CONFIGURATION_ERROR,
+        "No master list, LDIF or CRL source was given; name at least one.",
+      ),
+    );
+  }
+  if (options.signal?.aborted === true) return err(cancelled());
+
+  const parseStarted = performance.now();
+  let trustAnchors: TrustAnchor[] = [];
+  for (const file of anchorFiles) {
+    const anchors = loadTrustAnchors([file.bytes], limits);
+    if (!anchors.ok) return err(aboutSource(anchors.error, file.name));
+    trustAnchors = [...trustAnchors, ...anchors.value];
+  }
+  if (!verify) {
+    logger.warn({}, "verification is off: master list signatures and chains are not checked");
+  } else if (trustAnchors.length === 0 && listFiles.length > 0) {
+    logger.warn({}, "no trust anchor given: master list signatures are checked but their chains are not");
+  }
+
+  const cscas: CertificateSummary[] = [];
+  const dscs: CertificateSummary[] = [];
+  const crls: ParsedCrl[] = [];
+  const reports: ListVerificationReport[] = [];
+  const clock = options.clock === undefined ? {} : { clock: options.clock };
+
+  for (const file of listFiles) {
+    const list = parseMasterList(file.bytes, { verify, trustAnchors, ...clock, ...limits });
+    if (!list.ok) return err(aboutSource(list.error, file.name));
+    cscas.push(...list.value.cscas);
+    crls.push(...list.value.crls);
+    const report = reportListVerification(file.name, list.value);
+    reports.push(report);
+    logger.info(
+      {
+        source: file.name,
+        certificates: report.certificates,
+        signature: report.signature,
+        chain: report.chain,
+      },
+      "master list read",
+    );
+  }
+
+  for (const file of ldifFiles) {
+    const ldif = parseLdif(file.bytes, { masterList: { verify, ...clock, ...limits }, ...limits });
+    if (!ldif.ok) return err(aboutSource(ldif.error, file.name));
+    dscs.push(...ldif.value.dscs.map((d) => d.certificate));
+    crls.push(...ldif.value.crls.map((c) => c.crl));
+    for (const nested of ldif.value.masterLists) {
+      cscas.push(...nested.masterList.cscas);
+      crls.push(...nested.masterList.crls);
+      const report = reportListVerification(`${file.name} (${nested.dn})`, nested.masterList);
+      reports.push({
+        ...report,
+        signers: report.signers.map((s) => ({
+          ...s,
+          chainNote: s.chainNote === null ? null : NESTED_CHAIN_NOTE,
+        })),
+      });
+    }
+    logger.info(
+      {
+        source: file.name,
+        entries: ldif.value.entries,
+        dscs: ldif.value.dscs.length,
+        crls: ldif.value.crls.length,
+        masterLists: ldif.value.masterLists.length,
+      },
+      "LDIF read",
+    );
+  }
+
+  for (const file of crlFiles) {
+    const crl = parseCrl(file.bytes, limits);
+    if (!crl.ok) return err(aboutSource(crl.error, file.name));
+    crls.push(crl.value);
+  }
+
+  const all = [...anchorFiles, ...listFiles, ...ldifFiles, ...crlFiles];
+  return ok({
+    content: { cscas, dscs, crls },
+    verification: { enabled: verify, lists: reports },
+    sources: all.map((f) => ({
+      kind: f.kind,
+      name: f.name,
+      bytes: f.bytes.byteLength,
+      sha256: sha256(f.bytes),
+    })),
+    loadMs,
+    parseMs: performance.now() - parseStarted,
+  });
+}
+
+/**
+ * The digest a sync records for its input: the content of every source (order-independent within a kind;
+ * trust anchors left out, since they change no row) and the `source` column value.
+ */
+export function inputDigest(sources: readonly SourceReport[], sourceLabel: string): string {
+  const hash = createHash("sha256").update(`icao-sync input v1\nsource=${sourceLabel}\n`);
+  for (const kind of ["master_list", "ldif", "crl"] as const) {
+    // A source named twice adds no row, so it must not change the digest either.
+    const digests = [...new Set(sources.filter((s) => s.kind === kind).map((s) => s.sha256))].sort();
+    hash.update(`${kind}:${digests.join(",")}\n`);
+  }
+  return hash.digest("hex");
+}

@@ -1,0 +1,71 @@
+import type { MasterList } from "../master-list.js";
+
+/** What was established about one signer of a master list. */
+export interface SignerReport {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly serialNumber: string;
+  /** e.g. `ECDSA with sha256`. */
+  readonly signatureAlgorithm: string;
+  /** The signingTime attribute (ISO 8601 UTC), or null when the signer gave none. */
+  readonly signingTime: string | null;
+  readonly chain: "verified" | "not_checked";
+  /** When the chain was checked at (ISO 8601 UTC); null when it was not checked. */
+  readonly chainCheckedAt: string | null;
+  /** Subjects from the signer's issuer up to the trust anchor. */
+  readonly chainPath: readonly string[];
+  /** Why the chain was not checked; null when it was. */
+  readonly chainNote: string | null;
+}
+
+/** The verification outcome of one master list (a file, or one nested in an LDIF download). */
+export interface ListVerificationReport {
+  /** The source it came from; for nested lists, the source and the LDIF entry's DN. */
+  readonly source: string;
+  /** Lowercase hex SHA-256 of the list's DER. */
+  readonly digest: string;
+  /** Distinct certificates in its certList. */
+  readonly certificates: number;
+  /** certList entries that repeated an earlier one byte for byte. */
+  readonly duplicates: number;
+  /** The ICAO 9303-12 structure is always checked; a list that fails it is refused. */
+  readonly structure: "valid";
+  /** `not_checked` only when verification was switched off. */
+  readonly signature: "verified" | "not_checked";
+  /** `verified` when every signer chained to a trust anchor. */
+  readonly chain: "verified" | "not_checked";
+  readonly signers: readonly SignerReport[];
+}
+
+/** The verification outcome of a whole sync or inspection. */
+export interface VerificationReport {
+  /** False when the caller switched verification off (`verify: false`). */
+  readonly enabled: boolean;
+  readonly lists: readonly ListVerificationReport[];
+}
+
+/** Describes a parsed master list's verification in plain JSON terms. */
+export function reportListVerification(source: string, list: MasterList): ListVerificationReport {
+  const verification = list.verification;
+  const signers: SignerReport[] = (verification?.signers ?? []).map((signer) => ({
+    subject: signer.certificate.subject,
+    issuer: signer.certificate.issuer,
+    serialNumber: signer.certificate.serialNumber,
+    signatureAlgorithm: signer.signatureAlgorithm,
+    signingTime: signer.signingTime?.toISOString() ?? null,
+    chain: signer.chain.status,
+    chainCheckedAt: signer.chain.status === "verified" ? signer.chain.at.toISOString() : null,
+    chainPath: signer.chain.status === "verified" ? signer.chain.path.map((c) => c.subject) : [],
+    chainNote: signer.chain.status === "verified" ? null : signer.chain.reason,
+  }));
+  return {
+    source,
+    digest: list.digest,
+    certificates: list.cscas.length,
+    duplicates: list.duplicates,
+    structure: "valid",
+    signature: verification === null ? "not_checked" : "verified",
+    chain: verification?.chainChecked === true ? "verified" : "not_checked",
+    signers,
+  };
+}
