@@ -22,9 +22,10 @@ interface StructuredResult {
 }
 
 /**
- * The statements that write one certificate into the destination, on one connection inside the caller's
- * transaction, in the connection's SQL dialect. Each method is one round trip (two for creating a technician
- * the first time), so grouping certificates per transaction is what makes the migration fast.
+ * The statements that write certificates into the destination, on one connection inside the caller's
+ * transaction, in the connection's SQL dialect. A certificate costs a savepoint, its vehicle and its row (plus
+ * a technician or a device block when needed); vehicle links, ledger rows and cleared failures are written
+ * once per group, a statement each. Round trips, not rows, are what limit the speed.
  */
 export class DestinationWriter {
   constructor(
@@ -64,7 +65,8 @@ export class DestinationWriter {
 
   /** Forgets a savepoint whose work is kept. */
   async releaseSavepoint(name: string): Promise<void> {
-    await this.runner.query(`RELEASE SAVEPOINT ${name}`);
+    // MySQL replaces a savepoint of the same name, so only PostgreSQL (which would nest them) needs this.
+    if (this.dialect === "postgres") await this.runner.query(`RELEASE SAVEPOINT ${name}`);
   }
 
   /** Sets a device's `blocked` flag. */
@@ -83,11 +85,25 @@ export class DestinationWriter {
     );
   }
 
-  /** Points a vehicle at its certificate. */
-  async linkVehicle(vehicleId: string, certificateId: number): Promise<void> {
+  /** Points vehicles at their certificates, all in one statement. */
+  async linkVehicles(
+    links: ReadonlyArray<{ readonly vehicleId: string; readonly certificateId: number }>,
+  ): Promise<void> {
+    if (links.length === 0) return;
+    const cases = links.map(
+      (_, i) =>
+        `WHEN ${placeholders(this.dialect, 1, i * 2)} THEN ${placeholders(this.dialect, 1, i * 2 + 1)}`,
+    );
+    const ids = placeholders(this.dialect, links.length, links.length * 2);
+    // PostgreSQL cannot infer the CASE's type from untyped parameters; the column is BIGINT.
+    const cast = this.dialect === "postgres" ? "::bigint" : "";
+    const caseIds = this.dialect === "postgres" ? "id::text" : "id";
     await this.query(
-      `UPDATE vehicles SET certificate_id = ${placeholders(this.dialect, 1)} WHERE id = ${placeholders(this.dialect, 1, 1)}`,
-      [certificateId, vehicleId],
+      `UPDATE vehicles SET certificate_id = (CASE ${caseIds} ${cases.join(" ")} END)${cast} WHERE id IN (${ids})`,
+      [
+        ...links.flatMap((link) => [link.vehicleId, link.certificateId]),
+        ...links.map((link) => link.vehicleId),
+      ],
     );
   }
 
@@ -247,8 +263,9 @@ export class DestinationWriter {
     );
   }
 
-  /** Records the migrated certificate in the ledger (fails with a unique violation if already there). */
-  async insertLedgerEntry(entry: LedgerEntry, now: Date): Promise<void> {
+  /** Records migrated certificates in the ledger in one statement (a unique violation if one is already there). */
+  async insertLedgerEntries(entries: readonly LedgerEntry[], now: Date): Promise<void> {
+    if (entries.length === 0) return;
     const columns = [
       "legacy_certificate_id",
       "new_certificate_id",
@@ -261,9 +278,13 @@ export class DestinationWriter {
       "run_id",
       "migrated_at",
     ];
+    const time = sqlUtc(now);
+    const tuples = entries.map(
+      (_, i) => `(${placeholders(this.dialect, columns.length, i * columns.length)})`,
+    );
     await this.query(
-      `INSERT INTO ${LEDGER_TABLES.ledger} (${columns.join(", ")}) VALUES (${placeholders(this.dialect, columns.length)})`,
-      [
+      `INSERT INTO ${LEDGER_TABLES.ledger} (${columns.join(", ")}) VALUES ${tuples.join(", ")}`,
+      entries.flatMap((entry) => [
         entry.legacyCertificateId,
         entry.newCertificateId,
         entry.vehicleId,
@@ -273,8 +294,8 @@ export class DestinationWriter {
         entry.technicianId,
         "migrated",
         this.settings.runId,
-        sqlUtc(now),
-      ],
+        time,
+      ]),
     );
   }
 
@@ -305,11 +326,12 @@ export class DestinationWriter {
     await this.query(sql, values);
   }
 
-  /** Forgets the failure of a certificate that has now migrated. */
-  async clearFailure(legacyCertificateId: number): Promise<void> {
+  /** Forgets the failures of certificates that have now migrated. */
+  async clearFailures(legacyCertificateIds: readonly number[]): Promise<void> {
+    if (legacyCertificateIds.length === 0) return;
     await this.query(
-      `DELETE FROM ${LEDGER_TABLES.failures} WHERE legacy_certificate_id = ${placeholders(this.dialect, 1)}`,
-      [legacyCertificateId],
+      `DELETE FROM ${LEDGER_TABLES.failures} WHERE legacy_certificate_id IN (${placeholders(this.dialect, legacyCertificateIds.length)})`,
+      [...legacyCertificateIds],
     );
   }
 }

@@ -2,7 +2,7 @@ import { classifyDbError, databaseError, isDriverError, type Logger } from "@cer
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
 import type { SqlDialect } from "../schema/SqlDialect.js";
-import { DestinationWriter } from "./DestinationWriter.js";
+import { DestinationWriter, type LedgerEntry } from "./DestinationWriter.js";
 import type { LegacyCertificate } from "./legacyCertificates.js";
 import { identityOf, oneLine, type CertificateOutcome, type FailureSummary } from "./outcomes.js";
 import {
@@ -38,7 +38,7 @@ export interface GroupResult {
   readonly unattempted: LegacyCertificate[];
 }
 
-/** Thrown inside a group when the ledger already has the certificate (a concurrent run migrated it). */
+/** Thrown when the ledger already has a certificate of the group (a concurrent run migrated it). */
 class AlreadyMigrated extends Error {}
 
 /** A write that failed, with what it was doing (for the report's one-line message). */
@@ -64,6 +64,8 @@ interface GroupClaim {
 interface CertificateWork {
   readonly outcome: CertificateOutcome;
   readonly blockedDeviceEcu?: string;
+  /** The ledger row, written for the whole group at its end. */
+  readonly ledgerEntry?: LedgerEntry;
 }
 
 function summarize(failure: StepFailure): FailureSummary {
@@ -138,27 +140,6 @@ async function writePlan(
     const vehicleId = plan.vehicle === null ? null : await writer.insertVehicle(plan.vehicle);
     stage = "insert the certificate";
     const certificateId = await writer.insertCertificate(plan, { vehicleId, installedBy, calibratedBy });
-    stage = "link the vehicle to the certificate";
-    if (vehicleId !== null) await writer.linkVehicle(vehicleId, certificateId);
-    stage = "record the certificate in the ledger";
-    try {
-      await writer.insertLedgerEntry(
-        {
-          legacyCertificateId: plan.legacy.id,
-          newCertificateId: certificateId,
-          vehicleId,
-          deviceId: plan.deviceId,
-          customerId: plan.customerId,
-          dealerId: plan.dealerId,
-          technicianId: installedBy,
-        },
-        now,
-      );
-    } catch (error) {
-      if (classifyDbError(error).kind === "unique_violation") throw new AlreadyMigrated();
-      throw error;
-    }
-    if (context.failedIds.has(plan.legacy.id)) await writer.clearFailure(plan.legacy.id);
     const work: CertificateWork = {
       outcome: {
         kind: "migrated",
@@ -187,10 +168,18 @@ async function writePlan(
         },
       },
       ...(plan.blockDevice ? { blockedDeviceEcu: plan.legacy.ecu } : {}),
+      ledgerEntry: {
+        legacyCertificateId: plan.legacy.id,
+        newCertificateId: certificateId,
+        vehicleId,
+        deviceId: plan.deviceId,
+        customerId: plan.customerId,
+        dealerId: plan.dealerId,
+        technicianId: installedBy,
+      },
     };
     return { work, created };
   } catch (error) {
-    if (error instanceof AlreadyMigrated) throw error;
     throw new StageFailure(stage, error);
   }
 }
@@ -227,10 +216,6 @@ async function migrateOne(
   } catch (error) {
     if (classifyDbError(error).retryable) throw error;
     await writer.rollbackToSavepoint("certificate");
-    if (error instanceof AlreadyMigrated) {
-      await writer.releaseSavepoint("certificate");
-      return { outcome: { kind: "skipped", legacy: identityOf(record), reason: "already_migrated" } };
-    }
     const appErr =
       error instanceof StageFailure
         ? writeError(error.cause, error.stage)
@@ -243,6 +228,39 @@ async function migrateOne(
     await writer.recordFailure(record.id, summary, now);
     await writer.releaseSavepoint("certificate");
     return { outcome: { kind: "failed", legacy: identityOf(record), failures: [summary] } };
+  }
+}
+
+/**
+ * What every certificate of the group shares, one statement each: vehicle links, ledger rows, cleared
+ * failures, and giving up claims whose technicians no certificate created. A ledger row that already
+ * exists (a concurrent run migrated that certificate) is {@link AlreadyMigrated}.
+ */
+async function finishGroup(
+  writer: DestinationWriter,
+  work: readonly CertificateWork[],
+  claims: Map<string, GroupClaim>,
+  context: GroupContext,
+  now: Date,
+): Promise<void> {
+  const entries = work.flatMap((w) => (w.ledgerEntry === undefined ? [] : [w.ledgerEntry]));
+  await writer.linkVehicles(
+    entries.flatMap((e) =>
+      e.vehicleId === null ? [] : [{ vehicleId: e.vehicleId, certificateId: e.newCertificateId }],
+    ),
+  );
+  try {
+    await writer.insertLedgerEntries(entries, now);
+  } catch (error) {
+    if (classifyDbError(error).kind === "unique_violation") throw new AlreadyMigrated();
+    throw error;
+  }
+  await writer.clearFailures(
+    entries.map((e) => e.legacyCertificateId).filter((id) => context.failedIds.has(id)),
+  );
+  for (const claim of claims.values()) {
+    if (claim.owned && claim.technicianId === null)
+      await writer.releaseClaim(claim.choice.user.email, claim.choice.dealerId);
   }
 }
 
@@ -268,10 +286,7 @@ async function runGroupOnce(
       if (cancelled()) break;
       work.push(await migrateOne(writer, plans[index] as PlanResult, record, claims, context, now));
     }
-    for (const claim of claims.values()) {
-      if (claim.owned && claim.technicianId === null)
-        await writer.releaseClaim(claim.choice.user.email, claim.choice.dealerId);
-    }
+    await finishGroup(writer, work, claims, context, now);
     if (context.dryRun) await runner.rollbackTransaction();
     else await runner.commitTransaction();
     return { work, claims };
