@@ -1,0 +1,188 @@
+import { backoffDelayMs, redactSecrets } from "@certs/db";
+import { type AppError, appError, err, ErrorCode, ok, type Result } from "@certs/result";
+import {
+  type AttemptFailure,
+  describeStatus,
+  formatByteLimit,
+  requestSignal,
+  thrownFailure,
+} from "./attempt-failure.js";
+import { type DownloadOptions, type DownloadPlan, planDownload } from "./download-options.js";
+import { forgetOidcToken, oidcAccessToken } from "./oidc-token.js";
+import { discardBody, readLimitedBody } from "./response-body.js";
+import { retryAfterMs } from "./retry-after.js";
+
+/** The body of a successful download and what the server said about it. */
+export interface DownloadedSource {
+  readonly bytes: Uint8Array;
+  /** Where the bytes came from: the final URL after redirects, without `user:password@`. */
+  readonly url: string;
+  readonly contentType?: string;
+  readonly etag?: string;
+  readonly lastModified?: string;
+  /** Attempts used under the retry policy, from 1 (a 401 answered by a token refresh stays one attempt). */
+  readonly attempts: number;
+}
+
+/**
+ * GETs `url` (http or https) into memory, within a time and size limit, retrying network errors, timeouts,
+ * 5xx and 429 with backoff and full jitter (or the server's `Retry-After`), never other 4xx. Authenticates
+ * with static `headers`, a `bearerToken`, `user:password@` in the URL (sent as Basic), or an OpenID Connect
+ * token (`oidc`), whose cached token is renewed once when the source answers 401.
+ *
+ * Fails with DOWNLOAD_ERROR (the message names the redacted URL and what happened), CONFIGURATION_ERROR
+ * for unusable options, or CANCELLED when `signal` aborts. Tokens and passwords never appear in messages
+ * or logs.
+ */
+export async function downloadSource(
+  url: string,
+  options: DownloadOptions = {},
+): Promise<Result<DownloadedSource>> {
+  const planned = planDownload(url, options);
+  if (!planned.ok) return planned;
+  const plan = planned.value;
+  const { policy, logger } = plan;
+  const request = `GET ${plan.shownUrl}`;
+
+  for (let attempt = 1; ; attempt += 1) {
+    if (plan.signal?.aborted === true) return err(cancelled(request, attempt, plan.signal.reason));
+    const outcome = await attemptDownload(plan, request);
+    if (outcome.ok) {
+      logger.debug(
+        { url: plan.shownUrl, bytes: outcome.value.bytes.byteLength, attempts: attempt },
+        "downloaded",
+      );
+      return ok({ ...outcome.value, attempts: attempt });
+    }
+    const failure = outcome.error;
+    if (failure.kind === "cancelled") return err(cancelled(request, attempt, failure.cause));
+    if (!failure.retryable || attempt >= policy.maxAttempts)
+      return err(downloadError(plan, request, failure, attempt));
+    const delayMs =
+      failure.retryAfterMs === undefined
+        ? backoffDelayMs(policy, attempt, plan.random)
+        : Math.min(failure.retryAfterMs, policy.maxDelayMs);
+    logger.warn(
+      {
+        url: plan.shownUrl,
+        attempt,
+        maxAttempts: policy.maxAttempts,
+        delayMs,
+        ...(failure.status === undefined ? {} : { status: failure.status }),
+        reason: redactSecrets(failure.reason, plan.secrets),
+      },
+      "download attempt failed; retrying",
+    );
+    await plan.sleep(delayMs, plan.signal);
+  }
+}
+
+type Fetched = Omit<DownloadedSource, "attempts">;
+
+// One attempt: a token if needed, the GET, the body. A 401 with an OIDC token renews it once, in the same attempt.
+async function attemptDownload(
+  plan: DownloadPlan,
+  request: string,
+): Promise<Result<Fetched, AttemptFailure>> {
+  for (let renewed = false; ; renewed = true) {
+    const headers = new Headers(plan.headers);
+    let token: string | undefined;
+    if (plan.oidc !== undefined) {
+      const obtained = await oidcAccessToken(plan.oidc, plan);
+      if (!obtained.ok) {
+        const failure = obtained.error;
+        if (failure.kind === "cancelled") return obtained;
+        return err({ ...failure, sentence: `${request} failed: ${failure.reason}` });
+      }
+      token = obtained.value;
+      headers.set("authorization", `Bearer ${token}`);
+    }
+    const signal = requestSignal(plan.timeoutMs, plan.signal);
+    let response: Response;
+    try {
+      response = await plan.fetch(plan.requestUrl, { headers, signal: signal.signal });
+    } catch (error) {
+      return err(thrownFailure(request, error, signal));
+    }
+    if (response.status === 401 && plan.oidc !== undefined && token !== undefined && !renewed) {
+      await discardBody(response);
+      forgetOidcToken(plan.oidc, token);
+      continue;
+    }
+    if (!response.ok) {
+      await discardBody(response);
+      return err(statusFailure(plan, request, response));
+    }
+    const declared = Number(response.headers.get("content-length") ?? Number.NaN);
+    if (Number.isFinite(declared) && declared > plan.maxBytes) {
+      await discardBody(response);
+      return err(tooLarge(plan, request, declared));
+    }
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = await readLimitedBody(response, plan.maxBytes);
+    } catch (error) {
+      return err(thrownFailure(request, error, signal));
+    }
+    if (bytes === undefined) return err(tooLarge(plan, request, undefined));
+    return ok({
+      bytes,
+      url: response.url === "" ? plan.requestUrl : response.url,
+      ...header(response, "content-type", "contentType"),
+      ...header(response, "etag", "etag"),
+      ...header(response, "last-modified", "lastModified"),
+    });
+  }
+}
+
+function header<K extends string>(response: Response, name: string, key: K): Partial<Record<K, string>> {
+  const value = response.headers.get(name);
+  return value === null ? {} : ({ [key]: value } as Record<K, string>);
+}
+
+function statusFailure(plan: DownloadPlan, request: string, response: Response): AttemptFailure {
+  const reason = describeStatus(response.status);
+  const retryAfter = retryAfterMs(response.headers.get("retry-after"), plan.clock().getTime());
+  return {
+    kind: "status",
+    retryable: response.status >= 500 || response.status === 429,
+    sentence: `${request} answered ${reason}`,
+    reason,
+    status: response.status,
+    ...(retryAfter === undefined ? {} : { retryAfterMs: retryAfter }),
+  };
+}
+
+function tooLarge(plan: DownloadPlan, request: string, declared: number | undefined): AttemptFailure {
+  const limit = formatByteLimit(plan.maxBytes);
+  const reason =
+    declared === undefined
+      ? `is larger than the ${limit} limit`
+      : `is larger than the ${limit} limit (Content-Length ${declared})`;
+  return { kind: "too_large", retryable: false, sentence: `${request} ${reason}`, reason };
+}
+
+function downloadError(
+  plan: DownloadPlan,
+  request: string,
+  failure: AttemptFailure,
+  attempts: number,
+): AppError {
+  const exhausted = failure.retryable && attempts > 1;
+  const message = exhausted
+    ? `${request} failed after ${attempts} attempts: ${failure.reason}`
+    : failure.sentence;
+  return appError(ErrorCode.DOWNLOAD_ERROR, redactSecrets(message, plan.secrets), {
+    cause: failure.cause,
+    details: {
+      url: plan.shownUrl,
+      attempts,
+      ...(failure.status === undefined ? {} : { status: failure.status }),
+      ...(failure.kind === "too_large" ? { maxBytes: plan.maxBytes } : {}),
+    },
+  });
+}
+
+function cancelled(request: string, attempt: number, reason: unknown): AppError {
+  return appError(ErrorCode.CANCELLED, `${request} was cancelled`, { cause: reason, details: { attempt } });
+}
