@@ -47,3 +47,14 @@ export {
 } from "./trust-store-repository.js";
 // The sync pipeline: sources -> parse and verify -> rows -> transactional replace (see src/sync/index.ts).
 export * from "./sync/index.js";
+// Downloads: http(s) with limits, retries and OpenID Connect; local paths and file: URLs (see src/download/).
+export {
+  DEFAULT_DOWNLOAD_MAX_BYTES,
+  DEFAULT_DOWNLOAD_TIMEOUT_MS,
+  defaultDownloadRetryPolicy,
+  type DownloadOptions,
+} from "./download/download-options.js";
+export { downloadSource, type DownloadedSource } from "./download/download-source.js";
+export { loadSource } from "./download/load-source.js";
+export type { OidcOptions } from "./download/oidc-token.js";
+export { redactSourceUrl } from "./download/source-url.js";
