@@ -43,7 +43,8 @@ export async function claimBatch(
   try {
     runner = dataSource.createQueryRunner();
     await runner.connect();
-    if (query.lock) await runner.startTransaction();
+    // READ COMMITTED: InnoDB then locks only the rows read, no gaps, so pipelined claims never wait on a delete.
+    if (query.lock) await runner.startTransaction("READ COMMITTED");
     const raw = (await runner.query(sql, parameters)) as Record<string, unknown>[];
     const rows = raw.map(toCertRow);
     if (!query.lock) {
@@ -66,12 +67,13 @@ function claimSql(shape: CertsTableShape, query: ClaimQuery): { sql: string; par
   };
   const text = (column: string) => (mysql ? `CAST(${column} AS CHAR)` : `${column}::text`);
   const columns = [
-    `${text("id")} AS id`,
+    // Aliases differ from the column names, so ORDER BY id sorts numbers, not their text.
+    `${text("id")} AS id_text`,
     "ct_entry",
     "ct_log_url",
     "log_name",
     "worker_name",
-    `${text("ct_index")} AS ct_index`,
+    `${text("ct_index")} AS ct_index_text`,
     shape.hasIpAddress ? "ip_address" : "NULL AS ip_address",
   ];
   const conditions: string[] = [];
@@ -95,7 +97,7 @@ export async function deleteIds(
   const runner = dataSource.createQueryRunner();
   try {
     await runner.connect();
-    await runner.startTransaction();
+    await runner.startTransaction("READ COMMITTED");
     const deleted = await deleteWhereIdIn(runner, shape, ids);
     await runner.commitTransaction();
     return ok(deleted);
@@ -148,13 +150,32 @@ async function deleteWhereIdIn(
   ids: readonly string[],
 ): Promise<number> {
   if (ids.length === 0) return 0;
-  const placeholders = ids.map((_, i) => (shape.dialect === "mysql" ? "?" : `$${i + 1}`)).join(", ");
-  const result = await runner.query(
-    `DELETE FROM ${shape.table} WHERE id IN (${placeholders})`,
-    [...ids],
-    true,
-  );
-  return (result as { affected?: number }).affected ?? 0;
+  const result = (await runner.query(...deleteSql(shape, ids), true)) as { affected?: number };
+  return result.affected ?? 0;
+}
+
+const DECIMAL_ID = /^-?[0-9]{1,20}$/;
+
+/**
+ * The DELETE for exactly these ids. On MySQL/MariaDB the ids are joined as a derived table so InnoDB looks
+ * each row up by primary key: `WHERE id IN (...)` becomes a range scan that also locks the row after the
+ * range, which the next pipelined claim (or another exporter) holds, and would wait for it.
+ */
+function deleteSql(shape: CertsTableShape, ids: readonly string[]): [string, unknown[]] {
+  if (shape.dialect === "postgres") {
+    const placeholders = ids.map((_, i) => `$${i + 1}`).join(", ");
+    return [`DELETE FROM ${shape.table} WHERE id IN (${placeholders})`, [...ids]];
+  }
+  for (const id of ids) {
+    // The ids come from CAST(id AS CHAR) of our own claim; anything else is a bug, never inlined.
+    if (!DECIMAL_ID.test(id)) throw new TypeError(`not a decimal id: ${id}`);
+  }
+  const derived = ids.map((id) => `SELECT ${id} AS id`).join(" UNION ALL ");
+  // STRAIGHT_JOIN and FORCE INDEX keep that plan even when the optimizer thinks the table is small.
+  return [
+    `DELETE c FROM (${derived}) AS d STRAIGHT_JOIN ${shape.table} AS c FORCE INDEX (PRIMARY) ON c.id = d.id`,
+    [],
+  ];
 }
 
 async function rollbackAndRelease(runner: QueryRunner): Promise<void> {
@@ -169,12 +190,12 @@ async function rollbackAndRelease(runner: QueryRunner): Promise<void> {
 function toCertRow(raw: Record<string, unknown>): CertRow {
   const ip = raw["ip_address"];
   return {
-    id: String(raw["id"]),
+    id: String(raw["id_text"]),
     ct_entry: String(raw["ct_entry"]),
     ct_log_url: String(raw["ct_log_url"]),
     log_name: String(raw["log_name"]),
     worker_name: String(raw["worker_name"]),
-    ct_index: String(raw["ct_index"]),
+    ct_index: String(raw["ct_index_text"]),
     ip_address: ip === null || ip === undefined ? null : String(ip),
   };
 }

@@ -204,6 +204,8 @@ export async function exportCerts(
       );
 
     let prefetched: Promise<Result<ClaimedBatch, AppError>> | undefined;
+    // The batch in hand: released (rolled back) on any way out; a no-op once it has been committed.
+    let current: ClaimedBatch | undefined;
     try {
       for (;;) {
         if (aborted(signal)) return ok(summary("aborted"));
@@ -221,6 +223,7 @@ export async function exportCerts(
           return fail(claimed.error);
         }
         const batch = claimed.value;
+        current = batch;
         if (batch.rows.length === 0) {
           await batch.release();
           if (options.follow !== true) return ok(summary("drained"));
@@ -228,7 +231,10 @@ export async function exportCerts(
           continue;
         }
 
-        const exportable = journal === null ? batch.rows : await withoutJournaledRows(batch, journal, state);
+        const filtered =
+          journal === null ? ok(batch.rows) : await withoutJournaledRows(batch, journal, state);
+        if (!filtered.ok) return fail(filtered.error);
+        const exportable = filtered.value;
         if (aborted(signal)) {
           await batch.release();
           return ok(summary("aborted"));
@@ -292,7 +298,15 @@ export async function exportCerts(
         });
         if (sleepMs > 0 && state.batches < limit) await abortableSleep(sleepMs, signal);
       }
+    } catch (thrown) {
+      // Only a bug or a throwing onBatch callback gets here; the journal keeps exactly-once intact.
+      return fail(
+        appError(ErrorCode.UNEXPECTED_ERROR, "The export stopped on an unexpected exception.", {
+          cause: thrown,
+        }),
+      );
     } finally {
+      await current?.release();
       if (prefetched !== undefined) {
         const leftover = await prefetched;
         if (leftover.ok) await leftover.value.release();
@@ -373,15 +387,26 @@ async function withoutJournaledRows(
   batch: ClaimedBatch,
   journal: ExportJournal,
   state: RunState,
-): Promise<ClaimedBatch["rows"]> {
+): Promise<Result<ClaimedBatch["rows"], AppError>> {
+  let entries: JournalEntry[];
+  try {
+    entries = await journal.entries();
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return err(
+      appError(ErrorCode.FILE_ERROR, `Cannot read the export journal: ${reason}.`, { cause: error }),
+    );
+  }
   const covered = new Set<string>();
-  for (const entry of await journal.entries()) for (const id of entry.ids) covered.add(id);
+  for (const entry of entries) for (const id of entry.ids) covered.add(id);
   state.blockedIds = new Set([...state.blockedIds].filter((id) => covered.has(id)));
-  return batch.rows.filter((row) => {
-    if (!covered.has(row.id)) return true;
-    state.blockedIds.add(row.id);
-    return false;
-  });
+  return ok(
+    batch.rows.filter((row) => {
+      if (!covered.has(row.id)) return true;
+      state.blockedIds.add(row.id);
+      return false;
+    }),
+  );
 }
 
 async function writeBatch(

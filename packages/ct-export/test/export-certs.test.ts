@@ -1,0 +1,296 @@
+import { mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createTestDatabase, type TestDatabase } from "@certs/testdb";
+import type { DataSource } from "typeorm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { exportCerts, type ExportSummary } from "../src/index.js";
+import { generateCertRows, seedCertsTable, type CertRowData } from "../src/testing/index.js";
+import { countRows, openCertsDataSource } from "./certs-database.js";
+import { exactlyOnceViolation, readOutput } from "./pending-output.js";
+
+let rows: CertRowData[];
+
+beforeAll(async () => {
+  rows = await generateCertRows({
+    seed: "export-certs",
+    count: 300,
+    distinctEntries: 40,
+    withIpAddress: true,
+  });
+});
+
+function outputDir(): string {
+  return path.join(mkdtempSync(path.join(tmpdir(), "ct-export-")), "pending", "upload_failure");
+}
+
+function summaryOf(result: {
+  ok: boolean;
+  value?: ExportSummary;
+  error?: { message: string };
+}): ExportSummary {
+  if (!result.ok || result.value === undefined) throw new Error(result.error?.message ?? "export failed");
+  return result.value;
+}
+
+describe.each(["mysql", "postgres"] as const)("exportCerts on %s", (kind) => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase(kind);
+    dataSource = await openCertsDataSource(db.url);
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await db.drop();
+  });
+
+  it("exports every row exactly once, in id order, keeps ct_index digits above 2^53, and empties the table", async () => {
+    await seedCertsTable(dataSource, rows, { withIpAddress: true });
+    const dir = outputDir();
+    const summary = summaryOf(await exportCerts(dataSource, { outputDir: dir, batchSize: 32, sleepMs: 0 }));
+
+    const output = readOutput(dir);
+    expect(exactlyOnceViolation(rows, output, true)).toBeNull();
+    expect(output.files).toHaveLength(10);
+    expect(output.others).toEqual([]);
+    expect(output.journal).toEqual([]);
+    expect(await countRows(dataSource)).toBe(0);
+    expect(summary).toMatchObject({
+      rows: 300,
+      files: 10,
+      stoppedBy: "drained",
+      skippedIds: [],
+      dryRun: false,
+    });
+    const bytes = output.files.reduce((sum, name) => sum + statSync(path.join(dir, name)).size, 0);
+    expect(summary.bytes).toBe(bytes);
+    const large = rows.filter((r) => BigInt(r.ct_index) > 2n ** 53n);
+    expect(large.length).toBeGreaterThan(0);
+    for (const row of large) expect(output.entries.some((e) => e.ct_index === row.ct_index)).toBe(true);
+  });
+
+  it("writes ip_address null for every row when the table has no ip_address column", async () => {
+    await seedCertsTable(dataSource, rows.slice(0, 70), { withIpAddress: false });
+    const dir = outputDir();
+    const summary = summaryOf(await exportCerts(dataSource, { outputDir: dir, batchSize: 32, sleepMs: 5 }));
+    const output = readOutput(dir);
+    expect(exactlyOnceViolation(rows.slice(0, 70), output, false)).toBeNull();
+    expect(output.entries.every((e) => e.ip_address === null)).toBe(true);
+    expect(output.files).toHaveLength(3);
+    expect(summary.rows).toBe(70);
+    expect(await countRows(dataSource)).toBe(0);
+  });
+
+  it("stops after one batch with once, and after N batches with maxBatches", async () => {
+    await seedCertsTable(dataSource, rows.slice(0, 100), { withIpAddress: true });
+    const dir = outputDir();
+    const once = summaryOf(
+      await exportCerts(dataSource, { outputDir: dir, batchSize: 10, sleepMs: 0, once: true }),
+    );
+    expect(once).toMatchObject({ rows: 10, files: 1, stoppedBy: "once" });
+    expect(await countRows(dataSource)).toBe(90);
+    const three = summaryOf(
+      await exportCerts(dataSource, { outputDir: dir, batchSize: 10, sleepMs: 0, maxBatches: 3 }),
+    );
+    expect(three).toMatchObject({ rows: 30, files: 3, stoppedBy: "max_batches" });
+    expect(await countRows(dataSource)).toBe(60);
+    // What was exported so far is the oldest 40 rows, each once.
+    expect(exactlyOnceViolation(rows.slice(0, 40), readOutput(dir), true)).toBeNull();
+  });
+
+  it("in a dry run writes every row to a scratch directory and deletes nothing", async () => {
+    await seedCertsTable(dataSource, rows.slice(0, 90), { withIpAddress: true });
+    const dir = outputDir();
+    const scratch = mkdtempSync(path.join(tmpdir(), "ct-dry-"));
+    const summary = summaryOf(
+      await exportCerts(dataSource, {
+        outputDir: dir,
+        scratchDir: scratch,
+        dryRun: true,
+        batchSize: 25,
+        sleepMs: 0,
+      }),
+    );
+    expect(summary).toMatchObject({ rows: 90, files: 4, dryRun: true, outputDir: scratch });
+    expect(exactlyOnceViolation(rows.slice(0, 90), readOutput(scratch), true)).toBeNull();
+    expect(await countRows(dataSource)).toBe(90);
+    expect(readdirSafe(dir)).toEqual([]);
+  });
+
+  it("never overwrites a file: same-second batches draw other suffixes until none is left", async () => {
+    await seedCertsTable(dataSource, rows.slice(0, 50), { withIpAddress: true });
+    const dir = outputDir();
+    let draws = 0;
+    const result = await exportCerts(dataSource, {
+      outputDir: dir,
+      batchSize: 10,
+      sleepMs: 0,
+      clock: () => new Date(2025, 8, 23, 12, 0, 0),
+      // Only three suffixes exist: the fourth batch of the same second finds no free name.
+      random: () => (draws++ % 3) / 3,
+    });
+    expect(!result.ok && result.error.code).toBe("FILE_ERROR");
+    expect(!result.ok && result.error.message).toMatch(/no free file name/);
+    const output = readOutput(dir);
+    expect(output.files).toEqual([
+      "upload_failure_20250923_120000_1000.json",
+      "upload_failure_20250923_120000_4000.json",
+      "upload_failure_20250923_120000_7000.json",
+    ]);
+    expect(exactlyOnceViolation(rows.slice(0, 30), output, true)).toBeNull();
+    expect(output.others).toEqual([]);
+    expect(await countRows(dataSource)).toBe(20);
+  });
+
+  it("a batch whose file cannot be written stays in the table, and no temp file is left", async () => {
+    await seedCertsTable(dataSource, rows.slice(0, 96), { withIpAddress: true });
+    const dir = outputDir();
+    const moved = `${dir}.moved`;
+    const result = await exportCerts(dataSource, {
+      outputDir: dir,
+      batchSize: 32,
+      sleepMs: 0,
+      onBatch: (progress) => {
+        if (progress.batch !== 1) return;
+        // After the first batch the directory turns into a regular file: every write in it now fails with
+        // ENOTDIR. (chmod would not do: tests run as root, who writes through any permission bits.)
+        renameSync(dir, moved);
+        writeFileSync(dir, "not a directory");
+      },
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe("FILE_ERROR");
+    expect(result.error.message).toMatch(/ENOTDIR/);
+    expect(result.error.details?.["summary"]).toMatchObject({ rows: 32, files: 1, stoppedBy: "failed" });
+    expect(await countRows(dataSource)).toBe(64);
+    const firstRun = readOutput(moved);
+    expect(firstRun.files).toHaveLength(1);
+    expect(firstRun.others).toEqual([]);
+    expect(firstRun.journal).toEqual([]);
+
+    // Put the directory back: the next run exports the 64 rows that stayed, none twice.
+    rmSync(dir);
+    renameSync(moved, dir);
+    summaryOf(await exportCerts(dataSource, { outputDir: dir, batchSize: 32, sleepMs: 0 }));
+    expect(exactlyOnceViolation(rows.slice(0, 96), readOutput(dir), true)).toBeNull();
+    expect(await countRows(dataSource)).toBe(0);
+  });
+
+  it("a delete that fails after the file is published leaves no duplicate after the next run", async () => {
+    await seedCertsTable(dataSource, rows.slice(0, 100), { withIpAddress: true });
+    await installDeleteFault(dataSource, kind, ["40"]);
+    const dir = outputDir();
+    const first = await exportCerts(dataSource, { outputDir: dir, batchSize: 32, sleepMs: 0 });
+    const firstSummary = summaryOf(first);
+    // Ids 33..64 share a file with id 40, whose delete the trigger refuses: all 32 stay, reported as skipped.
+    expect(firstSummary.skippedIds).toEqual(Array.from({ length: 32 }, (_, i) => String(33 + i)));
+    expect(firstSummary.rows).toBe(100);
+    expect(await countRows(dataSource)).toBe(32);
+    expect(readOutput(dir).journal).toHaveLength(1);
+    expect(exactlyOnceViolation(rows.slice(0, 100), readOutput(dir), true)).toBeNull();
+
+    await dataSource.query("DELETE FROM fault_ids");
+    const second = summaryOf(await exportCerts(dataSource, { outputDir: dir, batchSize: 32, sleepMs: 0 }));
+    expect(second.reconciled).toMatchObject({ publishedBatches: 1, deletedRows: 32, discardedBatches: 0 });
+    expect(second.rows).toBe(0);
+    const output = readOutput(dir);
+    expect(exactlyOnceViolation(rows.slice(0, 100), output, true)).toBeNull();
+    expect(output.files).toHaveLength(4);
+    expect(output.journal).toEqual([]);
+    expect(output.others).toEqual([]);
+    expect(await countRows(dataSource)).toBe(0);
+  });
+
+  it("on abort (Ctrl+C) finishes the batch in flight, rolls back the next, and a later run exports the rest once", async () => {
+    await seedCertsTable(dataSource, rows.slice(0, 160), { withIpAddress: true });
+    const dir = outputDir();
+    const abort = new AbortController();
+    const stopped = summaryOf(
+      await exportCerts(dataSource, {
+        outputDir: dir,
+        batchSize: 32,
+        sleepMs: 0,
+        signal: abort.signal,
+        onBatch: (progress) => {
+          if (progress.batch === 2) abort.abort();
+        },
+      }),
+    );
+    expect(stopped).toMatchObject({ rows: 64, files: 2, stoppedBy: "aborted" });
+    expect(await countRows(dataSource)).toBe(96);
+    const partial = readOutput(dir);
+    expect(partial.others).toEqual([]);
+    expect(partial.journal).toEqual([]);
+
+    summaryOf(await exportCerts(dataSource, { outputDir: dir, batchSize: 32, sleepMs: 0 }));
+    expect(exactlyOnceViolation(rows.slice(0, 160), readOutput(dir), true)).toBeNull();
+    expect(await countRows(dataSource)).toBe(0);
+  });
+
+  it("aborting during the sleep between batches returns at once", async () => {
+    await seedCertsTable(dataSource, rows.slice(0, 64), { withIpAddress: true });
+    const abort = new AbortController();
+    const started = Date.now();
+    const summary = summaryOf(
+      await exportCerts(dataSource, {
+        outputDir: outputDir(),
+        batchSize: 32,
+        sleepMs: 60_000,
+        signal: abort.signal,
+        onBatch: () => setTimeout(() => abort.abort(), 50),
+      }),
+    );
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(summary).toMatchObject({ rows: 32, stoppedBy: "aborted" });
+    expect(await countRows(dataSource)).toBe(32);
+  });
+
+  it("refuses a table that lacks a required column, naming it", async () => {
+    await dataSource.query("DROP TABLE IF EXISTS certs");
+    await dataSource.query("CREATE TABLE certs (id BIGINT PRIMARY KEY, ct_entry TEXT)");
+    const result = await exportCerts(dataSource, { outputDir: outputDir() });
+    expect(!result.ok && result.error.code).toBe("CONFIGURATION_ERROR");
+    expect(!result.ok && result.error.message).toMatch(
+      /lacks the column\(s\) ct_log_url, log_name, worker_name, ct_index/,
+    );
+  });
+});
+
+/** Makes DELETE of the given ids fail (a trigger raising an error) until `fault_ids` is emptied. */
+async function installDeleteFault(
+  dataSource: DataSource,
+  kind: "mysql" | "postgres",
+  ids: string[],
+): Promise<void> {
+  await dataSource.query("DROP TABLE IF EXISTS fault_ids");
+  await dataSource.query("CREATE TABLE fault_ids (id BIGINT PRIMARY KEY)");
+  for (const id of ids) await dataSource.query(`INSERT INTO fault_ids (id) VALUES (${Number(id)})`);
+  if (kind === "mysql") {
+    await dataSource.query(
+      "CREATE TRIGGER certs_delete_fault BEFORE DELETE ON certs FOR EACH ROW BEGIN " +
+        "IF EXISTS (SELECT 1 FROM fault_ids WHERE id = OLD.id) THEN " +
+        "SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected delete failure'; END IF; END",
+    );
+  } else {
+    await dataSource.query(
+      "CREATE OR REPLACE FUNCTION certs_delete_fault() RETURNS trigger AS $$ BEGIN " +
+        "IF EXISTS (SELECT 1 FROM fault_ids WHERE id = OLD.id) THEN RAISE EXCEPTION 'injected delete failure'; END IF; " +
+        "RETURN OLD; END $$ LANGUAGE plpgsql",
+    );
+    await dataSource.query(
+      "CREATE TRIGGER certs_delete_fault BEFORE DELETE ON certs FOR EACH ROW EXECUTE FUNCTION certs_delete_fault()",
+    );
+  }
+}
+
+function readdirSafe(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((name) => name !== ".journal");
+  } catch {
+    return [];
+  }
+}
