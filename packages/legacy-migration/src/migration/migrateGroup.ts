@@ -351,10 +351,17 @@ async function migrateOneByOne(
         outcomes.push(...result.work.map((w) => w.outcome));
         done = true;
       } catch (error) {
+        if (error instanceof AlreadyMigrated) {
+          // A concurrent run migrated it first: this transaction rolled back, nothing of it remains.
+          outcomes.push({ kind: "skipped", legacy: identityOf(record), reason: "already_migrated" });
+          done = true;
+          continue;
+        }
         lastError = error;
         const verdict = classifyDbError(error);
-        if (!verdict.retryable)
+        if (!verdict.retryable) {
           return err(writeError(error, "migrate a certificate in the destination database"));
+        }
         context.logger.warn(
           { attempt, kind: verdict.kind, legacyId: record.id },
           "a certificate is tried again",
@@ -400,8 +407,10 @@ export async function migrateGroup(
     });
   } catch (error) {
     const verdict = classifyDbError(error);
-    if (!verdict.retryable)
+    // A ledger conflict means another run took some of these: redo them one by one to find which.
+    if (!verdict.retryable && !(error instanceof AlreadyMigrated)) {
       return err(writeError(error, "migrate a group of certificates in the destination database"));
+    }
     context.logger.warn(
       { kind: verdict.kind, legacyIds: records.map((r) => r.id) },
       "a group of certificates is migrated again one at a time",
