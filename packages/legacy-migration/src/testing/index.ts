@@ -7,5 +7,11 @@ export {
   type LegacyDataset,
   type LegacyDatasetOptions,
 } from "./legacyDataset.js";
-export { seedDestinationDatabase, seedLegacyDatabase, writeDatasetMappingFiles } from "./seedDatabases.js";
+export {
+  seedDestinationDatabase,
+  seedLegacyDatabase,
+  setUpMigrationDatabases,
+  writeDatasetMappingFiles,
+  type MigrationDatabasesSetup,
+} from "./seedDatabases.js";
 export { createRandom, type Random } from "./random.js";

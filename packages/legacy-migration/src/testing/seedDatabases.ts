@@ -8,6 +8,7 @@ import { writeTextFileAtomic } from "../mapping/atomicFile.js";
 import { DEFAULT_LEGACY_TIME_ZONE } from "../rules/legacyDate.js";
 import type { LegacyDateStorage } from "../schema/legacySchema.js";
 import { dialectOf, placeholders, quoteIdentifier, type SqlDialect } from "../schema/SqlDialect.js";
+import { createDestinationSchema, createLegacySchema } from "./createSchemas.js";
 import type { GeneratedRow, LegacyDataset } from "./legacyDataset.js";
 
 type Value = string | number | boolean | null;
@@ -131,4 +132,33 @@ export async function writeDatasetMappingFiles(
     if (!written.ok) return written;
   }
   return ok(paths);
+}
+
+/** Where {@link setUpMigrationDatabases} puts a generated dataset. */
+export interface MigrationDatabasesSetup {
+  readonly legacy: DataSource;
+  readonly destination: DataSource;
+  readonly dataset: LegacyDataset;
+  /** The mapping files go here, under the original tool's names. */
+  readonly mappingDirectory: string;
+  readonly dateStorage?: LegacyDateStorage;
+}
+
+/**
+ * Creates the legacy and destination tables in two empty databases, seeds them with `dataset` and writes its
+ * mapping files: everything a migration needs, for tests, benchmarks and demos. Returns the files' paths.
+ */
+export async function setUpMigrationDatabases(
+  setup: MigrationDatabasesSetup,
+): Promise<Result<MappingFilePaths>> {
+  const dateStorage = setup.dateStorage ?? "epoch";
+  const legacyTables = await createLegacySchema(setup.legacy, { dateStorage });
+  if (!legacyTables.ok) return legacyTables;
+  const legacyRows = await seedLegacyDatabase(setup.legacy, setup.dataset, { dateStorage });
+  if (!legacyRows.ok) return legacyRows;
+  const destinationTables = await createDestinationSchema(setup.destination);
+  if (!destinationTables.ok) return destinationTables;
+  const destinationRows = await seedDestinationDatabase(setup.destination, setup.dataset);
+  if (!destinationRows.ok) return destinationRows;
+  return writeDatasetMappingFiles(setup.mappingDirectory, setup.dataset);
 }

@@ -5,12 +5,8 @@ import { Result } from "@certs/result";
 import type { DataSource } from "typeorm";
 import type { LegacyDateStorage, MappingFilePaths } from "../../src/index.js";
 import {
-  createDestinationSchema,
-  createLegacySchema,
   generateLegacyDataset,
-  seedDestinationDatabase,
-  seedLegacyDatabase,
-  writeDatasetMappingFiles,
+  setUpMigrationDatabases,
   type LegacyDataset,
 } from "../../src/testing/index.js";
 import { freshDatabase } from "./databases.js";
@@ -46,13 +42,16 @@ export async function prepareScenario(options: {
     freshDatabase("mysql"),
     freshDatabase(options.destination ?? "mysql"),
   ]);
-  const dateStorage = options.dateStorage ?? "epoch";
-  Result.getOrThrow(await createLegacySchema(legacy.dataSource, { dateStorage }));
-  Result.getOrThrow(await seedLegacyDatabase(legacy.dataSource, dataset, { dateStorage }));
-  Result.getOrThrow(await createDestinationSchema(destination.dataSource));
-  Result.getOrThrow(await seedDestinationDatabase(destination.dataSource, dataset));
   const mappingDir = await mkdtemp(path.join(tmpdir(), "legacy-migration-"));
-  const paths = Result.getOrThrow(await writeDatasetMappingFiles(mappingDir, dataset));
+  const paths = Result.getOrThrow(
+    await setUpMigrationDatabases({
+      legacy: legacy.dataSource,
+      destination: destination.dataSource,
+      dataset,
+      mappingDirectory: mappingDir,
+      dateStorage: options.dateStorage ?? "epoch",
+    }),
+  );
   return {
     dataset,
     legacy: legacy.dataSource,
