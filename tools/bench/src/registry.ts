@@ -1,0 +1,8 @@
+import type { Benchmark } from "./benchmark.js";
+import { ctExportBenchmark } from "./ct-export/ct-export-benchmark.js";
+
+/**
+ * Every benchmark `pnpm bench` runs, in order. To add one: write a module exporting a `Benchmark`
+ * (see README.md) and list it here.
+ */
+export const BENCHMARKS: readonly Benchmark[] = [ctExportBenchmark];
