@@ -1,16 +1,242 @@
-import { Command } from "commander";
+import { Command, Option } from "commander";
+import { ExitCode, LOG_LEVELS } from "@certs/app-kit";
 import packageJson from "../package.json" with { type: "json" };
+import { runInspect } from "./runInspect.js";
+import { runMigrate } from "./runMigrate.js";
+import { runServe } from "./runServe.js";
+import { runSync } from "./runSync.js";
+
+/** Repeated flags collect into a list. */
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** Only what the user typed: commander's defaults (e.g. `verify: true` for `--no-verify`) must not hide CERTS_* variables. */
+function givenFlags(command: Command): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(command.opts()).filter(([key]) => command.getOptionValueSource(key) === "cli"),
+  );
+}
+
+function addCommonOptions(command: Command): Command {
+  return command
+    .addOption(
+      new Option("--log-level <level>", "log level (env CERTS_LOG_LEVEL; default info)").choices(LOG_LEVELS),
+    )
+    .option("--verbose", "show stack traces of failures");
+}
+
+function addDatabaseOptions(command: Command): Command {
+  return command
+    .option(
+      "--db <url>",
+      "PostgreSQL URL postgres://user:pw@host:5432/db (env CERTS_DB_URL; default: the embedded PostgreSQL)",
+    )
+    .option(
+      "--data-dir <dir>",
+      "embedded PostgreSQL data directory (env CERTS_DATA_DIR; default ./.certs/postgres)",
+    );
+}
+
+function addSyncOptions(command: Command): Command {
+  return command
+    .option(
+      "--source <path|url>",
+      "CSCA master list (.ml/.mls/.bin, DER, PEM or ZIP); repeatable (env CERTS_SOURCE, comma-separated)",
+      collect,
+    )
+    .option(
+      "--ldif <path|url>",
+      "ICAO PKD LDIF download (DSCs, CRLs, master lists); repeatable (env CERTS_LDIF)",
+      collect,
+    )
+    .option("--crl <path|url>", "CRL file (DER or PEM); repeatable (env CERTS_CRL)", collect)
+    .option(
+      "--trust-anchor <path|url>",
+      "certificate the master list signer must chain to (PEM or DER); repeatable (env CERTS_TRUST_ANCHOR)",
+      collect,
+    )
+    .option("--no-verify", "skip signature and chain checks (logs a warning; env CERTS_VERIFY=false)")
+    .option(
+      "--allow-empty",
+      "let sources without any certificate empty the trust store (env CERTS_ALLOW_EMPTY)",
+    )
+    .option("--force", "rewrite the tables even when the input equals the last successful sync's")
+    .option(
+      "--source-label <text>",
+      "value of the `source` column (env CERTS_SOURCE_LABEL; default icao-masterlist)",
+    )
+    .option("--timeout-ms <ms>", "download: time limit per request (env CERTS_TIMEOUT_MS; default 60000)")
+    .option(
+      "--max-bytes <n>",
+      "largest source accepted, downloads and files (env CERTS_MAX_BYTES; default 100 MiB)",
+    )
+    .option(
+      '--header <"Name: value">',
+      "download: extra request header; repeatable (env CERTS_HEADERS, one per line)",
+      collect,
+    )
+    .option("--bearer-token <token>", "download: Authorization: Bearer token (prefer env CERTS_BEARER_TOKEN)")
+    .option("--oidc-token-url <url>", "download: OpenID Connect token endpoint (env CERTS_OIDC_TOKEN_URL)")
+    .option("--oidc-client-id <id>", "OpenID Connect client id (env CERTS_OIDC_CLIENT_ID)")
+    .option(
+      "--oidc-client-secret <secret>",
+      "OpenID Connect client secret (prefer env CERTS_OIDC_CLIENT_SECRET)",
+    )
+    .option(
+      "--oidc-username <name>",
+      "password grant user (env CERTS_OIDC_USERNAME); without it: client credentials",
+    )
+    .option("--oidc-password <password>", "password grant password (prefer env CERTS_OIDC_PASSWORD)")
+    .option("--oidc-scope <scopes>", "space-separated scopes to request (env CERTS_OIDC_SCOPE)");
+}
+
+const EXIT_CODES = `Exit codes: 0 done, 1 the sync failed (nothing was written), 2 bad usage or settings,
+130/143 interrupted (a write in flight is finished or rolled back).`;
+
+// `certs-icao-sync inspect ... | head`: a reader that stops early is not an error.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(ExitCode.OK);
+  throw error;
+});
 
 const program = new Command()
   .name("certs-icao-sync")
-  .description(packageJson.description)
+  .description(
+    "Keep a PostgreSQL trust store (root_ca, dsc, crls, revoked_certificate_list) in step with ICAO master lists, PKD LDIF and CRLs.",
+  )
   .version(packageJson.version)
+  .showHelpAfterError()
+  .exitOverride()
   .addHelpText(
     "after",
     `
 Examples:
-  $ certs-icao-sync --help
-  $ certs-icao-sync --version`,
+  $ certs-icao-sync run --source ICAO_ml_December2025.ml --trust-anchor un-csca.pem --db postgres://sync@db/trust
+  $ certs-icao-sync inspect DE_ML_2025-06-25-09-31-57.ml --trust-anchor DE_ROOT_CA_CSCA07.cer
+  $ certs-icao-sync serve --cron "0 */6 * * *" --run-on-startup --port 8080 --source https://pkd.example/ml.ml
+
+Run "certs-icao-sync <command> --help" for the options of each command.`,
   );
 
-program.parse();
+addCommonOptions(
+  addSyncOptions(
+    addDatabaseOptions(
+      program
+        .command("run")
+        .description(
+          "load, verify and store the sources in one transaction, then print what was done (migrates the schema first)",
+        ),
+    ),
+  ),
+)
+  .option("--dry-run", "load, parse and verify, write nothing (no database needed)")
+  .option("--json", "print the outcome as JSON on stdout")
+  .addHelpText(
+    "after",
+    `
+Examples:
+  $ certs-icao-sync run --source ICAO_ml_December2025.ml --trust-anchor un-csca.pem --db postgres://sync:pw@db.internal/trust
+  $ certs-icao-sync run --source DE_ML_2025-06-25-09-31-57.ml --trust-anchor DE_ROOT_CA_CSCA07.cer   # embedded PostgreSQL
+  $ certs-icao-sync run --ldif icaopkd-001-complete.ldif --ldif icaopkd-003-complete.ldif --crl COL.crl --dry-run
+  $ certs-icao-sync run --source ICAO_ml_September2023.ml --no-verify --json
+  $ CERTS_OIDC_CLIENT_SECRET=... certs-icao-sync run --source https://pkd.example/ml.ml \\
+      --oidc-token-url https://idp.example/token --oidc-client-id sync --trust-anchor un-csca.pem
+
+An input equal to the last successful sync's is not rewritten (reported as skipped); --force rewrites it.
+${EXIT_CODES}`,
+  )
+  .action(async (_flags: unknown, command: Command) => {
+    process.exitCode = await runSync(givenFlags(command), process.env);
+  });
+
+addCommonOptions(
+  addDatabaseOptions(
+    program.command("migrate").description("create or update the trust-store tables (idempotent)"),
+  ),
+)
+  .addHelpText(
+    "after",
+    `
+Examples:
+  $ certs-icao-sync migrate --db postgres://sync:pw@db.internal:5432/trust
+  $ CERTS_DB_URL=postgres://sync@127.0.0.1/trust certs-icao-sync migrate
+
+Exit codes: 0 the schema is current, 1 the migration failed (nothing changed), 2 bad usage.`,
+  )
+  .action(async (_flags: unknown, command: Command) => {
+    process.exitCode = await runMigrate(givenFlags(command), process.env);
+  });
+
+addCommonOptions(
+  program
+    .command("inspect")
+    .description("parse and verify files, print the rows a sync would store (writes nothing)")
+    .argument("[file...]", "master lists; names ending .ldif are read as LDIF, .crl as CRLs")
+    .option("--ldif <path>", "an LDIF file whatever its name; repeatable", collect)
+    .option("--crl <path>", "a CRL file whatever its name; repeatable", collect)
+    .option(
+      "--trust-anchor <path>",
+      "certificate the master list signer must chain to; repeatable (env CERTS_TRUST_ANCHOR)",
+      collect,
+    )
+    .option("--no-verify", "skip signature and chain checks (env CERTS_VERIFY=false)")
+    .option("--source-label <text>", "value of the `source` column (default icao-masterlist)")
+    .option("--max-bytes <n>", "largest file accepted (env CERTS_MAX_BYTES)")
+    .option(
+      "--json",
+      "print { root_ca, dsc, crls, revoked_certificate_list, verification, sources } as JSON",
+    ),
+)
+  .addHelpText(
+    "after",
+    `
+Examples:
+  $ certs-icao-sync inspect DE_ML_2025-06-25-09-31-57.ml --trust-anchor DE_ROOT_CA_CSCA07.cer
+  $ certs-icao-sync inspect icaopkd-003-complete-000090.ldif COL.crl --json | jq '.dsc | length'
+  $ certs-icao-sync inspect ICAO_ml_September2023.ml --no-verify --json
+
+Exit codes: 0 read (and verified), 1 a file cannot be read, parsed or verified, 2 bad usage.`,
+  )
+  .action(async (files: string[], _flags: unknown, command: Command) => {
+    process.exitCode = await runInspect(files, givenFlags(command), process.env);
+  });
+
+addCommonOptions(
+  addSyncOptions(
+    addDatabaseOptions(
+      program
+        .command("serve")
+        .description("sync on a cron schedule and on request, with /health, /ready, /info and POST /trigger"),
+    ),
+  ),
+)
+  .option(
+    "--cron <pattern>",
+    'when to sync, cron syntax in local time (env CERTS_CRON; default "0 */6 * * *")',
+  )
+  .option("--run-on-startup", "sync once as soon as the schema is ready (env CERTS_RUN_ON_STARTUP)")
+  .option("--port <port>", "HTTP port, 0 for any free one (env CERTS_PORT; default 8080)")
+  .option("--host <host>", "address to listen on (env CERTS_HOST; default 127.0.0.1; 0.0.0.0 in a container)")
+  .addHelpText(
+    "after",
+    `
+Examples:
+  $ certs-icao-sync serve --cron "0 */6 * * *" --run-on-startup --port 8080 \\
+      --source https://pkd.example/ICAO_ml.ml --trust-anchor /etc/icao/un-csca.pem --db postgres://sync@db/trust
+  $ curl -s localhost:8080/info | jq .lastRun
+  $ curl -s -X POST localhost:8080/trigger      # 202 started, 409 while a run is in flight
+
+Endpoints: GET /health (200 while up), GET /ready (200 once the database answers and the schema is migrated,
+else 503), GET /info (version, schedule, next run, running and last run with counts), POST /trigger.
+SIGTERM/SIGINT: stop accepting, finish or roll back the run in flight, close the database, exit 143/130.`,
+  )
+  .action(async (_flags: unknown, command: Command) => {
+    process.exitCode = await runServe(givenFlags(command), process.env, packageJson.version);
+  });
+
+try {
+  await program.parseAsync();
+} catch (error) {
+  const code = (error as { exitCode?: number }).exitCode;
+  // commander has printed its message (or the help/version) already.
+  process.exitCode = code === 0 ? ExitCode.OK : ExitCode.USAGE;
+}

@@ -1,0 +1,31 @@
+import { ExitCode, formatFailure } from "@certs/app-kit";
+import { type AppError, appError, ErrorCode } from "@certs/result";
+
+/** The library's error with what the user can do about it on the command line. */
+function withCommandLineHint(error: AppError): AppError {
+  const options = {
+    ...(error.cause === undefined ? {} : { cause: error.cause }),
+    ...(error.details ? { details: { ...error.details } } : {}),
+  };
+  if (error.code === ErrorCode.SIGNATURE_ERROR) {
+    return appError(
+      error.code,
+      `${error.message} Give the certificate the list must chain to with --trust-anchor, or import it unverified with --no-verify.`,
+      options,
+    );
+  }
+  if (error.code === ErrorCode.VALIDATION_ERROR && error.message.includes("(allowEmpty to force)")) {
+    return appError(
+      error.code,
+      error.message.replace("(allowEmpty to force)", "(--allow-empty to force)"),
+      options,
+    );
+  }
+  return error;
+}
+
+/** Prints the one-line failure on stderr and returns the exit code: 2 for bad settings, 1 for a failed job. */
+export function reportFailure(error: AppError, verbose: boolean): number {
+  process.stderr.write(`${formatFailure(withCommandLineHint(error), verbose)}\n`);
+  return error.code === ErrorCode.CONFIGURATION_ERROR ? ExitCode.USAGE : ExitCode.FAILED;
+}

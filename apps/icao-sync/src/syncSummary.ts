@@ -1,0 +1,52 @@
+import type { SyncOutcome, TableCounts, VerificationReport } from "@certs/icao-sync";
+
+const TABLES = ["root_ca", "dsc", "crls", "revoked_certificate_list"] as const;
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(2)} s`;
+}
+
+/** `  root_ca    559` lines, one per table. */
+export function countLines(counts: TableCounts): string[] {
+  return TABLES.map((table) => `  ${table.padEnd(26)} ${String(counts[table]).padStart(7)}`);
+}
+
+/** One line per master list: what was verified, by whom it was signed and when. */
+export function verificationLines(report: VerificationReport): string[] {
+  if (report.lists.length === 0) return ["verification: no master list among the sources"];
+  const lines = [
+    report.enabled ? "verification:" : "verification: OFF (--no-verify): signatures and chains not checked",
+  ];
+  for (const list of report.lists) {
+    const signer = list.signers[0];
+    const signedBy =
+      signer === undefined
+        ? ""
+        : `; signer ${signer.subject}${signer.signingTime === null ? "" : `, signed ${signer.signingTime}`}`;
+    const chain =
+      list.chain === "verified"
+        ? "chain verified"
+        : `chain not checked${signer?.chainNote ? ` (${signer.chainNote})` : ""}`;
+    lines.push(
+      `  ${list.source}: ${list.certificates} certificates, structure ${list.structure}, signature ${list.signature.replace("_", " ")}, ${chain}${signedBy}`,
+    );
+  }
+  return lines;
+}
+
+/** The summary `run` prints on stdout. */
+export function formatSyncSummary(outcome: SyncOutcome): string {
+  const head =
+    outcome.status === "replaced"
+      ? `Trust store replaced in ${seconds(outcome.timings.totalMs)} (sync ${outcome.syncId}):`
+      : outcome.status === "unchanged"
+        ? `Trust store unchanged: the input equals the last successful sync's, nothing rewritten (skipped, ${seconds(outcome.timings.totalMs)}):`
+        : `Dry run: nothing written; the sources would store (${seconds(outcome.timings.totalMs)}):`;
+  const t = outcome.timings;
+  return [
+    head,
+    ...countLines(outcome.counts),
+    ...verificationLines(outcome.verification),
+    `time: load ${seconds(t.loadMs)}, parse and verify ${seconds(t.parseMs)}, rows ${seconds(t.buildMs)}, store ${seconds(t.storeMs)}`,
+  ].join("\n");
+}

@@ -1,0 +1,292 @@
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { InspectReport } from "@certs/icao-sync";
+import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Material, openPool, tableCounts, tableIds, writeMaterial } from "./material.js";
+
+const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+const run = (args: string[], env: Record<string, string> = {}) =>
+  runTypeScript(CLI, args, { env: { CERTS_LOG_LEVEL: "warn", ...env } });
+
+let db: TestDatabase;
+let pool: pg.Pool;
+let material: Material;
+
+beforeAll(async () => {
+  db = await createTestDatabase("postgres");
+  pool = openPool(db.url);
+  material = await writeMaterial("cli");
+});
+
+afterAll(async () => {
+  await pool?.end();
+  await db?.drop();
+});
+
+describe("certs-icao-sync", () => {
+  it("--help lists the commands, and each command's help has examples", async () => {
+    const help = await run(["--help"]);
+    expect(help.code).toBe(0);
+    for (const command of ["run", "migrate", "inspect", "serve"]) expect(help.stdout).toContain(command);
+    for (const command of ["run", "migrate", "inspect", "serve"]) {
+      const commandHelp = await run([command, "--help"]);
+      expect(commandHelp.code).toBe(0);
+      expect(commandHelp.stdout).toMatch(/Examples:\n\s+\$ certs-icao-sync /);
+    }
+  });
+
+  it("refuses bad settings with one line naming the flag or variable, and exit code 2", async () => {
+    const cases: [string[], Record<string, string>, RegExp][] = [
+      [
+        ["run", "--source", material.masterList, "--timeout-ms", "0"],
+        {},
+        /^error: CONFIGURATION_ERROR: --timeout-ms: /,
+      ],
+      [["run"], {}, /^error: CONFIGURATION_ERROR: --source: give at least one master list/],
+      [
+        ["run", "--source", material.masterList, "--db", "mysql://u:pw@127.0.0.1/x"],
+        {},
+        /--db: .*postgres:\/\//,
+      ],
+      [
+        ["run", "--source", material.masterList],
+        { CERTS_VERIFY: "perhaps" },
+        /^error: CONFIGURATION_ERROR: CERTS_VERIFY: /,
+      ],
+      [["run", "--source", material.masterList, "--header", "no colon"], {}, /--header: /],
+      [["run", "--source", material.masterList, "--oidc-client-id", "sync"], {}, /--oidc-token-url: /],
+      [
+        ["serve", "--source", material.masterList, "--cron", "every hour"],
+        {},
+        /--cron: is not a cron pattern/,
+      ],
+      [["serve", "--source", material.masterList, "--port", "70000"], {}, /--port: /],
+    ];
+    for (const [args, env, message] of cases) {
+      const outcome = await run(args, env);
+      expect(outcome.code, args.join(" ")).toBe(2);
+      expect(outcome.stderr.trim().split("\n")).toHaveLength(1);
+      expect(outcome.stderr).toMatch(message);
+    }
+  });
+
+  it("migrate creates the four tables, and says so only once", async () => {
+    const first = await run(["migrate", "--db", db.url]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^Trust-store schema migrated to version \d+ in postgres:\/\//);
+    const tables = await pool.query<{ table_name: string }>(
+      `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() ORDER BY table_name`,
+    );
+    expect(tables.rows.map((r) => r.table_name)).toEqual(
+      expect.arrayContaining(["crls", "dsc", "revoked_certificate_list", "root_ca"]),
+    );
+    const second = await run(["migrate", "--db", db.url]);
+    expect(second.code).toBe(0);
+    expect(second.stdout).toMatch(/already at version \d+ .*nothing to do/);
+  });
+
+  it("run stores the master list, LDIF and CRLs and prints the counts and the verification", async () => {
+    const outcome = await run([
+      "run",
+      "--db",
+      db.url,
+      "--source",
+      material.masterList,
+      "--ldif",
+      material.ldif,
+      ...material.crls.flatMap((crl) => ["--crl", crl]),
+      "--trust-anchor",
+      material.anchor,
+    ]);
+    expect(outcome.stderr).toBe("");
+    expect(outcome.code).toBe(0);
+    const expected = {
+      root_ca: material.pki.cscas.length,
+      dsc: material.pki.dscs.length,
+      crls: material.pki.crls.length,
+      revoked_certificate_list: material.revokedEntries,
+    };
+    expect(await tableCounts(pool)).toEqual(expected);
+    expect(outcome.stdout).toMatch(/^Trust store replaced in [\d.]+ s \(sync [0-9a-f-]{36}\):/);
+    expect(outcome.stdout).toMatch(
+      new RegExp(`\\n  root_ca +${expected.root_ca}\\n  dsc +${expected.dsc}\\n`),
+    );
+    expect(outcome.stdout).toContain("signature verified, chain verified; signer ");
+  });
+
+  it("a second run of the same input is skipped as unchanged", async () => {
+    const before = await tableIds(pool);
+    const outcome = await run([
+      "run",
+      "--json",
+      "--db",
+      db.url,
+      "--source",
+      material.masterList,
+      "--ldif",
+      material.ldif,
+      ...material.crls.flatMap((crl) => ["--crl", crl]),
+      "--trust-anchor",
+      material.anchor,
+    ]);
+    expect(outcome.code).toBe(0);
+    const summary = JSON.parse(outcome.stdout) as {
+      status: string;
+      skipped: boolean;
+      counts: { root_ca: number };
+    };
+    expect(summary).toMatchObject({ status: "unchanged", skipped: true });
+    expect(summary.counts.root_ca).toBe(material.pki.cscas.length);
+    expect(await tableIds(pool)).toEqual(before);
+  });
+
+  it("refuses a list whose signature does not verify: exit 1, one line with the way out, tables untouched", async () => {
+    const before = await tableIds(pool);
+    const outcome = await run([
+      "run",
+      "--db",
+      db.url,
+      "--source",
+      material.tampered,
+      "--trust-anchor",
+      material.anchor,
+    ]);
+    expect(outcome.code).toBe(1);
+    expect(outcome.stdout).toBe("");
+    expect(outcome.stderr.trim().split("\n")).toHaveLength(1);
+    expect(outcome.stderr).toMatch(/^error: SIGNATURE_ERROR: .*tampered\.ml: .*--trust-anchor.*--no-verify/);
+    expect(await tableIds(pool)).toEqual(before);
+  });
+
+  it("imports that list with --no-verify (or CERTS_VERIFY=false) and warns", async () => {
+    const outcome = await run(["run", "--db", db.url, "--source", material.tampered, "--no-verify"]);
+    expect(outcome.code).toBe(0);
+    expect(outcome.stderr).toMatch(/verification is off/);
+    expect(outcome.stdout).toContain("verification: OFF");
+    expect((await tableCounts(pool)).root_ca).toBe(material.tamperedCscas);
+
+    const again = await run(["run", "--db", db.url, "--source", material.tampered, "--force"], {
+      CERTS_VERIFY: "false",
+    });
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/^Trust store replaced/);
+  });
+
+  it("refuses sources without a certificate unless --allow-empty", async () => {
+    const before = await tableIds(pool);
+    const crlArgs = material.crls.flatMap((crl) => ["--crl", crl]);
+    const refused = await run(["run", "--db", db.url, ...crlArgs]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe(
+      "error: VALIDATION_ERROR: The sources yielded no certificates; refusing to empty the trust store (--allow-empty to force).",
+    );
+    expect(await tableIds(pool)).toEqual(before);
+
+    const forced = await run(["run", "--db", db.url, ...crlArgs, "--allow-empty"]);
+    expect(forced.code).toBe(0);
+    expect(await tableCounts(pool)).toEqual({
+      root_ca: 0,
+      dsc: 0,
+      crls: material.pki.crls.length,
+      revoked_certificate_list: material.revokedEntries,
+    });
+  });
+
+  it("--dry-run verifies without any database and writes nothing", async () => {
+    const before = await tableIds(pool);
+    // No --db: a dry run must not start the embedded PostgreSQL either (its data dir would appear here).
+    const outcome = await run(
+      ["run", "--dry-run", "--source", material.masterList, "--trust-anchor", material.anchor],
+      {
+        CERTS_DATA_DIR: `${material.dir}/must-not-exist`,
+      },
+    );
+    expect(outcome.code).toBe(0);
+    expect(outcome.stdout).toMatch(/^Dry run: nothing written/);
+    expect(outcome.stdout).toMatch(new RegExp(`root_ca +${material.pki.cscas.length}\\n`));
+    expect(await tableIds(pool)).toEqual(before);
+    expect(existsSync(`${material.dir}/must-not-exist`)).toBe(false);
+  });
+
+  it("takes its sources from CERTS_* variables when no flag is given", async () => {
+    const outcome = await run(["run", "--json"], {
+      CERTS_DB_URL: db.url,
+      CERTS_SOURCE: material.masterList,
+      CERTS_TRUST_ANCHOR: material.anchor,
+    });
+    expect(outcome.code).toBe(0);
+    expect(JSON.parse(outcome.stdout)).toMatchObject({ status: "replaced" });
+    expect((await tableCounts(pool)).root_ca).toBe(material.pki.cscas.length);
+  });
+
+  it("names a missing source file with exit 1", async () => {
+    const outcome = await run(["run", "--db", db.url, "--source", `${material.dir}/nope.ml`]);
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/^error: FILE_ERROR: .*nope\.ml/);
+  });
+
+  it("reports a wrong database password without printing it", async () => {
+    const url = new URL(db.url);
+    url.password = "not-the-password-42";
+    const outcome = await run(["run", "--db", url.toString(), "--source", material.masterList]);
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(/^error: DATABASE_ERROR: /);
+    expect(outcome.stderr).not.toContain("not-the-password-42");
+  });
+
+  it("inspect --json prints exactly the rows a sync would store, by column name", async () => {
+    const outcome = await run([
+      "inspect",
+      material.masterList,
+      material.ldif,
+      "--trust-anchor",
+      material.anchor,
+      "--json",
+    ]);
+    expect(outcome.code).toBe(0);
+    const report = JSON.parse(outcome.stdout) as InspectReport;
+    expect(Object.keys(report).sort()).toEqual([
+      "crls",
+      "dsc",
+      "revoked_certificate_list",
+      "root_ca",
+      "sources",
+      "verification",
+    ]);
+    expect(report.root_ca).toHaveLength(material.pki.cscas.length);
+    expect(report.dsc).toHaveLength(material.pki.dscs.length);
+    expect(report.crls).toHaveLength(material.pki.crls.length);
+    expect(report.revoked_certificate_list).toHaveLength(material.revokedEntries);
+    const hexes = report.root_ca.map((r) => r.certificate).sort();
+    expect(hexes).toEqual(material.pki.cscas.map((c) => Buffer.from(c.der).toString("hex")).sort());
+    expect(report.root_ca[0]).toEqual({
+      id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      certificate: expect.stringMatching(/^30[0-9a-f]+$/),
+      subject_key_identifier: expect.anything(),
+      authority_key_identifier: expect.anything(),
+      issuer: expect.any(String),
+      x_500_issuer: expect.stringMatching(/^30[0-9a-f]+$/),
+      source: "icao-masterlist",
+      isn: expect.stringMatching(/^-?0x[0-9a-f]+$/),
+      updated_at: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
+    });
+    expect(report.verification).toMatchObject({
+      enabled: true,
+      lists: [{ signature: "verified", chain: "verified" }],
+    });
+  });
+
+  it("inspect prints tables for people, and refuses a bad signature with exit 1", async () => {
+    const table = await run(["inspect", material.masterList, "--trust-anchor", material.anchor]);
+    expect(table.code).toBe(0);
+    expect(table.stdout).toMatch(/^rows that would be stored:\n {2}root_ca +\d+/);
+    expect(table.stdout).toMatch(
+      /\nroot_ca:\n {2}isn +subject_key_identifier +authority_key_identifier +issuer\n/,
+    );
+    const bad = await run(["inspect", material.tampered]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/^error: SIGNATURE_ERROR: /m);
+  });
+});
