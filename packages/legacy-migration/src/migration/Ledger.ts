@@ -76,12 +76,20 @@ export class Ledger {
     const last = ids.at(-1);
     if (first === undefined || last === undefined) return ok(new Set());
     try {
-      // A range on the primary key, not an IN list: the page is sorted, and ids in the gaps do no harm.
-      const rows: Array<{ id: Id }> = await this.destination.query(
-        `SELECT legacy_certificate_id AS id FROM ${LEDGER_TABLES.ledger}
-          WHERE legacy_certificate_id BETWEEN ${this.p(1)} AND ${this.p(1, 1)}`,
-        [first, last],
-      );
+      // A dense page (a plain scan) is one range on the primary key; a sparse one (chosen ids, retried
+      // failures) is its own ids, at most a page of them, so the answer never outgrows the page.
+      const dense = last - first < ids.length * 4;
+      const rows: Array<{ id: Id }> = dense
+        ? await this.destination.query(
+            `SELECT legacy_certificate_id AS id FROM ${LEDGER_TABLES.ledger}
+              WHERE legacy_certificate_id BETWEEN ${this.p(1)} AND ${this.p(1, 1)}`,
+            [first, last],
+          )
+        : await this.destination.query(
+            `SELECT legacy_certificate_id AS id FROM ${LEDGER_TABLES.ledger}
+              WHERE legacy_certificate_id IN (${this.p(ids.length)})`,
+            [...ids],
+          );
       return ok(new Set(rows.map((row) => Number(row.id))));
     } catch (error) {
       return err(databaseError(error, "could not read the migration ledger"));
