@@ -1,0 +1,122 @@
+import { mkdir, mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { openDataSource, parseConnectionUrl } from "@certs/db";
+import { generateLegacyDataset, setUpMigrationDatabases } from "@certs/legacy-migration/testing";
+import { Result } from "@certs/result";
+import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
+import ExcelJS from "exceljs";
+import type { DataSource } from "typeorm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+const run = (args: string[], input = "") =>
+  runTypeScript(CLI, args, { input, env: { CERTS_LOG_LEVEL: "warn" } });
+
+async function open(url: string): Promise<DataSource> {
+  const spec = Result.getOrThrow(parseConnectionUrl(url));
+  if (spec.kind === "embedded") throw new Error("test database URL expected");
+  return Result.getOrThrow(await openDataSource(spec, { poolSize: 4 }));
+}
+
+async function count(dataSource: DataSource, table: string): Promise<number> {
+  const rows = (await dataSource.query(`SELECT COUNT(*) AS n FROM ${table}`)) as { n: string | number }[];
+  return Number(rows[0]?.n);
+}
+
+describe("certs-legacy-migrate", () => {
+  let legacyDb: TestDatabase;
+  let destinationDb: TestDatabase;
+  let legacy: DataSource;
+  let destination: DataSource;
+  let mappings: string;
+  let work: string;
+
+  beforeAll(async () => {
+    [legacyDb, destinationDb] = await Promise.all([createTestDatabase("mysql"), createTestDatabase("mysql")]);
+    [legacy, destination] = await Promise.all([open(legacyDb.url), open(destinationDb.url)]);
+    work = await mkdtemp(path.join(tmpdir(), "legacy-cli-"));
+    mappings = path.join(work, "mappings");
+    await mkdir(mappings);
+    const dataset = generateLegacyDataset({ certificates: 120, seed: "cli", defectShare: 0.05 });
+    Result.getOrThrow(
+      await setUpMigrationDatabases({ legacy, destination, dataset, mappingDirectory: mappings }),
+    );
+  });
+  afterAll(async () => {
+    await Promise.all([legacy.destroy(), destination.destroy()]);
+    await Promise.all([legacyDb.drop(), destinationDb.drop()]);
+  });
+
+  const common = () => ["--legacy-db", legacyDb.url, "--db", destinationDb.url, "--mappings", mappings];
+
+  it("--help explains the modes with examples", async () => {
+    const outcome = await run(["--help"]);
+    expect(outcome.code).toBe(0);
+    expect(outcome.stdout).toMatch(/--mode <mode>/);
+    expect(outcome.stdout).toMatch(/Examples:\n\s+\$ certs-legacy-migrate --legacy-db mysql:/);
+  });
+
+  it("refuses a run without a legacy database, naming the flag, with exit code 2", async () => {
+    const outcome = await run(["--mode", "auto"]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/^error: CONFIGURATION_ERROR: --legacy-db: /);
+  });
+
+  it("refuses malformed --ids", async () => {
+    const outcome = await run([...common(), "--ids", "12,x"]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/--ids: must be a comma-separated list/);
+  });
+
+  it("interactive mode without a terminal takes one answer per line: migrate, skip, exit", async () => {
+    const report = path.join(work, "interactive.xlsx");
+    const outcome = await run([...common(), "--mode", "interactive", "--report", report], "m\ns\ne\n");
+    expect(outcome.stderr).toBe("");
+    expect(outcome.stdout).toMatch(/Certificate 1 of \d+: legacy id \d+/);
+    // Skipped counts the operator's skip plus the records an earlier run of the old tool already migrated.
+    const before = /so far: 0 migrated, 0 failed, (\d+) skipped/.exec(outcome.stdout);
+    expect(before).not.toBeNull();
+    expect(outcome.stdout).toContain(`1 migrated, 0 failed, ${Number(before?.[1]) + 1} skipped`);
+    expect(await count(destination, "certificates")).toBe(1);
+  });
+
+  it("auto mode migrates every migratable certificate once, writes the report, and a rerun adds nothing", async () => {
+    const report = path.join(work, "auto.xlsx");
+    const first = await run([...common(), "--mode", "auto", "--workers", "4", "--report", report, "--json"]);
+    const summary = JSON.parse(first.stdout) as { migrated: number; failed: number; total: number };
+    expect(summary.migrated).toBeGreaterThan(0);
+    // The generated data carries defects (unknown devices, missing customers): those fail, and exit code says so.
+    expect(first.code).toBe(summary.failed === 0 ? 0 : 1);
+    const certificates = await count(destination, "certificates");
+    expect(certificates).toBe(summary.migrated + 1); // plus the one migrated interactively
+
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(report);
+    expect(workbook.getWorksheet("Migrated")?.rowCount).toBe(summary.migrated + 1);
+    expect(workbook.getWorksheet("Unmigrated")?.rowCount).toBe(summary.failed + 1);
+
+    const second = await run([
+      ...common(),
+      "--mode",
+      "auto",
+      "--report",
+      path.join(work, "again.xlsx"),
+      "--json",
+    ]);
+    const again = JSON.parse(second.stdout) as { migrated: number };
+    expect(again.migrated).toBe(0);
+    expect(await count(destination, "certificates")).toBe(certificates);
+    expect(await count(destination, "vehicles")).toBe(
+      certificates - (await countWithoutVehicle(destination)),
+    );
+  });
+});
+
+async function countWithoutVehicle(destination: DataSource): Promise<number> {
+  const rows = (await destination.query(
+    "SELECT COUNT(*) AS n FROM certificates c WHERE NOT EXISTS (SELECT 1 FROM vehicles v WHERE v.certificate_id = c.id)",
+  )) as { n: string | number }[];
+  return Number(rows[0]?.n);
+}
