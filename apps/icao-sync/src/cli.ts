@@ -70,6 +70,10 @@ function addSyncOptions(command: Command): Command {
       "largest source accepted, downloads and files (env CERTS_MAX_BYTES; default 100 MiB)",
     )
     .option(
+      "--retries <n>",
+      "download: retries after a network error, timeout, 5xx or 429 (env CERTS_RETRIES; default 4)",
+    )
+    .option(
       '--header <"Name: value">',
       "download: extra request header; repeatable (env CERTS_HEADERS, one per line)",
       collect,

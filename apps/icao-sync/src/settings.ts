@@ -1,6 +1,6 @@
 import { LOG_LEVELS, resolveSettings, type SettingSource } from "@certs/app-kit";
 import { parseConnectionUrl } from "@certs/db";
-import type { SourceDownloadOptions } from "@certs/icao-sync";
+import { defaultDownloadRetryPolicy, type SourceDownloadOptions } from "@certs/icao-sync";
 import type { Result } from "@certs/result";
 import { Cron } from "croner";
 import { z } from "zod";
@@ -73,6 +73,12 @@ const syncShape = {
   sourceLabel: z.string().min(1).optional(),
   timeoutMs: positiveInt.optional(),
   maxBytes: positiveInt.optional(),
+  retries: z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(0, "must not be negative")
+    .max(20, "must be at most 20")
+    .optional(),
   header: z.preprocess(
     (value) => (typeof value === "string" ? value.split("\n").filter((line) => line.trim() !== "") : value),
     z.array(header).default([]),
@@ -196,6 +202,7 @@ const sources = {
   sourceLabel: { flag: "--source-label", env: "CERTS_SOURCE_LABEL" },
   timeoutMs: { flag: "--timeout-ms", env: "CERTS_TIMEOUT_MS" },
   maxBytes: { flag: "--max-bytes", env: "CERTS_MAX_BYTES" },
+  retries: { flag: "--retries", env: "CERTS_RETRIES" },
   header: { flag: "--header", env: "CERTS_HEADERS" },
   bearerToken: { flag: "--bearer-token", env: "CERTS_BEARER_TOKEN" },
   oidcTokenUrl: { flag: "--oidc-token-url", env: "CERTS_OIDC_TOKEN_URL" },
@@ -244,6 +251,9 @@ export function downloadOptions(settings: Partial<SyncSettings>): SourceDownload
   return {
     ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
     ...(settings.maxBytes === undefined ? {} : { maxBytes: settings.maxBytes }),
+    ...(settings.retries === undefined
+      ? {}
+      : { retry: { ...defaultDownloadRetryPolicy, maxAttempts: settings.retries + 1 } }),
     ...(Object.keys(headers).length === 0 ? {} : { headers }),
     ...(settings.bearerToken === undefined ? {} : { bearerToken: settings.bearerToken }),
     ...(settings.oidcTokenUrl === undefined || settings.oidcClientId === undefined

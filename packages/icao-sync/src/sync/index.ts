@@ -7,14 +7,7 @@ export {
   type RevokedCertificateRowJson,
 } from "./inspect-sources.js";
 export type { CollectOptions, SourceReport } from "./source-collection.js";
-export {
-  isRemoteLocation,
-  readLocalSource,
-  type LoadedSource,
-  type SourceDownloadOptions,
-  type SourceLoader,
-  type SourceLoadOptions,
-} from "./source-loader.js";
+export type { LoadedSource, SourceDownloadOptions, SourceLoader } from "./source-loader.js";
 export type { SourceBytes, SourceKind, SourceLocation, SyncInput, SyncSource } from "./sync-input.js";
 export { syncTrustStore, type SyncOptions, type SyncOutcome, type SyncTimings } from "./sync-trust-store.js";
 export type { ListVerificationReport, SignerReport, VerificationReport } from "./verification-report.js";

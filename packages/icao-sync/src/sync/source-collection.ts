@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { type Logger, redactUrl, silentLogger } from "@certs/db";
+import { type Logger, silentLogger } from "@certs/db";
 import { type AppError, appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import type { CertificateSummary } from "../certificate-summary.js";
 import { type ParsedCrl, parseCrl } from "../crl.js";
@@ -9,7 +9,9 @@ import type { ParseLimits } from "../parse-limits.js";
 import { loadTrustAnchors, type TrustAnchor } from "../trust-anchors.js";
 import type { TrustStoreContent } from "../trust-store-rows.js";
 import type { SourceKind, SyncInput, SyncSource } from "./sync-input.js";
-import { readLocalSource, type SourceDownloadOptions, type SourceLoader } from "./source-loader.js";
+import { loadSource } from "../download/load-source.js";
+import { redactSourceUrl } from "../download/source-url.js";
+import type { SourceDownloadOptions, SourceLoader } from "./source-loader.js";
 import {
   type ListVerificationReport,
   reportListVerification,
@@ -20,9 +22,9 @@ import {
 export interface CollectOptions {
   /** Verify master list signatures and chains; default true. `false` logs a warning and checks structure only. */
   readonly verify?: boolean;
-  /** Reads sources given by location; default: local files only (pass a downloading loader for URLs). */
+  /** Reads sources given by location; default `loadSource` (paths, `file:` and `http(s)://` URLs). */
   readonly loadSource?: SourceLoader;
-  /** Handed to the loader for every source (timeouts, size limit, authentication). */
+  /** Handed to the loader for every source (timeouts, size limit, retries, authentication). */
   readonly download?: SourceDownloadOptions;
   /** Checked between steps: a cancelled sync stops before it writes anything. */
   readonly signal?: AbortSignal;
@@ -83,7 +85,7 @@ async function loadAll(
   options: CollectOptions,
   logger: Logger,
 ): Promise<Result<Loaded[]>> {
-  const loader = options.loadSource ?? readLocalSource;
+  const loader = options.loadSource ?? loadSource;
   const loaded: Loaded[] = [];
   for (const source of sources) {
     if (options.signal?.aborted === true) return err(cancelled());
@@ -91,7 +93,7 @@ async function loadAll(
       loaded.push({ kind, name: source.name, bytes: source.bytes });
       continue;
     }
-    const name = redactUrl(source);
+    const name = redactSourceUrl(source);
     const result = await loader(source, {
       ...options.download,
       logger,

@@ -1,0 +1,73 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { fileURLToPath } from "node:url";
+import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
+import type pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Material, openPool, tableCounts, tableIds, writeMaterial } from "./material.js";
+
+const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+const TOKEN = "pkd-bearer-token-7f3a";
+
+let db: TestDatabase;
+let pool: pg.Pool;
+let material: Material;
+let server: Server;
+let base: string;
+const seen: { path: string; authorization: string | undefined }[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase("postgres");
+  pool = openPool(db.url);
+  material = await writeMaterial("download");
+  server = createServer((request, response) => {
+    seen.push({ path: request.url ?? "", authorization: request.headers.authorization });
+    if (request.url === "/ml/list.ml" && request.headers.authorization === `Bearer ${TOKEN}`) {
+      response.writeHead(200, { "content-type": "application/octet-stream" }).end(material.pki.masterList);
+    } else if (request.url === "/ml/list.ml") {
+      response.writeHead(401).end();
+    } else {
+      response.writeHead(404).end();
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise((resolve) => server?.close(resolve));
+  await pool?.end();
+  await db?.drop();
+});
+
+describe("certs-icao-sync run with URL sources", () => {
+  it("downloads with the bearer token from CERTS_BEARER_TOKEN and never prints it", async () => {
+    const outcome = await runTypeScript(
+      CLI,
+      ["run", "--db", db.url, "--source", `${base}/ml/list.ml`, "--trust-anchor", material.anchor, "--json"],
+      { env: { CERTS_BEARER_TOKEN: TOKEN, CERTS_LOG_LEVEL: "debug" } },
+    );
+    expect(outcome.code).toBe(0);
+    expect(JSON.parse(outcome.stdout)).toMatchObject({ status: "replaced" });
+    expect((await tableCounts(pool)).root_ca).toBe(material.pki.cscas.length);
+    expect(seen.filter((r) => r.path === "/ml/list.ml").map((r) => r.authorization)).toEqual([
+      `Bearer ${TOKEN}`,
+    ]);
+    expect(outcome.stdout + outcome.stderr).not.toContain(TOKEN);
+  });
+
+  it("a refused download exits 1 with a DOWNLOAD_ERROR and leaves the tables alone", async () => {
+    const before = await tableIds(pool);
+    const outcome = await runTypeScript(
+      CLI,
+      ["run", "--db", db.url, "--source", `${base}/ml/list.ml`, "--retries", "0"],
+      {
+        env: { CERTS_LOG_LEVEL: "warn" },
+      },
+    );
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr.trim().split("\n")).toHaveLength(1);
+    expect(outcome.stderr).toMatch(/^error: DOWNLOAD_ERROR: .*401/);
+    expect(await tableIds(pool)).toEqual(before);
+  });
+});
