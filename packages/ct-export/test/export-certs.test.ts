@@ -5,7 +5,7 @@ import { createTestDatabase, type TestDatabase } from "@certs/testdb";
 import type { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportCerts, type ExportSummary } from "../src/index.js";
-import { generateCertRows, seedCertsTable, type CertRowData } from "../src/testing/index.js";
+import { generateCertRows, insertCertRows, seedCertsTable, type CertRowData } from "../src/testing/index.js";
 import { countRows, openCertsDataSource } from "./certs-database.js";
 import { exactlyOnceViolation, readOutput } from "./pending-output.js";
 
@@ -247,6 +247,32 @@ describe.each(["mysql", "postgres"] as const)("exportCerts on %s", (kind) => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(summary).toMatchObject({ rows: 32, stoppedBy: "aborted" });
     expect(await countRows(dataSource)).toBe(32);
+  });
+
+  it("with follow keeps polling the empty table and exports rows that arrive later, until aborted", async () => {
+    await seedCertsTable(dataSource, rows.slice(0, 20), { withIpAddress: true });
+    const dir = outputDir();
+    const abort = new AbortController();
+    let exported = 0;
+    const run = exportCerts(dataSource, {
+      outputDir: dir,
+      batchSize: 16,
+      sleepMs: 50,
+      follow: true,
+      signal: abort.signal,
+      onBatch: (progress) => {
+        exported = progress.totalRows;
+        if (progress.totalRows === 40) abort.abort();
+      },
+    });
+    while (exported < 20) await new Promise((resolve) => setTimeout(resolve, 20));
+    // Several polls of the empty table go by before new rows arrive.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    await insertCertRows(dataSource, rows.slice(20, 40), { withIpAddress: true });
+    const summary = summaryOf(await run);
+    expect(summary).toMatchObject({ rows: 40, stoppedBy: "aborted" });
+    expect(exactlyOnceViolation(rows.slice(0, 40), readOutput(dir), true)).toBeNull();
+    expect(await countRows(dataSource)).toBe(0);
   });
 
   it("refuses a table that lacks a required column, naming it", async () => {
