@@ -1,7 +1,11 @@
 import { EntitySchema, type EntitySchemaColumnOptions } from "typeorm";
 import type { SqlDialect } from "./SqlDialect.js";
 
-/** A row of the destination `certificates` table (BIGINT values are strings; DATETIME values are UTC). */
+/**
+ * A row of the destination `certificates` table. BIGINT values are strings (mysql2 `bigNumberStrings`, pg's
+ * default); DATETIME values are UTC `YYYY-MM-DD HH:MM:SS` text when read with mysql2 `dateStrings: true`
+ * (the migration itself never lets a driver convert dates: it writes text and reads with CAST/to_char).
+ */
 export interface CertificateRow {
   id: number;
   serial_number: string | null;

@@ -7,7 +7,10 @@ import { EntitySchema } from "typeorm";
  */
 export type LegacyDateStorage = "epoch" | "datetime";
 
-/** A row of the legacy `certificate_record` table, as TypeORM reads it (BIGINT values are strings). */
+/**
+ * A row of the legacy `certificate_record` table, as TypeORM reads it with mysql2 `bigNumberStrings` and
+ * `dateStrings: true` (BIGINT epoch dates and DATETIME values are then strings, never shifted by a zone).
+ */
 export interface LegacyCertificateRow {
   id: number;
   serialno: number | null;
