@@ -1,32 +1,36 @@
 import { createAppLogger, ExitCode, handleInterrupts } from "@certs/app-kit";
 import { abortableSleep } from "@certs/db";
-import { migrateTrustStore } from "@certs/icao-sync";
+import { countTrustStore, migrateTrustStore, readSyncLog } from "@certs/icao-sync";
 import { appError, ErrorCode } from "@certs/result";
 import type pg from "pg";
 import { reportFailure } from "./failureReport.js";
 import { syncInput, syncOptions } from "./runSync.js";
 import { serveSettings } from "./settings.js";
-import { type StatusServer, startStatusServer } from "./statusServer.js";
+import { type StatusServer, startStatusServer, type StoreStatus } from "./statusServer.js";
 import { SyncService } from "./syncService.js";
 import { openTrustStoreDatabase, type TrustStoreDatabase } from "./trustStoreDatabase.js";
 
 const MIGRATION_RETRY_MS = 5_000;
-const READY_CHECK_TIMEOUT_MS = 2_000;
+const PROBE_TIMEOUT_MS = 2_000;
 
-async function answers(pool: pg.Pool): Promise<boolean> {
+/** `work`'s value, or `fallback` when it fails or takes longer than the probe timeout (a database that hangs). */
+async function probe<T>(work: () => Promise<T>, fallback: T): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<boolean>((resolve) => {
-    timer = setTimeout(() => resolve(false), READY_CHECK_TIMEOUT_MS);
+  const timeout = new Promise<T>((resolve) => {
+    timer = setTimeout(() => resolve(fallback), PROBE_TIMEOUT_MS);
   });
-  const query = pool.query("SELECT 1").then(
-    () => true,
-    () => false,
-  );
   try {
-    return await Promise.race([query, timeout]);
+    return await Promise.race([work().catch(() => fallback), timeout]);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What the database holds now, whoever wrote it (this process, an earlier one, or `run`). */
+async function storeStatus(pool: pg.Pool): Promise<StoreStatus | null> {
+  const [counts, log] = await Promise.all([countTrustStore(pool), readSyncLog(pool, { limit: 1 })]);
+  if (!counts.ok || !log.ok) return null;
+  return { tables: counts.value, lastLoggedRun: log.value[0] ?? null };
 }
 
 /** `certs-icao-sync serve`: runs until SIGTERM/SIGINT, then returns 143/130. */
@@ -67,7 +71,8 @@ export async function runServe(
     try {
       server = await startStatusServer(options.host, options.port, {
         service,
-        databaseReachable: () => answers(pool),
+        databaseReachable: () => probe(() => pool.query("SELECT 1").then(() => true), false),
+        storeStatus: () => probe(() => storeStatus(pool), null),
         version,
         schedule: options.cron,
         database: database.description,

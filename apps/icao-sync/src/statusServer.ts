@@ -1,13 +1,24 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@certs/db";
+import type { SyncLogEntry, TableCounts } from "@certs/icao-sync";
 import type { SyncService } from "./syncService.js";
+
+/** What the database holds, for `/info`. */
+export interface StoreStatus {
+  /** Rows per table now. */
+  readonly tables: TableCounts;
+  /** The newest sync log entry, from any process. */
+  readonly lastLoggedRun: SyncLogEntry | null;
+}
 
 /** What the endpoints need besides the service. */
 export interface StatusServerOptions {
   readonly service: SyncService;
   /** True when the database answers (checked on every `/ready`). */
   readonly databaseReachable: () => Promise<boolean>;
+  /** What the database holds; null when it cannot be read (`/info` still answers). */
+  readonly storeStatus: () => Promise<StoreStatus | null>;
   readonly version: string;
   readonly schedule: string;
   readonly database: string;
@@ -82,6 +93,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
         lastRun: last,
         lastSuccessfulRun: service.lastSuccessfulRun() ?? null,
         counts: service.lastSuccessfulRun()?.counts ?? null,
+        store: service.isReady() ? await options.storeStatus() : null,
       });
     }
     default: {

@@ -111,6 +111,10 @@ describe("certs-icao-sync serve", () => {
     expect(idle.status).toBe(200);
     expect(idle.body).toMatchObject({ name: "certs-icao-sync", version: "0.0.0", schedule: NEVER_SOON });
     expect(idle.body).toMatchObject({ running: null, lastRun: null, counts: null });
+    expect(idle.body.store).toEqual({
+      tables: { root_ca: 0, dsc: 0, crls: 0, revoked_certificate_list: 0 },
+      lastLoggedRun: null,
+    });
     expect(Date.parse(String(idle.body.nextRun))).toBeGreaterThan(Date.now());
     expect((await get(`${url}/nowhere`)).status).toBe(404);
     expect((await get(`${url}/trigger`)).status).toBe(405);
@@ -141,6 +145,7 @@ describe("certs-icao-sync serve", () => {
       running: null,
       lastRun: { trigger: "manual", status: "replaced", counts: expectedCounts, error: null },
       counts: expectedCounts,
+      store: { tables: expectedCounts, lastLoggedRun: { status: "replaced", counts: expectedCounts } },
     });
     expect(await tableCounts(pool)).toEqual(expectedCounts);
 
