@@ -10,6 +10,8 @@ export interface CaseSpec {
   readonly input: unknown;
   /** SIGTERM after this long (the child should then stop and report what it did); SIGKILL 30 s later. */
   readonly timeoutMs: number;
+  /** Also stop it when, once it has reported progress, it reports none for this long (it is stuck). */
+  readonly idleTimeoutMs?: number;
   /** Told each progress report the child makes. */
   readonly onProgress?: (progress: unknown) => void;
 }
@@ -21,8 +23,10 @@ export interface CaseOutcome<T> {
   /** The child's own peak RSS (its `maxRSS` at exit, else the last VmHWM read from /proc). */
   readonly peakRssMb: number | null;
   readonly wallMs: number;
-  /** It ran past `timeoutMs` and was told to stop. */
+  /** It ran past `timeoutMs` (or `idleTimeoutMs`) and was told to stop. */
   readonly timedOut: boolean;
+  /** It was stopped for reporting no progress for `idleTimeoutMs`. */
+  readonly stalled: boolean;
   readonly exitCode: number | null;
   readonly signal: NodeJS.Signals | null;
   /** The last lines of its stderr, for failure messages. */
@@ -47,6 +51,8 @@ export function runCase<T>(spec: CaseSpec): Promise<CaseOutcome<T>> {
   let stderr = "";
   let pending = "";
   let timedOut = false;
+  let stalled = false;
+  let lastProgressAt: number | null = null;
 
   child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
     pending += chunk;
@@ -57,6 +63,7 @@ export function runCase<T>(spec: CaseSpec): Promise<CaseOutcome<T>> {
       if (line.startsWith(CASE_RESULT_PREFIX)) {
         report = JSON.parse(line.slice(CASE_RESULT_PREFIX.length)) as CaseReport<T>;
       } else if (line.startsWith(CASE_PROGRESS_PREFIX)) {
+        lastProgressAt = performance.now();
         spec.onProgress?.(JSON.parse(line.slice(CASE_PROGRESS_PREFIX.length)));
       }
       newline = pending.indexOf("\n");
@@ -66,17 +73,24 @@ export function runCase<T>(spec: CaseSpec): Promise<CaseOutcome<T>> {
     stderr = (stderr + chunk).slice(-4000);
   });
 
-  // A fallback for a child that is killed before it can report its own maxRSS.
-  const sampler = setInterval(() => {
-    const kb = readHighWaterMarkKb(child.pid);
-    if (kb !== null) hwmKb = Math.max(hwmKb ?? 0, kb);
-  }, 250);
   let killer: NodeJS.Timeout | undefined;
-  const terminator = setTimeout(() => {
+  const stop = () => {
+    if (timedOut) return;
     timedOut = true;
     child.kill("SIGTERM");
     killer = setTimeout(() => child.kill("SIGKILL"), KILL_GRACE_MS);
-  }, spec.timeoutMs);
+  };
+  // Also the fallback for a child that is killed before it can report its own maxRSS.
+  const sampler = setInterval(() => {
+    const kb = readHighWaterMarkKb(child.pid);
+    if (kb !== null) hwmKb = Math.max(hwmKb ?? 0, kb);
+    const idle = spec.idleTimeoutMs;
+    if (idle !== undefined && lastProgressAt !== null && performance.now() - lastProgressAt > idle) {
+      stalled = true;
+      stop();
+    }
+  }, 250);
+  const terminator = setTimeout(stop, spec.timeoutMs);
 
   return new Promise((resolve, reject) => {
     child.on("error", (error) => {
@@ -95,6 +109,7 @@ export function runCase<T>(spec: CaseSpec): Promise<CaseOutcome<T>> {
         peakRssMb: rssKb === null ? null : rssKb / 1024,
         wallMs: performance.now() - started,
         timedOut,
+        stalled,
         exitCode: code,
         signal,
         stderrTail: stderr.split("\n").slice(-12).join("\n"),

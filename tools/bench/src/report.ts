@@ -116,7 +116,8 @@ export function renderMarkdownReport(record: RunRecord): string {
       "child process of its own. Peak RSS is that child's `process.resourceUsage().maxRSS` at exit (the " +
       "harness's own memory never counts; /proc/<pid>/status VmHWM is the fallback for a child stopped " +
       "before it could report). Throughput is work items per second of the case's own timed section. " +
-      "Each figure is a single run: on a shared machine compare ratios, not absolute rates, across reports.",
+      "A figure is one run unless its benchmark says it is a median of rounds; on a shared machine compare " +
+      "ratios, not absolute rates, across reports.",
     "",
   );
   return out.join("\n");
