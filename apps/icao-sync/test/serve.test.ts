@@ -224,4 +224,35 @@ describe("certs-icao-sync serve", () => {
       await fresh.drop();
     }
   });
+
+  it("runs on its cron schedule", async () => {
+    const fresh = await createTestDatabase("postgres");
+    try {
+      // Six fields: every second, so the first scheduled run comes at once.
+      const served = await serve([
+        "--db",
+        fresh.url,
+        "--source",
+        material.masterList,
+        "--cron",
+        "* * * * * *",
+      ]);
+      running.push(served);
+      const lastRun = await waitFor("a scheduled run", async () => {
+        const body = (await get(`${served.url}/info`)).body;
+        return (body.lastRun as Record<string, unknown> | null) ?? undefined;
+      });
+      expect(lastRun).toMatchObject({ trigger: "schedule", status: "replaced" });
+      const later = await waitFor("a second scheduled run", async () => {
+        const body = (await get(`${served.url}/info`)).body;
+        const run = body.lastRun as { startedAt: string; status: string };
+        return run.startedAt !== lastRun.startedAt ? run : undefined;
+      });
+      expect(later).toMatchObject({ trigger: "schedule", status: "unchanged" });
+      served.child.kill("SIGTERM");
+      expect(await served.exited).toBe(143);
+    } finally {
+      await fresh.drop();
+    }
+  });
 });

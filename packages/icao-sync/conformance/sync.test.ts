@@ -61,4 +61,21 @@ describe("syncTrustStore on real files", () => {
     const log = await readSyncLog(pool);
     expect(log.ok && log.value.map((entry) => entry.status)).toEqual(["replaced"]);
   });
+
+  it("stores the 502 DSCs of the PKD LDIF and the 15 revoked entries of COL.crl together", async () => {
+    const outcome = await syncTrustStore(pool, {
+      ldif: [fixturePath("icaopkd-003-complete-000090.ldif")],
+      crls: [fixturePath("COL.crl")],
+    });
+    if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
+    expect(outcome.value.counts).toEqual({ root_ca: 0, dsc: 502, crls: 1, revoked_certificate_list: 15 });
+    const countries = await pool.query<{ country: string; n: string }>(
+      "SELECT country, count(*) AS n FROM revoked_certificate_list GROUP BY country",
+    );
+    expect(countries.rows.map((r) => [r.country, Number(r.n)])).toEqual([["CO", 15]]);
+    const fkOk = await pool.query<{ n: string }>(
+      "SELECT count(*) AS n FROM revoked_certificate_list r JOIN crls c ON c.id = r.crl",
+    );
+    expect(Number(fkOk.rows[0]?.n)).toBe(15);
+  });
 });
