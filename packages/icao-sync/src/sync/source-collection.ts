@@ -3,15 +3,15 @@ import { type Logger, silentLogger } from "@certs/db";
 import { type AppError, appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import type { CertificateSummary } from "../certificate-summary.js";
 import { type ParsedCrl, parseCrl } from "../crl.js";
+import { loadSource } from "../download/load-source.js";
+import { redactSourceUrl } from "../download/source-url.js";
 import { parseLdif } from "../ldif.js";
 import { parseMasterList } from "../master-list.js";
 import type { ParseLimits } from "../parse-limits.js";
 import { loadTrustAnchors, type TrustAnchor } from "../trust-anchors.js";
 import type { TrustStoreContent } from "../trust-store-rows.js";
-import type { SourceKind, SyncInput, SyncSource } from "./sync-input.js";
-import { loadSource } from "../download/load-source.js";
-import { redactSourceUrl } from "../download/source-url.js";
 import type { SourceDownloadOptions, SourceLoader } from "./source-loader.js";
+import type { SourceKind, SyncInput, SyncSource } from "./sync-input.js";
 import {
   type ListVerificationReport,
   reportListVerification,
