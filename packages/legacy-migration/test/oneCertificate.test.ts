@@ -47,8 +47,10 @@ const CERTIFICATES = [
   certificate(25, { ecu: "ESL000002", activstate: 0, serialno: 777 }),
 ];
 
-function destinationSuite(kind: "mysql" | "postgres"): void {
-  describe(`migrating hand-made certificates into ${kind === "mysql" ? "MariaDB" : "PostgreSQL"}`, () => {
+const SERVER_NAMES = { mysql: "MariaDB", postgres: "PostgreSQL" } as const;
+
+function destinationSuite(kind: "mysql" | "postgres", legacyKind: "mysql" | "postgres" = "mysql"): void {
+  describe(`migrating hand-made certificates from ${SERVER_NAMES[legacyKind]} into ${SERVER_NAMES[kind]}`, () => {
     let scenario: Scenario;
     let summary: MigrationSummary;
     let rows: Map<number, ActualCertificate>;
@@ -65,7 +67,11 @@ function destinationSuite(kind: "mysql" | "postgres"): void {
     };
 
     beforeAll(async () => {
-      scenario = await prepareScenario({ dataset: handmadeDataset(CERTIFICATES), destination: kind });
+      scenario = await prepareScenario({
+        dataset: handmadeDataset(CERTIFICATES),
+        destination: kind,
+        legacy: legacyKind,
+      });
       // A certificate already in the destination with serial 777, so legacy 25 fails when it is inserted.
       await scenario.destination.query(
         `INSERT INTO certificates (serial_number, status, installation_date, calibration_date, expiry_date, notified,
@@ -320,3 +326,5 @@ function destinationSuite(kind: "mysql" | "postgres"): void {
 
 destinationSuite("mysql");
 destinationSuite("postgres");
+// The demo's setting: everything, the legacy database included, in one PostgreSQL server.
+destinationSuite("postgres", "postgres");

@@ -18,7 +18,7 @@ import { identityOf, type CertificateOutcome } from "./outcomes.js";
 import { planCertificate, type PlanResult } from "./planCertificate.js";
 import { ReferenceData } from "./referenceData.js";
 
-/** The two databases: legacy (MySQL/MariaDB, read only) and destination (MySQL/MariaDB or PostgreSQL). */
+/** The two databases: legacy (read only) and destination, each MySQL/MariaDB or PostgreSQL. */
 export interface MigrationSources {
   readonly legacy: DataSource;
   readonly destination: DataSource;
@@ -104,11 +104,9 @@ export class MigrationSession {
         ),
       );
     }
+    // Either side may be MySQL/MariaDB or PostgreSQL; any other driver is refused before anything is read.
     const legacyDialect = dialectOf(sources.legacy);
     if (!legacyDialect.ok) return legacyDialect;
-    if (legacyDialect.value !== "mysql") {
-      return err(appError(ErrorCode.CONFIGURATION_ERROR, "The legacy database must be MySQL or MariaDB."));
-    }
     const dialect = dialectOf(sources.destination);
     if (!dialect.ok) return dialect;
     const clock = settings.clock ?? (() => new Date());

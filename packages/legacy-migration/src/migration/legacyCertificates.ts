@@ -3,6 +3,7 @@ import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import type { DataSource } from "typeorm";
 import { ecuKey } from "../rules/ecu.js";
 import { legacyDateKindOfSqlType, type LegacyDateKind } from "../rules/legacyDate.js";
+import { dialectOf, placeholder, placeholders, type SqlDialect } from "../schema/SqlDialect.js";
 
 /** A legacy date as stored (text, or null) with the kind of its column, converted later by the rules. */
 export interface LegacyDateValue {
@@ -85,27 +86,62 @@ function textOf(value: string | Buffer | null): string {
   return typeof value === "string" ? value : value.toString("utf8");
 }
 
+/** The query listing the legacy table's columns and their information_schema types, per dialect. */
+const COLUMNS_SQL: Readonly<Record<SqlDialect, string>> = {
+  mysql: `SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS
+          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'certificate_record'`,
+  postgres: `SELECT column_name AS name, data_type AS type FROM information_schema.columns
+          WHERE table_schema = current_schema() AND table_name = 'certificate_record'`,
+};
+
 /**
- * Reads the legacy `certificate_record` table (MySQL/MariaDB): detects how its dates are stored, pages
- * through it by id (keyset: `id > last ORDER BY id LIMIT n`, never OFFSET), and computes each ECU's highest
- * renewal count. Dates are selected as text (`CAST(... AS CHAR)`), so no driver or machine time zone ever
- * touches them.
+ * The select expression giving a date column's value as text. MySQL: `CAST(... AS CHAR)`, as the original
+ * tool read it. PostgreSQL: wall-clock types through `to_char`, so the text is `YYYY-MM-DD HH:MM:SS` whatever
+ * the session's DateStyle; `timestamp with time zone` as whole epoch seconds, so the session's zone never
+ * shifts it; anything else as `CAST(... AS TEXT)` (CHAR would be char(1) there). `infinity` stays text and is
+ * then refused as not a date.
+ */
+function dateSelect(dialect: SqlDialect, column: DateColumn, sqlType: string): string {
+  if (dialect === "mysql") return `CAST(${column} AS CHAR) AS ${column}`;
+  const type = sqlType.trim().toLowerCase();
+  const asText = `CAST(${column} AS TEXT)`;
+  if (type === "timestamp with time zone") {
+    const seconds = `CAST(CAST(FLOOR(EXTRACT(EPOCH FROM ${column})) AS BIGINT) AS TEXT)`;
+    return `CASE WHEN isfinite(${column}) THEN ${seconds} ELSE ${asText} END AS ${column}`;
+  }
+  if (legacyDateKindOfSqlType(type) === "wallclock") {
+    const wallClock = `to_char(${column}, 'YYYY-MM-DD HH24:MI:SS')`;
+    return `CASE WHEN isfinite(${column}) THEN ${wallClock} ELSE ${asText} END AS ${column}`;
+  }
+  return `${asText} AS ${column}`;
+}
+
+/**
+ * Reads the legacy `certificate_record` table (MySQL/MariaDB or PostgreSQL): detects how its dates are
+ * stored, pages through it by id (keyset: `id > last ORDER BY id LIMIT n`, never OFFSET), and computes each
+ * ECU's highest renewal count. Dates are selected as text (`CAST(... AS CHAR)` on MySQL, `to_char` or
+ * `CAST(... AS TEXT)` on PostgreSQL), so no driver or machine time zone ever touches them.
  */
 export class LegacyCertificateReader {
   private constructor(
     private readonly legacy: DataSource,
+    private readonly dialect: SqlDialect,
     /** How each date column stores its values. */
     readonly dateKinds: LegacyDateKinds,
+    /** The select list of a full record, dates as text. */
+    private readonly selectList: string,
   ) {}
 
-  /** Inspects the legacy table's column types; a missing table or date column is a CONFIGURATION_ERROR. */
+  /**
+   * Inspects the legacy table's column types; a missing table or date column, or a database that is neither
+   * MySQL/MariaDB nor PostgreSQL, is a CONFIGURATION_ERROR.
+   */
   static async open(legacy: DataSource): Promise<Result<LegacyCertificateReader>> {
+    const dialect = dialectOf(legacy);
+    if (!dialect.ok) return dialect;
     let columns: Array<{ name: string; type: string }>;
     try {
-      columns = await legacy.query(
-        `SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS
-          WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'certificate_record'`,
-      );
+      columns = await legacy.query(COLUMNS_SQL[dialect.value]);
     } catch (error) {
       return err(databaseError(error, "could not inspect the legacy certificate_record table"));
     }
@@ -119,6 +155,7 @@ export class LegacyCertificateReader {
       );
     }
     const kinds: Partial<Record<DateColumn, LegacyDateKind>> = {};
+    const dates: string[] = [];
     for (const column of DATE_COLUMNS) {
       const type = typeOf.get(column);
       if (type === undefined) {
@@ -130,15 +167,12 @@ export class LegacyCertificateReader {
         );
       }
       kinds[column] = legacyDateKindOfSqlType(type);
+      dates.push(dateSelect(dialect.value, column, type));
     }
-    return ok(new LegacyCertificateReader(legacy, kinds as LegacyDateKinds));
-  }
-
-  private selectList(): string {
-    const dates = DATE_COLUMNS.map((column) => `CAST(${column} AS CHAR) AS ${column}`).join(", ");
-    return `id, serialno, ecu, customer_id, installer_user_id, caliberater_user_id, installer_technician_id,
-      caliberater_technician_id, vehicle_type, vehicle_registration, vehicle_chassis, speed, kilometer, ${dates},
+    const selectList = `id, serialno, ecu, customer_id, installer_user_id, caliberater_user_id, installer_technician_id,
+      caliberater_technician_id, vehicle_type, vehicle_registration, vehicle_chassis, speed, kilometer, ${dates.join(", ")},
       renewal_count, dealer_id, print_count, activstate, description`;
+    return ok(new LegacyCertificateReader(legacy, dialect.value, kinds as LegacyDateKinds, selectList));
   }
 
   private toCertificate(row: RawRow): LegacyCertificate {
@@ -175,15 +209,27 @@ export class LegacyCertificateReader {
   private conditions(selection: LegacySelection, params: unknown[]): string {
     let where = "";
     if (selection.ecu !== undefined) {
-      where += " AND UPPER(TRIM(ecu)) = ?";
       params.push(ecuKey(selection.ecu));
+      where += ` AND UPPER(TRIM(ecu)) = ${placeholder(this.dialect, params.length)}`;
     }
     if (selection.ids !== undefined) {
       where +=
-        selection.ids.length === 0 ? " AND 1 = 0" : ` AND id IN (${selection.ids.map(() => "?").join(", ")})`;
+        selection.ids.length === 0
+          ? " AND 1 = 0"
+          : ` AND id IN (${placeholders(this.dialect, selection.ids.length, params.length)})`;
       params.push(...selection.ids);
     }
     return where;
+  }
+
+  /** The placeholder of the first parameter (`afterId`). */
+  private first(): string {
+    return placeholder(this.dialect, 1);
+  }
+
+  /** The placeholder of the last of `params` (`limit`). */
+  private last(params: readonly unknown[]): string {
+    return placeholder(this.dialect, params.length);
   }
 
   /** The next `limit` records with id greater than `afterId`, in id order. */
@@ -197,7 +243,7 @@ export class LegacyCertificateReader {
     params.push(limit);
     try {
       const rows: RawRow[] = await this.legacy.query(
-        `SELECT ${this.selectList()} FROM certificate_record WHERE id > ?${where} ORDER BY id LIMIT ?`,
+        `SELECT ${this.selectList} FROM certificate_record WHERE id > ${this.first()}${where} ORDER BY id LIMIT ${this.last(params)}`,
         params,
       );
       return ok(rows.map((row) => this.toCertificate(row)));
@@ -213,7 +259,7 @@ export class LegacyCertificateReader {
     params.push(limit);
     try {
       const rows: Array<{ id: number | string }> = await this.legacy.query(
-        `SELECT id FROM certificate_record WHERE id > ?${where} ORDER BY id LIMIT ?`,
+        `SELECT id FROM certificate_record WHERE id > ${this.first()}${where} ORDER BY id LIMIT ${this.last(params)}`,
         params,
       );
       return ok(rows.map((row) => Number(row.id)));

@@ -66,6 +66,17 @@ describe("date helpers", () => {
     expect(legacyDateKindOfSqlType("varchar")).toBe("text");
   });
 
+  it("PostgreSQL's type names map to the same kinds", () => {
+    expect(legacyDateKindOfSqlType("integer")).toBe("epoch");
+    expect(legacyDateKindOfSqlType("numeric")).toBe("epoch");
+    expect(legacyDateKindOfSqlType("timestamp without time zone")).toBe("wallclock");
+    expect(legacyDateKindOfSqlType("date")).toBe("wallclock");
+    // An instant: the reader selects it as epoch seconds.
+    expect(legacyDateKindOfSqlType("timestamp with time zone")).toBe("epoch");
+    expect(legacyDateKindOfSqlType("character varying")).toBe("text");
+    expect(legacyDateKindOfSqlType("interval")).toBe("text");
+  });
+
   it("validateTimeZone rejects unknown zones", () => {
     expect(validateTimeZone("Asia/Dubai").ok).toBe(true);
     const bad = validateTimeZone("Mars/Olympus");

@@ -4,7 +4,7 @@ import { DateTime, IANAZone } from "luxon";
 /**
  * How a legacy date column stores its values, detected from its SQL type:
  * - `epoch`: an integer column of Unix seconds, already an instant;
- * - `wallclock`: DATETIME (or DATE), a local time in the legacy zone;
+ * - `wallclock`: DATETIME (or DATE, TIMESTAMP; `timestamp` on PostgreSQL), a local time in the legacy zone;
  * - `text`: a character column, read per value (all digits = epoch seconds, anything else = local time).
  */
 export type LegacyDateKind = "epoch" | "wallclock" | "text";
@@ -19,11 +19,20 @@ export function validateTimeZone(zone: string): Result<string> {
     : err(appError(ErrorCode.CONFIGURATION_ERROR, `The time zone '${zone}' is not a valid IANA zone name.`));
 }
 
-/** SQL type names (information_schema DATA_TYPE) → how the column stores a date. */
+/**
+ * SQL type names (information_schema DATA_TYPE of MySQL/MariaDB or PostgreSQL) → how the column stores a
+ * date: `int`, `bigint`, `integer`, `numeric`, … are epoch seconds, and so is PostgreSQL's `timestamp with
+ * time zone` (an instant, read as epoch seconds); `datetime`, `date`, `timestamp` and PostgreSQL's `timestamp
+ * without time zone` are wall-clock; the rest (`varchar`, `character varying`, `text`, …) is text.
+ */
 export function legacyDateKindOfSqlType(dataType: string): LegacyDateKind {
-  const type = dataType.toLowerCase();
+  const type = dataType.trim().toLowerCase();
+  // Before the integer test: PostgreSQL's `interval` contains "int" but is no date storage at all.
+  if (type === "interval") return "text";
+  // An instant already; the reader selects it as epoch seconds, so no session zone shifts it.
+  if (type === "timestamp with time zone") return "epoch";
+  if (type === "datetime" || type === "date" || type.startsWith("timestamp")) return "wallclock";
   if (/int|decimal|numeric/.test(type)) return "epoch";
-  if (type === "datetime" || type === "date" || type === "timestamp") return "wallclock";
   return "text";
 }
 

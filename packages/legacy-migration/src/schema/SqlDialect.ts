@@ -1,7 +1,7 @@
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import type { DataSource } from "typeorm";
 
-/** The SQL families the migration speaks: MySQL/MariaDB (legacy and destination) and PostgreSQL (destination). */
+/** The SQL families the migration speaks, on either side: MySQL/MariaDB and PostgreSQL. */
 export type SqlDialect = "mysql" | "postgres";
 
 /** The dialect of a TypeORM `DataSource`; any other driver is a CONFIGURATION_ERROR. */

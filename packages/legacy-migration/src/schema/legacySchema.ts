@@ -1,15 +1,19 @@
 import { EntitySchema } from "typeorm";
+import type { SqlDialect } from "./SqlDialect.js";
 
 /**
  * How the legacy `certificate_record` dates are stored. The peewee models declare them `TimestampField`
- * (BIGINT epoch seconds, the default here); some installations hold DATETIME wall-clock values instead.
- * The migration detects the real type of each column at run time, so this only matters when creating tables.
+ * (BIGINT epoch seconds, the default here); some installations hold DATETIME wall-clock values instead
+ * (`timestamp` without time zone on PostgreSQL). The migration detects the real type of each column at run
+ * time, so this only matters when creating tables.
  */
 export type LegacyDateStorage = "epoch" | "datetime";
 
 /**
  * A row of the legacy `certificate_record` table, as TypeORM reads it with mysql2 `bigNumberStrings` and
  * `dateStrings: true` (BIGINT epoch dates and DATETIME values are then strings, never shifted by a zone).
+ * The pg driver gives BIGINT as strings too, but `timestamp` values as `Date`s; the migration itself never
+ * reads dates through an entity, it selects them as text.
  */
 export interface LegacyCertificateRow {
   id: number;
@@ -127,15 +131,24 @@ export interface LegacyEntitySchemas {
   readonly fleet: EntitySchema<LegacyFleetRow>;
 }
 
+/** What {@link legacyEntitySchemas} builds the legacy tables for. */
+export interface LegacySchemaOptions {
+  /** The type of the five `certificate_record` dates (default `epoch`). */
+  readonly dateStorage?: LegacyDateStorage;
+  /** The database the tables live in (default `mysql`, the original CMS's). */
+  readonly dialect?: SqlDialect;
+}
+
 /**
- * TypeORM entities for the legacy CMS database (MySQL/MariaDB), with the types and nullability the original
- * peewee models declare. Register them in your own `DataSource`; `dateStorage` picks the type of the five
- * `certificate_record` dates (BIGINT epoch seconds by default, or DATETIME).
+ * TypeORM entities for the legacy CMS database, with the types and nullability the original peewee models
+ * declare, for MySQL/MariaDB (the default) or PostgreSQL. Register them in your own `DataSource`;
+ * `dateStorage` picks the type of the five `certificate_record` dates (BIGINT epoch seconds by default, or
+ * wall-clock DATETIME, which is `timestamp` without time zone on PostgreSQL).
  */
-export function legacyEntitySchemas(
-  options: { readonly dateStorage?: LegacyDateStorage } = {},
-): LegacyEntitySchemas {
-  const dateType = (options.dateStorage ?? "epoch") === "epoch" ? "bigint" : "datetime";
+export function legacyEntitySchemas(options: LegacySchemaOptions = {}): LegacyEntitySchemas {
+  // PostgreSQL has no DATETIME; its zone-less `timestamp` holds the same Asia/Dubai wall-clock values.
+  const wallClock = (options.dialect ?? "mysql") === "mysql" ? "datetime" : "timestamp";
+  const dateType = (options.dateStorage ?? "epoch") === "epoch" ? "bigint" : wallClock;
   const legacyDate = { type: dateType, nullable: true } as const;
   return {
     certificateRecord: new EntitySchema<LegacyCertificateRow>({
@@ -178,7 +191,7 @@ export function legacyEntitySchemas(
         ecu: { type: "varchar", length: 50, primary: true },
         lock: { type: "int", default: 0 },
         dealer_id: { type: "int" },
-        add_date_timestamp: { type: "datetime", default: () => "CURRENT_TIMESTAMP" },
+        add_date_timestamp: { type: wallClock, default: () => "CURRENT_TIMESTAMP" },
         ecu_added_by: { type: "int" },
         remarks: { type: "varchar", length: 500, nullable: true },
       },
@@ -192,7 +205,7 @@ export function legacyEntitySchemas(
         email: { type: "text" },
         o_address: { type: "text" },
         o_contactphone: { type: "text" },
-        add_date: { type: "datetime" },
+        add_date: { type: wallClock },
         user_id: { type: "int" },
         company_local: { type: "text" },
       },
@@ -205,7 +218,7 @@ export function legacyEntitySchemas(
         technician_name: { type: "text" },
         technician_phone: { type: "text" },
         technician_email: { type: "text" },
-        add_date: { type: "datetime" },
+        add_date: { type: wallClock },
         user_id: { type: "int" },
       },
     }),
@@ -222,7 +235,7 @@ export function legacyEntitySchemas(
         email: { type: "varchar", length: 255, unique: true },
         mobile: { type: "text", nullable: true },
         usertype: { type: "text", default: "Installer" },
-        add_date: { type: "datetime" },
+        add_date: { type: wallClock },
         added_by_user_id: { type: "int" },
         forgotpassword: { type: "int", default: 0 },
         access_privilege_array: { type: "text" },
@@ -245,7 +258,7 @@ export function legacyEntitySchemas(
         emirate: { type: "varchar", length: 20, default: "NA" },
         status: { type: "varchar", length: 20, default: "AFC" },
         salesuser: { type: "varchar", length: 20 },
-        add_date: { type: "datetime", default: () => "CURRENT_TIMESTAMP" },
+        add_date: { type: wallClock, default: () => "CURRENT_TIMESTAMP" },
         added_by: { type: "int" },
       },
     }),

@@ -28,8 +28,9 @@ async function synchronizeTables(
 }
 
 /**
- * Creates the legacy tables (MySQL/MariaDB) in an empty throwaway database, with the five certificate dates
- * stored as `dateStorage` (BIGINT epoch seconds by default, or DATETIME).
+ * Creates the legacy tables (MySQL/MariaDB or PostgreSQL, as `legacy` is) in an empty throwaway database,
+ * with the five certificate dates stored as `dateStorage` (BIGINT epoch seconds by default, or wall-clock
+ * DATETIME, `timestamp` on PostgreSQL).
  */
 export async function createLegacySchema(
   legacy: DataSource,
@@ -37,7 +38,8 @@ export async function createLegacySchema(
 ): Promise<Result<void>> {
   const dialect = dialectOf(legacy);
   if (!dialect.ok) return dialect;
-  return synchronizeTables(legacy, Object.values(legacyEntitySchemas(options)) as EntitySchema[], "legacy");
+  const schemas = legacyEntitySchemas({ ...options, dialect: dialect.value });
+  return synchronizeTables(legacy, Object.values(schemas) as EntitySchema[], "legacy");
 }
 
 /** Creates the destination tables and the migration's ledger tables in an empty throwaway database. */

@@ -39,15 +39,17 @@ async function insertRows(
   }
 }
 
-function legacyDate(value: number | null, storage: LegacyDateStorage): Value {
+function legacyDate(value: number | null, storage: LegacyDateStorage, dialect: SqlDialect): Value {
   if (value === null || storage === "epoch") return value;
-  if (value === 0) return "0000-00-00 00:00:00";
+  // PostgreSQL has no zero date; NULL is what the migration reads a zero date as anyway.
+  if (value === 0) return dialect === "mysql" ? "0000-00-00 00:00:00" : null;
   return DateTime.fromSeconds(value, { zone: DEFAULT_LEGACY_TIME_ZONE }).toFormat("yyyy-MM-dd HH:mm:ss");
 }
 
 /**
  * Inserts a generated dataset's legacy rows into tables made by `createLegacySchema` (with the same
- * `dateStorage`): epoch seconds, or Dubai wall-clock DATETIME values (a zero date stays a zero date).
+ * `dateStorage`): epoch seconds, or Dubai wall-clock DATETIME values (a zero date stays a zero date on
+ * MySQL/MariaDB and is NULL on PostgreSQL, which has none).
  */
 export async function seedLegacyDatabase(
   legacy: DataSource,
@@ -57,13 +59,14 @@ export async function seedLegacyDatabase(
   const dialect = dialectOf(legacy);
   if (!dialect.ok) return dialect;
   const storage = options.dateStorage ?? "epoch";
+  const date = (value: number | null) => legacyDate(value, storage, dialect.value);
   const certificates = dataset.legacy.certificates.map((row) => ({
     ...row,
-    date_installation: legacyDate(row.date_installation, storage),
-    date_calibrate: legacyDate(row.date_calibrate, storage),
-    date_expiry: legacyDate(row.date_expiry, storage),
-    date_cancelation: legacyDate(row.date_cancelation, storage),
-    date_actual_installation: legacyDate(row.date_actual_installation, storage),
+    date_installation: date(row.date_installation),
+    date_calibrate: date(row.date_calibrate),
+    date_expiry: date(row.date_expiry),
+    date_cancelation: date(row.date_cancelation),
+    date_actual_installation: date(row.date_actual_installation),
   }));
   try {
     const d = dialect.value;

@@ -28,6 +28,8 @@ export async function prepareScenario(options: {
   seed?: string;
   dataset?: LegacyDataset;
   destination?: "mysql" | "postgres";
+  /** The legacy database's kind (MariaDB unless told). */
+  legacy?: "mysql" | "postgres";
   dateStorage?: LegacyDateStorage;
   premigratedShare?: number;
 }): Promise<Scenario> {
@@ -39,7 +41,7 @@ export async function prepareScenario(options: {
       ...(options.premigratedShare === undefined ? {} : { premigratedShare: options.premigratedShare }),
     });
   const [legacy, destination] = await Promise.all([
-    freshDatabase("mysql"),
+    freshDatabase(options.legacy ?? "mysql"),
     freshDatabase(options.destination ?? "mysql"),
   ]);
   const mappingDir = await mkdtemp(path.join(tmpdir(), "legacy-migration-"));
