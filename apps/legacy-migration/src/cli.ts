@@ -11,7 +11,11 @@ const program = new Command()
   .version(packageJson.version)
   .option(
     "--legacy-db <url>",
-    "legacy database URL, mysql:// or postgres:// (env CERTS_LEGACY_DB_URL; required)",
+    "legacy database URL, mysql:// or postgres:// (env CERTS_LEGACY_DB_URL; required unless --demo)",
+  )
+  .option(
+    "--demo <n>",
+    "generate a legacy database of N certificates (and an empty destination) next to --db or in the embedded PostgreSQL, then migrate it",
   )
   .option("--db <url>", "destination database URL (env CERTS_DB_URL; default: the embedded PostgreSQL)")
   .option(
@@ -52,6 +56,7 @@ const program = new Command()
     "after",
     `
 Examples:
+  $ certs-legacy-migrate --demo 2000 --mode auto           # generated data, embedded PostgreSQL, nothing to install
   $ certs-legacy-migrate --legacy-db mysql://reader:secret@legacy:3306/cms --db mysql://writer:secret@new:3306/rd --mode auto
   $ certs-legacy-migrate --legacy-db mysql://reader@legacy/cms --mode interactive --ecu " WD00512 "
   $ certs-legacy-migrate --legacy-db mysql://reader@legacy/cms --retry-failed --report retry.xlsx

@@ -6,21 +6,21 @@ import {
   handleInterrupts,
   openAppDatabase,
 } from "@certs/app-kit";
-import { openDataSource, parseConnectionUrl, type Logger } from "@certs/db";
+import { openDataSource, parseConnectionUrl, type ServerConnectionSpec } from "@certs/db";
 import {
   mappingFilePaths,
   migrateCertificates,
   migrateInteractively,
   type MigrationSummary,
 } from "@certs/legacy-migration";
-import { appError, ErrorCode, err, type AppError, type Result } from "@certs/result";
-import type { DataSource } from "typeorm";
+import { appError, ErrorCode, err, ok, type AppError, type Result } from "@certs/result";
+import { demoDatabaseNames, prepareDemoDatabases } from "./demoDatabases.js";
 import { askOperator, lineAnswers } from "./interactivePrompt.js";
 import { migrateSettings } from "./settings.js";
 
 const USAGE_CODES: readonly string[] = [ErrorCode.CONFIGURATION_ERROR, ErrorCode.VALIDATION_ERROR];
 
-async function openLegacy(url: string, workers: number, logger: Logger): Promise<Result<DataSource>> {
+function legacySpec(url: string): Result<ServerConnectionSpec> {
   const spec = parseConnectionUrl(url);
   if (!spec.ok) return spec;
   if (spec.value.kind === "embedded") {
@@ -31,7 +31,7 @@ async function openLegacy(url: string, workers: number, logger: Logger): Promise
       ),
     );
   }
-  return openDataSource(spec.value, { poolSize: Math.min(workers, 4) + 1, logger });
+  return ok(spec.value);
 }
 
 /** `certs-legacy-migrate`: returns the exit code. */
@@ -52,17 +52,31 @@ export async function runMigration(
     return USAGE_CODES.includes(error.code) ? ExitCode.USAGE : ExitCode.FAILED;
   };
 
-  const legacy = await openLegacy(options.legacyDb, options.workers, logger);
-  if (!legacy.ok) return fail(legacy.error);
+  const givenLegacy = options.legacyDb === undefined ? undefined : legacySpec(options.legacyDb);
+  if (givenLegacy !== undefined && !givenLegacy.ok) return fail(givenLegacy.error);
   const database = await openAppDatabase(options.db, { dataDir: options.dataDir, logger });
-  if (!database.ok) {
-    await legacy.value.destroy();
-    return fail(database.error);
-  }
+  if (!database.ok) return fail(database.error);
   const interrupts = handleInterrupts(() => void database.value.close());
   try {
-    const destination = await openDataSource(database.value.spec, { poolSize: options.workers + 2, logger });
-    if (!destination.ok) return fail(destination.error);
+    let specs = { legacy: givenLegacy?.value, destination: database.value.spec };
+    if (options.demo !== undefined) {
+      const demo = await prepareDemoDatabases(database.value.spec, options.demo, options.mappings, logger);
+      if (!demo.ok) return fail(demo.error);
+      specs = demo.value;
+      const names = demoDatabaseNames(database.value.spec);
+      process.stdout.write(
+        `Demo: ${options.demo} generated legacy certificates in ${names.legacy}, migrating into ${names.destination} (${database.value.description}).\n`,
+      );
+    }
+    if (specs.legacy === undefined)
+      return fail(appError(ErrorCode.CONFIGURATION_ERROR, "--legacy-db is required."));
+    const legacy = await openDataSource(specs.legacy, { poolSize: Math.min(options.workers, 4) + 1, logger });
+    if (!legacy.ok) return fail(legacy.error);
+    const destination = await openDataSource(specs.destination, { poolSize: options.workers + 2, logger });
+    if (!destination.ok) {
+      await legacy.value.destroy().catch(() => {});
+      return fail(destination.error);
+    }
     try {
       const common = {
         mappingFiles: mappingFilePaths(options.mappings),
@@ -108,10 +122,10 @@ export async function runMigration(
       return result.value.failed === 0 ? ExitCode.OK : ExitCode.FAILED;
     } finally {
       await destination.value.destroy().catch(() => {});
+      await legacy.value.destroy().catch(() => {});
     }
   } finally {
     interrupts.dispose();
-    await legacy.value.destroy().catch(() => {});
     await database.value.close();
   }
 }

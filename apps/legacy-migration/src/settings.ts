@@ -5,7 +5,13 @@ import { z } from "zod";
 const positiveInt = z.coerce.number().int("must be a whole number").positive("must be at least 1");
 
 const schema = z.object({
-  legacyDb: z.string().min(1, "is required: the legacy database URL (mysql://...)"),
+  legacyDb: z.string().min(1).optional(),
+  demo: z.coerce
+    .number()
+    .int("must be a whole number")
+    .min(1, "must be at least 1")
+    .max(1_000_000)
+    .optional(),
   db: z.string().min(1).optional(),
   dataDir: z.string().min(1).optional(),
   mappings: z.string().min(1).default("mappings"),
@@ -28,6 +34,11 @@ const schema = z.object({
   verbose: z.boolean().default(false),
 });
 
+const checked = schema.refine((settings) => settings.legacyDb !== undefined || settings.demo !== undefined, {
+  message: "is required: the legacy database URL (mysql://...), unless --demo N generates one",
+  path: ["legacyDb"],
+});
+
 /** The validated settings of `certs-legacy-migrate`. */
 export type MigrateSettings = z.infer<typeof schema>;
 
@@ -37,11 +48,12 @@ export function migrateSettings(
   env: Readonly<Record<string, string | undefined>>,
 ): Result<MigrateSettings> {
   return resolveSettings({
-    schema,
+    schema: checked,
     flags,
     env,
     sources: {
       legacyDb: { flag: "--legacy-db", env: "CERTS_LEGACY_DB_URL" },
+      demo: { flag: "--demo" },
       db: { flag: "--db", env: "CERTS_DB_URL" },
       dataDir: { flag: "--data-dir", env: "CERTS_DATA_DIR" },
       mappings: { flag: "--mappings", env: "CERTS_MAPPINGS_DIR" },

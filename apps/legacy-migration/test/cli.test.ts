@@ -55,13 +55,42 @@ describe("certs-legacy-migrate", () => {
     const outcome = await run(["--help"]);
     expect(outcome.code).toBe(0);
     expect(outcome.stdout).toMatch(/--mode <mode>/);
-    expect(outcome.stdout).toMatch(/Examples:\n\s+\$ certs-legacy-migrate --legacy-db mysql:/);
+    expect(outcome.stdout).toMatch(/Examples:\n(\s+\$ certs-legacy-migrate .*\n)+/);
+    expect(outcome.stdout).toContain("$ certs-legacy-migrate --demo 2000 --mode auto");
   });
 
   it("refuses a run without a legacy database, naming the flag, with exit code 2", async () => {
     const outcome = await run(["--mode", "auto"]);
     expect(outcome.code).toBe(2);
     expect(outcome.stderr).toMatch(/^error: CONFIGURATION_ERROR: --legacy-db: /);
+  });
+
+  it("--demo N generates a legacy database beside the destination and migrates it, twice with the same outcome", async () => {
+    const demoMappings = path.join(work, "demo-mappings");
+    const args = [
+      "--demo",
+      "80",
+      "--db",
+      destinationDb.url,
+      "--mappings",
+      demoMappings,
+      "--mode",
+      "auto",
+      "--json",
+    ];
+    const first = await run([...args, "--report", path.join(work, "demo1.xlsx")]);
+    const second = await run([...args, "--report", path.join(work, "demo2.xlsx")]);
+    expect(first.stdout).toMatch(/^Demo: 80 generated legacy certificates in .*_demo_legacy/);
+    const summary = (text: string) => {
+      const { total, migrated, failed, skipped } = JSON.parse(text.split("\n")[1] ?? "{}") as Record<
+        string,
+        number
+      >;
+      return { total, migrated, failed, skipped };
+    };
+    expect(summary(first.stdout).migrated).toBeGreaterThan(40);
+    expect(summary(second.stdout)).toEqual(summary(first.stdout));
+    expect([0, 1]).toContain(first.code);
   });
 
   it("refuses malformed --ids", async () => {
