@@ -1,5 +1,5 @@
 // `pnpm bench`: runs the registered benchmarks against throwaway servers, prints a table, writes bench/REPORT.md.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -10,6 +10,7 @@ import { parseCliOptions, USAGE, type CliOptions } from "./cli-options.js";
 import { describeCode, describeMachine } from "./machine.js";
 import { BENCHMARKS } from "./registry.js";
 import { renderConsoleTable, renderMarkdownReport, type BenchmarkRun } from "./report.js";
+import { mergeReports } from "./report-merge.js";
 import { serverVersion } from "./server-version.js";
 
 const ROOT = fileURLToPath(new URL("../../..", import.meta.url));
@@ -90,8 +91,13 @@ const report = renderMarkdownReport({
   servers: versions,
   runs,
 });
+// A partial run replaces only its own benchmarks' sections of an existing report.
+const merged =
+  options.only.length > 0 && existsSync(options.reportPath)
+    ? mergeReports(readFileSync(options.reportPath, "utf8"), report)
+    : report;
 mkdirSync(path.dirname(options.reportPath), { recursive: true });
-writeFileSync(options.reportPath, report);
+writeFileSync(options.reportPath, merged);
 console.log(`\n${renderConsoleTable(runs)}\n`);
 for (const run of runs)
   for (const note of run.notes) console.log(`${run.benchmark.name}: ${note.split("\n\n<details>")[0]}\n`);

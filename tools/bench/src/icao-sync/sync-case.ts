@@ -1,0 +1,76 @@
+// `syncTrustStore` into an empty, migrated PostgreSQL database, in a process of its own.
+// Run by the harness: `node --import tsx sync-case.ts '<json>'`.
+import { syncTrustStore, type SyncTimings } from "@certs/icao-sync";
+import { caseInput, reportOnStop, reportResult } from "../case-process.js";
+import { migratedPool, tableCounts, type CaseSources } from "./case-database.js";
+
+/** What the harness asks of this process. */
+export interface SyncCaseInput {
+  readonly url: string;
+  readonly sources: CaseSources;
+  /** Forced re-syncs after the first (each deletes and rewrites every row), for a warm figure. */
+  readonly repeats: number;
+}
+
+/** What this process reports. */
+export interface SyncCaseResult {
+  /** The first sync of this process into the empty tables; null when it failed. */
+  readonly first: SyncTimings | null;
+  /** Total time of each forced re-sync. */
+  readonly repeatMs: readonly number[];
+  /** Rows the database holds afterwards, per table. */
+  readonly rows: Record<string, number>;
+  /** `verified`, `signature only`, `not verified` per master list, joined. */
+  readonly verification: string;
+  readonly error?: string;
+}
+
+// Local files only; the PKD-sized LDIF is larger than the default download limit of 100 MiB.
+const MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024;
+
+const input = caseInput<SyncCaseInput>();
+reportOnStop<SyncCaseResult>(() => ({
+  first: null,
+  repeatMs: [],
+  rows: {},
+  verification: "",
+  error: "stopped",
+}));
+const pool = await migratedPool(input.url);
+try {
+  const sync = (force: boolean) =>
+    syncTrustStore(
+      pool,
+      {
+        masterLists: input.sources.masterLists,
+        ldif: input.sources.ldif,
+        trustAnchors: input.sources.trustAnchors,
+      },
+      { force, download: { maxBytes: MAX_SOURCE_BYTES } },
+    );
+  const first = await sync(false);
+  if (!first.ok) {
+    reportResult<SyncCaseResult>({
+      first: null,
+      repeatMs: [],
+      rows: await tableCounts(pool),
+      verification: "",
+      error: `${first.error.code}: ${first.error.message}`,
+    });
+  } else {
+    const repeatMs: number[] = [];
+    for (let i = 0; i < input.repeats; i++) {
+      const again = await sync(true);
+      if (!again.ok) throw new Error(again.error.message);
+      repeatMs.push(again.value.timings.totalMs);
+    }
+    reportResult<SyncCaseResult>({
+      first: first.value.timings,
+      repeatMs,
+      rows: await tableCounts(pool),
+      verification: first.value.verification.lists.map((list) => list.chain).join(", "),
+    });
+  }
+} finally {
+  await pool.end();
+}
