@@ -100,12 +100,12 @@ export async function deleteIds(
     await runner.startTransaction("READ COMMITTED");
     const deleted = await deleteWhereIdIn(runner, shape, ids);
     await runner.commitTransaction();
+    await runner.release();
     return ok(deleted);
   } catch (error) {
+    // Released exactly once: a second release would hand the same connection to the pool twice.
     await rollbackAndRelease(runner);
     return err(databaseError(error, `could not delete exported rows from ${shape.table}`));
-  } finally {
-    await runner.release().catch(() => undefined);
   }
 }
 
@@ -179,6 +179,7 @@ function deleteSql(shape: CertsTableShape, ids: readonly string[]): [string, unk
 }
 
 async function rollbackAndRelease(runner: QueryRunner): Promise<void> {
+  if (runner.isReleased) return;
   try {
     if (runner.isTransactionActive) await runner.rollbackTransaction();
   } catch {

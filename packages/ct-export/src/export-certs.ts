@@ -12,7 +12,7 @@ import {
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource } from "typeorm";
 import { claimBatch, deleteIds, type ClaimedBatch } from "./claimed-batch.js";
-import { inspectCertsTable, type CertsTableShape } from "./certs-table-columns.js";
+import { inspectCertsTable } from "./certs-table-columns.js";
 import { ExportJournal, tempFileName, type JournalEntry } from "./export-journal.js";
 import { reconcileOrphans, type ReconcileSummary } from "./journal-reconcile.js";
 import { batchId, endJournalOwner, newJournalOwner, type JournalOwner } from "./journal-owner.js";
@@ -98,6 +98,8 @@ interface RunState {
   skippedIds: string[];
   /** Ids seen in a claim that belong to another run's (or our failed) journal entry. */
   blockedIds: Set<string>;
+  /** Published batches whose delete failed: retried when none of our transactions holds locks. */
+  pendingDeletes: { readonly ids: string[]; readonly entry: Pick<JournalEntry, "batch" | "temp"> }[];
   /** Dry run: the last id written. */
   cursor: string | null;
   sequence: number;
@@ -138,6 +140,7 @@ export async function exportCerts(
     batches: 0,
     skippedIds: [],
     blockedIds: new Set(),
+    pendingDeletes: [],
     cursor: null,
     sequence: 0,
   };
@@ -206,38 +209,80 @@ export async function exportCerts(
     let prefetched: Promise<Result<ClaimedBatch, AppError>> | undefined;
     // The batch in hand: released (rolled back) on any way out; a no-op once it has been committed.
     let current: ClaimedBatch | undefined;
+    // Pipelined: the delete and commit of the last written batch, overlapping the next batch's file write.
+    let pendingCommit: Promise<void> | undefined;
+    const settleCommit = async (): Promise<void> => {
+      const settling = pendingCommit;
+      pendingCommit = undefined;
+      await settling;
+    };
+    // Retried only while we hold no locks: our own next claim may have taken these rows (it leaves them out
+    // of its file, but keeps them locked until it commits), and a delete waiting on it would never return.
+    const retryPendingDeletes = async (): Promise<void> => {
+      const pending = state.pendingDeletes.splice(0);
+      for (const { ids, entry } of pending) {
+        const deleted = await runStep(() => deleteIds(dataSource, shape.value, ids));
+        if (deleted.ok && journal !== null) {
+          await journal.remove(entry).catch(() => undefined);
+        } else {
+          state.skippedIds.push(...ids);
+          logger.warn(
+            { ids },
+            "the rows of a published file could not be deleted; they stay in the journal for the next run",
+          );
+        }
+      }
+    };
+    // Every way out waits for that commit and finishes pending deletes first, so the summary counts them.
+    const wrapUp = async (): Promise<void> => {
+      await settleCommit();
+      const leftover = prefetched === undefined ? undefined : await prefetched;
+      prefetched = undefined;
+      if (leftover?.ok === true) await leftover.value.release();
+      await current?.release();
+      await retryPendingDeletes();
+    };
+    const stop = async (reason: StopReason): Promise<Result<ExportSummary, AppError>> => {
+      await wrapUp();
+      return ok(summary(reason));
+    };
+    const stopFailed = async (error: AppError): Promise<Result<never, AppError>> => {
+      await wrapUp();
+      return fail(error);
+    };
     try {
       for (;;) {
-        if (aborted(signal)) return ok(summary("aborted"));
-        if (state.batches >= limit) return ok(summary(options.once === true ? "once" : "max_batches"));
+        if (aborted(signal)) return stop("aborted");
+        if (state.batches >= limit) return stop(options.once === true ? "once" : "max_batches");
 
-        if (journal !== null && prefetched === undefined) {
+        if (journal !== null && prefetched === undefined && pendingCommit === undefined) {
+          await retryPendingDeletes();
           const housekeeping = await reconcileOrphans(dataSource, shape.value, journal, runStep, logger);
-          if (!housekeeping.ok) return fail(housekeeping.error);
+          if (!housekeeping.ok) return stopFailed(housekeeping.error);
         }
 
         const claimed = await (prefetched ?? claimNext());
         prefetched = undefined;
         if (!claimed.ok) {
-          if (claimed.error.code === ErrorCode.CANCELLED) return ok(summary("aborted"));
-          return fail(claimed.error);
+          if (claimed.error.code === ErrorCode.CANCELLED) return stop("aborted");
+          return stopFailed(claimed.error);
         }
         const batch = claimed.value;
         current = batch;
         if (batch.rows.length === 0) {
           await batch.release();
-          if (options.follow !== true) return ok(summary("drained"));
+          if (options.follow !== true) return stop("drained");
           await abortableSleep(Math.max(100, sleepMs), signal);
           continue;
         }
 
         const filtered =
           journal === null ? ok(batch.rows) : await withoutJournaledRows(batch, journal, state);
-        if (!filtered.ok) return fail(filtered.error);
+        if (!filtered.ok) return stopFailed(filtered.error);
         const exportable = filtered.value;
         if (aborted(signal)) {
           await batch.release();
-          return ok(summary("aborted"));
+          return stop("aborted");
         }
         if (exportable.length === 0) {
           await batch.release();
@@ -254,58 +299,68 @@ export async function exportCerts(
         const written = await writeBatch(exportable, outputDir, journal, owner, state, options);
         if (!written.ok) {
           await batch.release();
-          return fail(written.error);
+          return stopFailed(written.error);
         }
         if (dryRun) state.cursor = exportable[exportable.length - 1]?.id ?? state.cursor;
+        // The previous batch's delete and commit ran while this file was written; settle it before the next.
+        await settleCommit();
 
-        if (journal !== null) {
-          const ids = exportable.map((row) => row.id);
-          const committed = await commitBatch(
-            batch,
-            ids,
-            written.value.entry,
-            journal,
-            runStep,
-            dataSource,
-            shape.value,
-          );
-          if (!committed) {
-            state.skippedIds.push(...ids);
-            for (const id of ids) state.blockedIds.add(id);
-            logger.warn(
-              { file: written.value.file.fileName, ids },
-              "the rows of a published file could not be deleted; they stay in the journal for the next run",
-            );
-          }
-        } else {
-          await batch.release();
-        }
-
+        // The file is published: its rows count as exported whatever the delete does.
         state.batches += 1;
         state.rows += exportable.length;
         state.files += 1;
         state.bytes += written.value.file.bytes;
-        logger.debug(
-          { file: written.value.file.fileName, rows: exportable.length, bytes: written.value.file.bytes },
-          "batch exported",
-        );
-        options.onBatch?.({
+        const progress: BatchProgress = {
           batch: state.batches,
           rows: exportable.length,
           fileName: written.value.file.fileName,
           bytes: written.value.file.bytes,
           totalRows: state.rows,
-        });
+        };
+        const finishing = (async () => {
+          const entry = written.value.entry;
+          if (journal === null || entry === null) {
+            await batch.release();
+          } else {
+            const ids = exportable.map((row) => row.id);
+            const deleted = await batch.deleteAndCommit(ids);
+            if (deleted.ok) {
+              await journal.remove(entry).catch(() => undefined);
+            } else {
+              // The file is published: these rows must leave the table and never be exported again.
+              for (const id of ids) state.blockedIds.add(id);
+              state.pendingDeletes.push({ ids, entry });
+              logger.warn(
+                { file: progress.fileName, err: deleted.error.message },
+                "deleting exported rows failed; will retry",
+              );
+            }
+          }
+          logger.debug(
+            { file: progress.fileName, rows: progress.rows, bytes: progress.bytes },
+            "batch exported",
+          );
+          options.onBatch?.(progress);
+        })();
+        if (prefetched === undefined) {
+          await finishing;
+        } else {
+          pendingCommit = finishing;
+          // Handled when settled; this only keeps an early rejection from counting as unhandled meanwhile.
+          finishing.catch(() => undefined);
+        }
         if (sleepMs > 0 && state.batches < limit) await abortableSleep(sleepMs, signal);
       }
     } catch (thrown) {
       // Only a bug or a throwing onBatch callback gets here; the journal keeps exactly-once intact.
+      await settleCommit().catch(() => undefined);
       return fail(
         appError(ErrorCode.UNEXPECTED_ERROR, "The export stopped on an unexpected exception.", {
           cause: thrown,
         }),
       );
     } finally {
+      await pendingCommit?.catch(() => undefined);
       await current?.release();
       if (prefetched !== undefined) {
         const leftover = await prefetched;
@@ -435,27 +490,6 @@ async function writeBatch(
   const file = await writeJournaledPendingFile(content.value, { journal, owner, batch, ids }, naming);
   if (!file.ok) return file;
   return ok({ file: file.value, entry: { batch, temp: tempFileName(batch) } });
-}
-
-/**
- * Deletes the published rows and commits; if that fails, tries again in new transactions (the file is
- * published, so these rows must leave the table, never be exported again). True when they are gone; the
- * journal entry is then dropped.
- */
-async function commitBatch(
-  batch: ClaimedBatch,
-  ids: readonly string[],
-  entry: Pick<JournalEntry, "batch" | "temp"> | null,
-  journal: ExportJournal,
-  runStep: <T>(step: () => Promise<Result<T, AppError>>) => Promise<Result<T, AppError>>,
-  dataSource: DataSource,
-  shape: CertsTableShape,
-): Promise<boolean> {
-  let deleted = await batch.deleteAndCommit(ids);
-  if (!deleted.ok) deleted = await runStep(() => deleteIds(dataSource, shape, ids));
-  if (!deleted.ok) return false;
-  if (entry !== null) await journal.remove(entry).catch(() => undefined);
-  return true;
 }
 
 /** Read through a function: the flag changes across awaits, which control-flow narrowing does not see. */

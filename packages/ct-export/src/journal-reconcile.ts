@@ -60,8 +60,9 @@ export async function reconcileOrphans(
     const leftoversRemoved = await journal.sweepLeftovers();
     return ok({ publishedBatches, deletedRows, discardedBatches, leftoversRemoved });
   } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
     return err(
-      appError(ErrorCode.FILE_ERROR, `Cannot reconcile the export journal in ${journal.dir}.`, {
+      appError(ErrorCode.FILE_ERROR, `Cannot reconcile the export journal in ${journal.dir}: ${reason}.`, {
         cause: error,
       }),
     );
