@@ -33,7 +33,7 @@ const MAX_RSS_MB = 500;
 const WARM_RUNS = 20;
 const DEFAULT_OPENSSL_RUNS = 7;
 const DEFAULT_ICAO_SYNC_ROUNDS = 3;
-const DEFAULT_PKD_ROUNDS = 1;
+const DEFAULT_PKD_ROUNDS = 3;
 
 /** A real master list of the fixtures, the anchor it chains to, and what parsing it must give. */
 interface RealList {
@@ -475,6 +475,18 @@ async function measureSync(context: BenchContext, databases: Databases, plan: Sy
   const failures = syncs.map((s) => s.failure).filter((f): f is string => f !== null);
   const repeats = good.flatMap((s) => s.result.repeatMs);
   const verification = good[0]?.result.verification;
+  const milestones = good[0]?.result.milestones ?? [];
+  if (plan.maxTimesCopy !== null && good.length > 0 && copyMs > 0) {
+    const storeMs = timing((t) => t.storeMs);
+    const beforeStoreMs = timing((t) => t.loadMs + t.parseMs + t.buildMs);
+    context.note(
+      `${plan.label}: the sync's store step alone (\`replaceTrustStore\`: deletes, multi-row \`unnest\` ` +
+        `INSERTs, sync log, commit) took ${ms(storeMs)}, ${(storeMs / copyMs).toFixed(1)}× the binary COPY of ` +
+        `the same rows (${ms(copyMs)}); reading, parsing and building the rows took ${ms(beforeStoreMs)} ` +
+        "before it. The COPY process's peak RSS includes its untimed reading and parsing of the same file, " +
+        "so it is not a figure for COPY itself.",
+    );
+  }
   rows.push({
     case: `syncTrustStore: ${plan.label}`,
     size,
@@ -493,7 +505,11 @@ async function measureSync(context: BenchContext, databases: Databases, plan: Sy
           (repeats.length > 0
             ? `; a forced re-sync in the same process (replacing the rows) ${ms(median(repeats))} median of ${repeats.length}`
             : "") +
-          (verification === undefined || verification === "" ? "" : `; chain ${verification}`)) +
+          (verification === undefined || verification === "" ? "" : `; chain ${verification}`) +
+          (milestones.length === 0
+            ? ""
+            : "; peak RSS of the first round's process when the sync logged " +
+              milestones.map((m) => `"${m.message}": ${m.peakRssMb.toFixed(0)} MB`).join(", "))) +
       (failures.length > 0 ? `; ${failures.join("; ")}` : ""),
   });
   return rows;

@@ -1,5 +1,6 @@
 // `syncTrustStore` into an empty, migrated PostgreSQL database, in a process of its own.
 // Run by the harness: `node --import tsx sync-case.ts '<json>'`.
+import type { Logger } from "@certs/db";
 import { syncTrustStore, type SyncTimings } from "@certs/icao-sync";
 import { caseInput, reportOnStop, reportResult } from "../case-process.js";
 import { migratedPool, tableCounts, type CaseSources } from "./case-database.js";
@@ -22,23 +23,38 @@ export interface SyncCaseResult {
   readonly rows: Record<string, number>;
   /** `verified`, `signature only`, `not verified` per master list, joined. */
   readonly verification: string;
+  /** This process's peak RSS so far at each message the first sync logged (end of reading, of each parse, of the write). */
+  readonly milestones: readonly Milestone[];
   readonly error?: string;
+}
+
+/** The peak RSS when the sync logged `message`. */
+export interface Milestone {
+  readonly message: string;
+  readonly peakRssMb: number;
 }
 
 // Local files only; the PKD-sized LDIF is larger than the default download limit of 100 MiB.
 const MAX_SOURCE_BYTES = 2 * 1024 * 1024 * 1024;
 
 const input = caseInput<SyncCaseInput>();
+const milestones: Milestone[] = [];
+// The sync's log lines mark where its steps end: the peak RSS there shows which step needs the memory.
+const record = (_: object, message?: string) => {
+  milestones.push({ message: message ?? "", peakRssMb: process.resourceUsage().maxRSS / 1024 });
+};
+const milestoneLogger: Logger = { debug: record, info: record, warn: record, error: record };
 reportOnStop<SyncCaseResult>(() => ({
   first: null,
   repeatMs: [],
   rows: {},
   verification: "",
+  milestones,
   error: "stopped",
 }));
 const pool = await migratedPool(input.url);
 try {
-  const sync = (force: boolean) =>
+  const sync = (force: boolean, logger?: Logger) =>
     syncTrustStore(
       pool,
       {
@@ -46,15 +62,16 @@ try {
         ldif: input.sources.ldif,
         trustAnchors: input.sources.trustAnchors,
       },
-      { force, download: { maxBytes: MAX_SOURCE_BYTES } },
+      { force, download: { maxBytes: MAX_SOURCE_BYTES }, ...(logger === undefined ? {} : { logger }) },
     );
-  const first = await sync(false);
+  const first = await sync(false, milestoneLogger);
   if (!first.ok) {
     reportResult<SyncCaseResult>({
       first: null,
       repeatMs: [],
       rows: await tableCounts(pool),
       verification: "",
+      milestones,
       error: `${first.error.code}: ${first.error.message}`,
     });
   } else {
@@ -69,6 +86,7 @@ try {
       repeatMs,
       rows: await tableCounts(pool),
       verification: first.value.verification.lists.map((list) => list.chain).join(", "),
+      milestones,
     });
   }
 } finally {
