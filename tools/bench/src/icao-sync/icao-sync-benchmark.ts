@@ -32,7 +32,7 @@ const MAX_RSS_MB = 500;
 
 const WARM_RUNS = 20;
 const DEFAULT_OPENSSL_RUNS = 7;
-const DEFAULT_ICAO_SYNC_ROUNDS = 3;
+const DEFAULT_ICAO_SYNC_ROUNDS = 5;
 const DEFAULT_PKD_ROUNDS = 3;
 
 /** A real master list of the fixtures, the anchor it chains to, and what parsing it must give. */
