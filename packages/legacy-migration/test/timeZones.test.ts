@@ -63,6 +63,9 @@ describe.each(["datetime", "epoch"] as const)("legacy dates stored as %s", (date
               mappingDir: destination.mappingDir,
               workers: 1,
               runId: "same-run",
+              // Technicians the runs create are stamped with the clock; the two runs must read the same one,
+              // or a second boundary between them shows up as a difference that has nothing to do with zones.
+              now: "2025-03-01T20:30:00.000Z",
             },
             { TZ: zone },
           ),
@@ -85,6 +88,14 @@ describe.each(["datetime", "epoch"] as const)("legacy dates stored as %s", (date
 
     // And the values are the right instants (the legacy epoch seconds, or Dubai wall clock minus four hours).
     const expectation = expectedMigration(scenario.dataset);
+    // Technicians the run created carry the clock's instant as UTC text, not Kolkata's 2025-03-02 02:00:00.
+    const seeded = new Set(scenario.dataset.destination.technicians.map((t) => String(t.id)));
+    const technicians: Array<{ id: unknown; ca: string }> = await kolkata.query(
+      `SELECT id, ${dateText(kolkata, "created_at")} AS ca FROM technicians`,
+    );
+    const created = technicians.filter((t) => !seeded.has(String(t.id)));
+    expect(created).toHaveLength(expectation.createdTechnicians.size);
+    for (const technician of created) expect(technician.ca).toBe("2025-03-01 20:30:00");
     const rows = await migratedCertificates(kolkata);
     expect(rows.size).toBe(expectation.migrated.size);
     for (const [legacyId, expected] of expectation.migrated) {

@@ -12,6 +12,8 @@ interface ChildOptions {
   groupSize?: number;
   reportPath?: string;
   runId?: string;
+  /** A fixed clock (ISO instant), so concurrent runs stamp the rows they create with the same time. */
+  now?: string;
 }
 
 async function open(url: string) {
@@ -37,6 +39,7 @@ const result = await migrateCertificates(
     ...(options.groupSize === undefined ? {} : { groupSize: options.groupSize }),
     ...(options.reportPath === undefined ? {} : { reportPath: options.reportPath }),
     ...(options.runId === undefined ? {} : { runId: options.runId }),
+    ...(options.now === undefined ? {} : { clock: () => new Date(options.now as string) }),
     onProgress: (progress) => {
       // The parent waits for this line before it sends a signal, so the run is really under way.
       if (processed === 0 && progress.processed > 0) process.stdout.write("progress\n");
