@@ -476,6 +476,20 @@ async function measureSync(context: BenchContext, databases: Databases, plan: Sy
   const repeats = good.flatMap((s) => s.result.repeatMs);
   const verification = good[0]?.result.verification;
   const milestones = good[0]?.result.milestones ?? [];
+  if (plan.rounds > 1) {
+    const perRound = syncs.map((s, i) => {
+      const copy = copies[i];
+      const syncMs = s.failure === null ? s.result?.first?.totalMs : undefined;
+      const copyText = copy === undefined || copy.failure !== null ? "failed" : ms(copy.ms);
+      const syncText = syncMs === undefined ? "failed" : ms(syncMs);
+      const ratioText =
+        syncMs === undefined || copy === undefined || copy.failure !== null || syncMs <= 0
+          ? ""
+          : ` (ratio ${(copy.ms / syncMs).toFixed(2)})`;
+      return `COPY ${copyText}, sync ${syncText}${ratioText}`;
+    });
+    context.note(`${plan.label}, round by round (the table shows medians): ${perRound.join("; ")}.`);
+  }
   if (plan.maxTimesCopy !== null && good.length > 0 && copyMs > 0) {
     const storeMs = timing((t) => t.storeMs);
     const beforeStoreMs = timing((t) => t.loadMs + t.parseMs + t.buildMs);
