@@ -151,5 +151,5 @@ function automatedRunSuite(kind: "mysql" | "postgres", certificates: number): vo
   });
 }
 
-automatedRunSuite("mysql", 3000);
+automatedRunSuite("mysql", 5000);
 automatedRunSuite("postgres", 1200);

@@ -1,4 +1,6 @@
 import { readFile } from "node:fs/promises";
+import path from "node:path";
+import ExcelJS from "exceljs";
 import { Result } from "@certs/result";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createRandom } from "../src/testing/index.js";
@@ -28,7 +30,7 @@ function killLater(child: ReturnType<typeof spawnMigration>, ms: number, afterPr
 describe("SIGKILL of a migration at random moments, then a resumed run", () => {
   let scenario: Scenario;
   beforeAll(async () => {
-    scenario = await prepareScenario({ certificates: 3000, seed: "crash-resume" });
+    scenario = await prepareScenario({ certificates: 5000, seed: "crash-resume" });
   }, 120_000);
   afterAll(async () => scenario.close());
 
@@ -76,7 +78,7 @@ describe("SIGKILL of a migration at random moments, then a resumed run", () => {
     const summary = Result.getOrThrow(
       await migrateCertificates(
         { legacy: scenario.legacy, destination: scenario.destination },
-        { mappingFiles: scenario.paths },
+        { mappingFiles: scenario.paths, reportPath: path.join(scenario.mappingDir, "resumed-report.xlsx") },
       ),
     );
     // The resumed run did the rest, and only the rest.
@@ -118,5 +120,18 @@ describe("SIGKILL of a migration at random moments, then a resumed run", () => {
       unknown
     >;
     expect(Object.keys(exported)).toHaveLength(expectation.migrated.size + expectation.premigrated.size);
+    // The mapping file pairs every migrated legacy id with the certificate id the ledger holds.
+    const ledger = (await scenario.destination.query(
+      "SELECT legacy_certificate_id AS legacy, new_certificate_id AS created FROM legacy_migration_ledger WHERE source = 'migrated'",
+    )) as { legacy: string | number; created: string | number }[];
+    for (const entry of ledger) {
+      const mapped = exported[String(entry.legacy)] as { new_certificate_id?: unknown } | undefined;
+      expect(String(mapped?.new_certificate_id)).toBe(String(entry.created));
+    }
+    // The resumed run's report lists exactly what it migrated and what failed.
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(path.join(scenario.mappingDir, "resumed-report.xlsx"));
+    expect(workbook.getWorksheet("Migrated")?.rowCount).toBe(summary.migrated + 1);
+    expect(workbook.getWorksheet("Unmigrated")?.rowCount).toBe(summary.failed + 1);
   }, 300_000);
 });
