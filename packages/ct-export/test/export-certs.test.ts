@@ -181,6 +181,19 @@ describe.each(["mysql", "postgres"] as const)("exportCerts on %s", (kind) => {
     expect(await countRows(dataSource)).toBe(0);
   });
 
+  it("an output directory that cannot be created is a FILE_ERROR before any row is touched", async () => {
+    await seedCertsTable(dataSource, rows.slice(0, 10), { withIpAddress: true });
+    const parent = mkdtempSync(path.join(tmpdir(), "ct-export-"));
+    // Its parent is a regular file: mkdir fails with ENOTDIR, for root too.
+    writeFileSync(path.join(parent, "pending"), "");
+    const result = await exportCerts(dataSource, {
+      outputDir: path.join(parent, "pending", "upload_failure"),
+    });
+    expect(!result.ok && result.error.code).toBe("FILE_ERROR");
+    expect(!result.ok && result.error.message).toMatch(/Cannot prepare the output directory .*ENOTDIR/);
+    expect(await countRows(dataSource)).toBe(10);
+  });
+
   it("a delete that fails after the file is published leaves no duplicate after the next run", async () => {
     await seedCertsTable(dataSource, rows.slice(0, 100), { withIpAddress: true });
     await installDeleteFault(dataSource, kind, ["40"]);

@@ -56,15 +56,20 @@ describe.each(["mysql", "postgres"] as const)("exporter processes on %s", (kind)
     while (kills < KILLS) {
       const child = startExporter({ url: db.url, outputDir: dir, batchSize: 16, sleepMs: 0 });
       if (random.chance(0.2)) {
-        // Now and then during start-up (connecting, reconciling the journal) rather than mid-export.
-        await sleep(random.int(200, 1500));
+        // Now and then during start-up (connecting, reconciling the journal) rather than mid-export; at the
+        // latest right at the first batch, so a fast start cannot drain the table before the kill.
+        await Promise.race([sleep(random.int(50, 1000)), child.firstBatch()]);
       } else {
         await child.firstBatch();
         await sleep(random.int(0, 40));
       }
       const killed = child.process.kill("SIGKILL");
       const exit = await child.exited();
-      expect(killed, exit.stderr).toBe(true);
+      if (!killed) {
+        throw new Error(
+          `the exporter ended on its own (exit ${exit.code}) with ${await countRows(dataSource)} rows left: ${exit.stdout}${exit.stderr}`,
+        );
+      }
       if (exit.signal !== "SIGKILL")
         throw new Error(`the exporter ended before it was killed: ${exit.stdout}${exit.stderr}`);
       kills += 1;
@@ -75,7 +80,7 @@ describe.each(["mysql", "postgres"] as const)("exporter processes on %s", (kind)
     }
     // The kills must have hit a table still being drained, not an empty one.
     expect(await countRows(dataSource)).toBeGreaterThan(0);
-    expect(killedAfterBatches).toBeGreaterThan(KILLS);
+    expect(killedAfterBatches).toBeGreaterThan(0);
     expect(entriesLeft + tempsLeft).toBeGreaterThan(0);
 
     const clean = startExporter({ url: db.url, outputDir: dir, batchSize: 16, sleepMs: 0 });
@@ -90,7 +95,7 @@ describe.each(["mysql", "postgres"] as const)("exporter processes on %s", (kind)
   }, 600_000);
 
   it("exactly-once holds with four exporters draining one table at once", async () => {
-    const subset = rows.slice(0, 3000);
+    const subset = rows;
     await seedCertsTable(dataSource, subset, { withIpAddress: true });
     const dir = outputDir();
     const children = Array.from({ length: 4 }, () =>
