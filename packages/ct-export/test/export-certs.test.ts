@@ -72,6 +72,20 @@ describe.each(["mysql", "postgres"] as const)("exportCerts on %s", (kind) => {
     for (const row of large) expect(output.entries.some((e) => e.ct_index === row.ct_index)).toBe(true);
   });
 
+  it("works with a pool of a single connection (the pipeline then waits instead of overlapping)", async () => {
+    await seedCertsTable(dataSource, rows.slice(0, 100), { withIpAddress: true });
+    const single = await openCertsDataSource(db.url, 1);
+    try {
+      const dir = outputDir();
+      const summary = summaryOf(await exportCerts(single, { outputDir: dir, batchSize: 16, sleepMs: 0 }));
+      expect(summary.rows).toBe(100);
+      expect(exactlyOnceViolation(rows.slice(0, 100), readOutput(dir), true)).toBeNull();
+      expect(await countRows(dataSource)).toBe(0);
+    } finally {
+      await single.destroy();
+    }
+  });
+
   it("writes ip_address null for every row when the table has no ip_address column", async () => {
     await seedCertsTable(dataSource, rows.slice(0, 70), { withIpAddress: false });
     const dir = outputDir();
