@@ -24,6 +24,10 @@ for (const dir of workspaceDirs("packages")) {
   alias[`${name}/testing`] = path.join(dir, "src/testing/index.ts");
   alias[name] = path.join(dir, "src/index.ts");
 }
+// @certs/db's own tests use the test servers, which are built on @certs/db: resolving testdb by path keeps
+// the workspace graph acyclic (db has no dependency on testdb).
+alias["@certs/testdb/global-setup"] = path.join(root, "tools/testdb/src/global-setup.ts");
+alias["@certs/testdb"] = path.join(root, "tools/testdb/src/index.ts");
 const aliasList = Object.entries(alias)
   .sort(([a], [b]) => b.length - a.length)
   .map(([find, replacement]) => ({ find: new RegExp(`^${find.replace(/[/]/g, "\\/")}$`), replacement }));
