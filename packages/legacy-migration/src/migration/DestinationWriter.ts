@@ -15,6 +15,99 @@ export interface LedgerEntry {
   readonly technicianId: string;
 }
 
+/** The last failure of a legacy certificate, as the failures table keeps it. */
+export interface RecordedFailure {
+  readonly legacyCertificateId: number;
+  readonly code: string;
+  readonly step: string;
+  readonly message: string;
+}
+
+/** The rows a certificate row points at, known once they are written. */
+export interface CertificateLinks {
+  readonly vehicleId: string | null;
+  readonly installedBy: string;
+  readonly calibratedBy: string;
+}
+
+const VEHICLE_COLUMNS = [
+  "brand",
+  "model",
+  "vehicle_no",
+  "vehicle_chassis_no",
+  "new_registration",
+  "certificate_id",
+] as const;
+
+function vehicleValues(vehicle: VehiclePlan): unknown[] {
+  return [vehicle.brand, vehicle.model, vehicle.vehicleNo, vehicle.chassisNo, false, null];
+}
+
+const CERTIFICATE_COLUMNS = [
+  "serial_number",
+  "status",
+  "device_id",
+  "installation_date",
+  "calibration_date",
+  "expiry_date",
+  "notified",
+  "requested_for_cancellation",
+  "cancelled",
+  "enable_renewal",
+  "cancellation_date",
+  "installed_by_id",
+  "calibrated_by_id",
+  "installed_by_user_id",
+  "calibrated_by_user_id",
+  "dealer_id",
+  "user_id",
+  "installed_for_id",
+  "vehicle_id",
+  "km_reading",
+  "speed_limit",
+  "print_count",
+  "renewal_count",
+  "description",
+  "country_id",
+  "created_at",
+  "updated_at",
+] as const;
+
+function certificateValues(plan: CertificatePlan, ids: CertificateLinks, countryId: number): unknown[] {
+  const legacy = plan.legacy;
+  const calibration = sqlUtc(plan.calibrationDate);
+  return [
+    legacy.serialNumber,
+    plan.status,
+    plan.deviceId,
+    sqlUtc(plan.installationDate),
+    calibration,
+    sqlUtc(plan.expiryDate),
+    false,
+    false,
+    plan.cancelled,
+    false,
+    plan.cancellationDate === null ? null : sqlUtc(plan.cancellationDate),
+    ids.installedBy,
+    ids.calibratedBy,
+    plan.installingUser.id,
+    plan.calibratingUser.id,
+    plan.dealerId,
+    plan.userId,
+    plan.customerId,
+    ids.vehicleId,
+    plan.kmReading,
+    plan.speedLimit,
+    legacy.printCount,
+    legacy.renewalCount,
+    legacy.description,
+    countryId,
+    // The destination's timestamps are the calibration instant, in UTC like every other date.
+    calibration,
+    calibration,
+  ];
+}
+
 interface StructuredResult {
   readonly records?: Array<Record<string, unknown>>;
   readonly raw?: unknown;
@@ -23,9 +116,10 @@ interface StructuredResult {
 
 /**
  * The statements that write certificates into the destination, on one connection inside the caller's
- * transaction, in the connection's SQL dialect. A certificate costs a savepoint, its vehicle and its row (plus
- * a technician or a device block when needed); vehicle links, ledger rows and cleared failures are written
- * once per group, a statement each. Round trips, not rows, are what limit the speed.
+ * transaction, in the connection's SQL dialect. Where the server has `INSERT … RETURNING`, a group's vehicles
+ * and certificates are each one multi-row statement; otherwise (and to isolate a bad record) a certificate
+ * costs a savepoint, its vehicle and its row. Vehicle links, ledger rows, failures and cleared failures are
+ * written once per group, a statement each. Round trips, not rows, are what limit the speed.
  */
 export class DestinationWriter {
   constructor(
@@ -71,18 +165,21 @@ export class DestinationWriter {
 
   /** Sets a device's `blocked` flag. */
   async blockDevice(deviceId: string): Promise<void> {
-    await this.query(`UPDATE devices SET blocked = 1 WHERE id = ${placeholders(this.dialect, 1)}`, [
-      deviceId,
-    ]);
+    await this.blockDevices([deviceId]);
+  }
+
+  /** Sets the `blocked` flag of several devices in one statement. */
+  async blockDevices(deviceIds: readonly string[]): Promise<void> {
+    if (deviceIds.length === 0) return;
+    await this.query(
+      `UPDATE devices SET blocked = 1 WHERE id IN (${placeholders(this.dialect, deviceIds.length)})`,
+      [...deviceIds],
+    );
   }
 
   /** Inserts a certificate's vehicle (linked to the certificate once that exists). */
   insertVehicle(vehicle: VehiclePlan): Promise<string> {
-    return this.insert(
-      "vehicles",
-      ["brand", "model", "vehicle_no", "vehicle_chassis_no", "new_registration", "certificate_id"],
-      [vehicle.brand, vehicle.model, vehicle.vehicleNo, vehicle.chassisNo, false, null],
-    );
+    return this.insert("vehicles", VEHICLE_COLUMNS, vehicleValues(vehicle));
   }
 
   /** Points vehicles at their certificates, all in one statement. */
@@ -108,75 +205,78 @@ export class DestinationWriter {
   }
 
   /** Inserts the certificate row and returns its id. */
-  async insertCertificate(
-    plan: CertificatePlan,
-    ids: { readonly vehicleId: string | null; readonly installedBy: string; readonly calibratedBy: string },
-  ): Promise<number> {
-    const legacy = plan.legacy;
-    const calibration = sqlUtc(plan.calibrationDate);
+  async insertCertificate(plan: CertificatePlan, ids: CertificateLinks): Promise<number> {
     const id = await this.insert(
       "certificates",
-      [
-        "serial_number",
-        "status",
-        "device_id",
-        "installation_date",
-        "calibration_date",
-        "expiry_date",
-        "notified",
-        "requested_for_cancellation",
-        "cancelled",
-        "enable_renewal",
-        "cancellation_date",
-        "installed_by_id",
-        "calibrated_by_id",
-        "installed_by_user_id",
-        "calibrated_by_user_id",
-        "dealer_id",
-        "user_id",
-        "installed_for_id",
-        "vehicle_id",
-        "km_reading",
-        "speed_limit",
-        "print_count",
-        "renewal_count",
-        "description",
-        "country_id",
-        "created_at",
-        "updated_at",
-      ],
-      [
-        legacy.serialNumber,
-        plan.status,
-        plan.deviceId,
-        sqlUtc(plan.installationDate),
-        calibration,
-        sqlUtc(plan.expiryDate),
-        false,
-        false,
-        plan.cancelled,
-        false,
-        plan.cancellationDate === null ? null : sqlUtc(plan.cancellationDate),
-        ids.installedBy,
-        ids.calibratedBy,
-        plan.installingUser.id,
-        plan.calibratingUser.id,
-        plan.dealerId,
-        plan.userId,
-        plan.customerId,
-        ids.vehicleId,
-        plan.kmReading,
-        plan.speedLimit,
-        legacy.printCount,
-        legacy.renewalCount,
-        legacy.description,
-        this.settings.countryId,
-        // The destination's timestamps are the calibration instant, in UTC like every other date.
-        calibration,
-        calibration,
-      ],
+      CERTIFICATE_COLUMNS,
+      certificateValues(plan, ids, this.settings.countryId),
     );
     return Number(id);
+  }
+
+  /**
+   * Inserts several vehicles in one statement and returns their ids in the order given. See
+   * {@link insertRows} for why the ids match the rows.
+   */
+  async insertVehicles(vehicles: readonly VehiclePlan[]): Promise<string[]> {
+    const rows = await this.insertRows(
+      "vehicles",
+      VEHICLE_COLUMNS,
+      vehicles.map((vehicle) => vehicleValues(vehicle)),
+      "vehicle_chassis_no",
+      vehicles.map((vehicle) => vehicle.chassisNo),
+    );
+    return rows;
+  }
+
+  /** Inserts several certificates in one statement and returns their ids in the order given. */
+  async insertCertificates(
+    certificates: ReadonlyArray<{ readonly plan: CertificatePlan; readonly ids: CertificateLinks }>,
+  ): Promise<number[]> {
+    const rows = await this.insertRows(
+      "certificates",
+      CERTIFICATE_COLUMNS,
+      certificates.map(({ plan, ids }) => certificateValues(plan, ids, this.settings.countryId)),
+      "device_id",
+      certificates.map(({ plan }) => plan.deviceId),
+    );
+    return rows.map(Number);
+  }
+
+  /**
+   * One multi-row `INSERT … RETURNING id` (MariaDB 10.5+, PostgreSQL). Auto-increment and sequence values
+   * rise with every row a statement inserts, and both servers insert a VALUES list in its order, so the
+   * returned ids sorted ascending are the rows' ids in the order given, whatever order the rows come back
+   * in. That is checked, not trusted: every row must come back, and `checkColumn` of the row each id is
+   * paired with must equal `expected`; otherwise this throws, and the caller undoes the statement.
+   */
+  private async insertRows(
+    table: string,
+    columns: readonly string[],
+    rows: ReadonlyArray<readonly unknown[]>,
+    checkColumn: string,
+    expected: readonly unknown[],
+  ): Promise<string[]> {
+    if (rows.length === 0) return [];
+    const tuples = rows.map((_, i) => `(${placeholders(this.dialect, columns.length, i * columns.length)})`);
+    const result = await this.query(
+      `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${tuples.join(", ")} RETURNING id, ${checkColumn}`,
+      rows.flat(),
+    );
+    const returned = (result.records ?? []).map((record) => ({
+      id: BigInt(String(record["id"])),
+      check: record[checkColumn],
+    }));
+    if (returned.length !== rows.length) {
+      throw new Error(`INSERT INTO ${table} returned ${returned.length} ids for ${rows.length} rows`);
+    }
+    returned.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return returned.map((row, i) => {
+      if (String(row.check) !== String(expected[i])) {
+        throw new Error(`INSERT INTO ${table} returned ids that do not match its rows in order`);
+      }
+      return String(row.id);
+    });
   }
 
   /**
@@ -299,27 +399,26 @@ export class DestinationWriter {
     );
   }
 
-  /** Records (or replaces) the last failure of a legacy certificate. */
-  async recordFailure(
-    legacyCertificateId: number,
-    failure: { readonly code: string; readonly step: string; readonly message: string },
-    now: Date,
-  ): Promise<void> {
+  /** Records (or replaces) the last failure of each of these legacy certificates, in one statement. */
+  async recordFailures(failures: readonly RecordedFailure[], now: Date): Promise<void> {
+    if (failures.length === 0) return;
     const columns = "legacy_certificate_id, run_id, error_code, step, message, failed_at";
-    const values = [
-      legacyCertificateId,
+    const time = sqlUtc(now);
+    const tuples = failures.map((_, i) => `(${placeholders(this.dialect, 6, i * 6)})`).join(", ");
+    const values = failures.flatMap((failure) => [
+      failure.legacyCertificateId,
       this.settings.runId,
       failure.code,
       failure.step,
       failure.message,
-      sqlUtc(now),
-    ];
+      time,
+    ]);
     const sql =
       this.dialect === "mysql"
-        ? `INSERT INTO ${LEDGER_TABLES.failures} (${columns}) VALUES (${placeholders(this.dialect, 6)})
+        ? `INSERT INTO ${LEDGER_TABLES.failures} (${columns}) VALUES ${tuples}
            ON DUPLICATE KEY UPDATE run_id = VALUES(run_id), error_code = VALUES(error_code), step = VALUES(step),
              message = VALUES(message), failed_at = VALUES(failed_at)`
-        : `INSERT INTO ${LEDGER_TABLES.failures} (${columns}) VALUES (${placeholders(this.dialect, 6)})
+        : `INSERT INTO ${LEDGER_TABLES.failures} (${columns}) VALUES ${tuples}
            ON CONFLICT (legacy_certificate_id) DO UPDATE SET run_id = EXCLUDED.run_id,
              error_code = EXCLUDED.error_code, step = EXCLUDED.step, message = EXCLUDED.message,
              failed_at = EXCLUDED.failed_at`;

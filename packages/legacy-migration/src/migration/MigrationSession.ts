@@ -6,7 +6,7 @@ import { loadMappingFiles, type MappingFilePaths, type MappingFiles } from "../m
 import { writeCertificateMappings, writeTechnicianMappings } from "../mapping/mappingFileWriters.js";
 import { DEFAULT_LEGACY_TIME_ZONE, validateTimeZone } from "../rules/legacyDate.js";
 import { ensureLedgerTables } from "../schema/ledgerSchema.js";
-import { dialectOf, type SqlDialect } from "../schema/SqlDialect.js";
+import { dialectOf, supportsInsertReturning, type SqlDialect } from "../schema/SqlDialect.js";
 import { Ledger } from "./Ledger.js";
 import {
   LegacyCertificateReader,
@@ -131,6 +131,8 @@ export class MigrationSession {
     }
     const failedIds = await ledger.failedIds();
     if (!failedIds.ok) return failedIds;
+    const multiRowInserts = await supportsInsertReturning(sources.destination, dialect.value);
+    if (!multiRowInserts.ok) return multiRowInserts;
 
     const logger = settings.logger ?? silentLogger;
     for (const file of mappings.value.missing)
@@ -154,6 +156,7 @@ export class MigrationSession {
           failedIds: failedIds.value,
           logger,
           maxAttempts: settings.maxAttempts ?? 5,
+          multiRowInserts: multiRowInserts.value,
         },
         dryRun ? new Set(mappings.value.certificates.map((m) => m.legacyCertificateId)) : new Set(),
       ),

@@ -2,7 +2,12 @@ import { classifyDbError, databaseError, isDriverError, type Logger } from "@cer
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
 import type { SqlDialect } from "../schema/SqlDialect.js";
-import { DestinationWriter, type LedgerEntry } from "./DestinationWriter.js";
+import {
+  DestinationWriter,
+  type CertificateLinks,
+  type LedgerEntry,
+  type RecordedFailure,
+} from "./DestinationWriter.js";
 import type { LegacyCertificate } from "./legacyCertificates.js";
 import { identityOf, oneLine, type CertificateOutcome, type FailureSummary } from "./outcomes.js";
 import {
@@ -29,6 +34,11 @@ export interface GroupContext {
   readonly logger: Logger;
   /** How often a certificate is tried after a deadlock, lock timeout or lost connection (default 5). */
   readonly maxAttempts: number;
+  /**
+   * Whether the destination has `INSERT … RETURNING`: then a group's vehicles and certificates are written
+   * a multi-row statement each, and a savepoint per certificate is only the fallback when one fails.
+   */
+  readonly multiRowInserts: boolean;
 }
 
 /** What a group's transaction did. */
@@ -66,7 +76,12 @@ interface CertificateWork {
   readonly blockedDeviceEcu?: string;
   /** The ledger row, written for the whole group at its end. */
   readonly ledgerEntry?: LedgerEntry;
+  /** The failure row, written for the whole group at its end. */
+  readonly failure?: RecordedFailure;
 }
+
+/** Rows per multi-row INSERT: 27 columns each stays far below PostgreSQL's 65,535 parameters. */
+const MAX_ROWS_PER_INSERT = 1000;
 
 function summarize(failure: StepFailure): FailureSummary {
   return { step: failure.step, code: failure.error.code, message: oneLine(failure.error.message) };
@@ -110,6 +125,69 @@ async function claimTechnicians(
   return claims;
 }
 
+/** What a certificate that was written becomes: its outcome and its ledger row. */
+function migratedWork(
+  plan: CertificatePlan,
+  written: CertificateLinks & { readonly certificateId: number },
+  created: readonly string[],
+  context: GroupContext,
+): CertificateWork {
+  const { certificateId, vehicleId, installedBy, calibratedBy } = written;
+  return {
+    outcome: {
+      kind: "migrated",
+      legacy: identityOf(plan.legacy),
+      dryRun: context.dryRun,
+      warnings: plan.warnings,
+      certificate: {
+        newCertificateId: certificateId,
+        status: plan.status,
+        deviceId: plan.deviceId,
+        customerId: plan.customerId,
+        vehicleId,
+        dealerId: plan.dealerId,
+        userId: plan.userId,
+        dealerName: plan.dealerName,
+        installationDate: plan.installationDate,
+        calibrationDate: plan.calibrationDate,
+        expiryDate: plan.expiryDate,
+        cancellationDate: plan.cancellationDate,
+        speedLimit: plan.speedLimit,
+        oldCalibrationTechnicianId: plan.legacy.calibratorTechnicianId,
+        newCalibrationTechnicianId: calibratedBy,
+        oldInstallationTechnicianId: plan.legacy.installerTechnicianId,
+        newInstallationTechnicianId: installedBy,
+        createdTechnicianIds: created,
+      },
+    },
+    ...(plan.blockDevice ? { blockedDeviceEcu: plan.legacy.ecu } : {}),
+    ledgerEntry: {
+      legacyCertificateId: plan.legacy.id,
+      newCertificateId: certificateId,
+      vehicleId,
+      deviceId: plan.deviceId,
+      customerId: plan.customerId,
+      dealerId: plan.dealerId,
+      technicianId: installedBy,
+    },
+  };
+}
+
+/** The failed outcome of a record and its failure row. */
+function failedWork(record: LegacyCertificate, failures: readonly FailureSummary[]): CertificateWork {
+  const first = failures[0];
+  return {
+    outcome: { kind: "failed", legacy: identityOf(record), failures },
+    ...(first === undefined ? {} : { failure: { legacyCertificateId: record.id, ...first } }),
+  };
+}
+
+/** The technician a choice names without creating one: existing, or created under a claim already. */
+function knownTechnician(choice: TechnicianChoice, claims: Map<string, GroupClaim>): string | null {
+  if (choice.kind === "existing") return choice.technicianId;
+  return claims.get(technicianKey(choice.user.email, choice.dealerId))?.technicianId ?? null;
+}
+
 async function writePlan(
   writer: DestinationWriter,
   plan: CertificatePlan,
@@ -140,44 +218,12 @@ async function writePlan(
     const vehicleId = plan.vehicle === null ? null : await writer.insertVehicle(plan.vehicle);
     stage = "insert the certificate";
     const certificateId = await writer.insertCertificate(plan, { vehicleId, installedBy, calibratedBy });
-    const work: CertificateWork = {
-      outcome: {
-        kind: "migrated",
-        legacy: identityOf(plan.legacy),
-        dryRun: context.dryRun,
-        warnings: plan.warnings,
-        certificate: {
-          newCertificateId: certificateId,
-          status: plan.status,
-          deviceId: plan.deviceId,
-          customerId: plan.customerId,
-          vehicleId,
-          dealerId: plan.dealerId,
-          userId: plan.userId,
-          dealerName: plan.dealerName,
-          installationDate: plan.installationDate,
-          calibrationDate: plan.calibrationDate,
-          expiryDate: plan.expiryDate,
-          cancellationDate: plan.cancellationDate,
-          speedLimit: plan.speedLimit,
-          oldCalibrationTechnicianId: plan.legacy.calibratorTechnicianId,
-          newCalibrationTechnicianId: calibratedBy,
-          oldInstallationTechnicianId: plan.legacy.installerTechnicianId,
-          newInstallationTechnicianId: installedBy,
-          createdTechnicianIds: [...created.values()],
-        },
-      },
-      ...(plan.blockDevice ? { blockedDeviceEcu: plan.legacy.ecu } : {}),
-      ledgerEntry: {
-        legacyCertificateId: plan.legacy.id,
-        newCertificateId: certificateId,
-        vehicleId,
-        deviceId: plan.deviceId,
-        customerId: plan.customerId,
-        dealerId: plan.dealerId,
-        technicianId: installedBy,
-      },
-    };
+    const work = migratedWork(
+      plan,
+      { certificateId, vehicleId, installedBy, calibratedBy },
+      [...created.values()],
+      context,
+    );
     return { work, created };
   } catch (error) {
     throw new StageFailure(stage, error);
@@ -200,11 +246,8 @@ async function migrateOne(
   await writer.savepoint("certificate");
   try {
     if (!planned.ok) {
-      const failures = planned.failures.map(summarize);
-      const first = failures[0];
-      if (first !== undefined) await writer.recordFailure(record.id, first, now);
       await writer.releaseSavepoint("certificate");
-      return { outcome: { kind: "failed", legacy: identityOf(record), failures } };
+      return failedWork(record, planned.failures.map(summarize));
     }
     const { work, created } = await writePlan(writer, planned.plan, claims, context, now);
     await writer.releaseSavepoint("certificate");
@@ -225,15 +268,73 @@ async function migrateOne(
       { legacyId: record.id, code: appErr.code, message: appErr.message },
       "a certificate failed",
     );
-    await writer.recordFailure(record.id, summary, now);
     await writer.releaseSavepoint("certificate");
-    return { outcome: { kind: "failed", legacy: identityOf(record), failures: [summary] } };
+    return failedWork(record, [summary]);
+  }
+}
+
+/**
+ * Writes certificates whose technicians all exist already in three statements under one savepoint: their
+ * device blocks, their vehicles and their certificates. If a statement fails for a reason other than a
+ * deadlock, lock timeout or lost connection (a bad record), the savepoint is rolled back and the same
+ * certificates are written one at a time, a savepoint each, so only the bad ones fail.
+ */
+async function migrateBatch(
+  writer: DestinationWriter,
+  batch: ReadonlyArray<{ readonly plan: CertificatePlan; readonly record: LegacyCertificate }>,
+  claims: Map<string, GroupClaim>,
+  context: GroupContext,
+  now: Date,
+): Promise<CertificateWork[]> {
+  if (batch.length === 0) return [];
+  await writer.savepoint("certificates");
+  try {
+    const plans = batch.map((item) => item.plan);
+    const technicians = plans.map((plan) => {
+      const calibratedBy = knownTechnician(plan.calibrationTechnician, claims);
+      const installedBy = knownTechnician(plan.installationTechnician, claims);
+      if (calibratedBy === null || installedBy === null) throw new Error("a technician is still to create");
+      return { calibratedBy, installedBy };
+    });
+    await writer.blockDevices([...new Set(plans.filter((p) => p.blockDevice).map((p) => p.deviceId))]);
+    const withVehicle = plans.flatMap((plan) => (plan.vehicle === null ? [] : [plan.vehicle]));
+    const vehicleIds = await writer.insertVehicles(withVehicle);
+    let nextVehicle = 0;
+    const links: CertificateLinks[] = plans.map((plan, i) => ({
+      ...(technicians[i] as { calibratedBy: string; installedBy: string }),
+      vehicleId: plan.vehicle === null ? null : (vehicleIds[nextVehicle++] as string),
+    }));
+    const certificateIds = await writer.insertCertificates(
+      plans.map((plan, i) => ({ plan, ids: links[i] as CertificateLinks })),
+    );
+    await writer.releaseSavepoint("certificates");
+    return plans.map((plan, i) =>
+      migratedWork(
+        plan,
+        { ...(links[i] as CertificateLinks), certificateId: certificateIds[i] as number },
+        [],
+        context,
+      ),
+    );
+  } catch (error) {
+    if (classifyDbError(error).retryable) throw error;
+    await writer.rollbackToSavepoint("certificates");
+    await writer.releaseSavepoint("certificates");
+    context.logger.debug(
+      { legacyIds: batch.map((item) => item.record.id), message: oneLine(String(error)) },
+      "a multi-row insert failed; its certificates are written one at a time",
+    );
+    const work: CertificateWork[] = [];
+    for (const { plan, record } of batch) {
+      work.push(await migrateOne(writer, { ok: true, plan }, record, claims, context, now));
+    }
+    return work;
   }
 }
 
 /**
  * What every certificate of the group shares, one statement each: vehicle links, ledger rows, cleared
- * failures, and giving up claims whose technicians no certificate created. A ledger row that already
+ * failures, new failures, and giving up claims whose technicians no certificate created. A ledger row that already
  * exists (a concurrent run migrated that certificate) is {@link AlreadyMigrated}.
  */
 async function finishGroup(
@@ -258,13 +359,20 @@ async function finishGroup(
   await writer.clearFailures(
     entries.map((e) => e.legacyCertificateId).filter((id) => context.failedIds.has(id)),
   );
+  await writer.recordFailures(
+    work.flatMap((w) => (w.failure === undefined ? [] : [w.failure])),
+    now,
+  );
   for (const claim of claims.values()) {
     if (claim.owned && claim.technicianId === null)
       await writer.releaseClaim(claim.choice.user.email, claim.choice.dealerId);
   }
 }
 
-/** The group's transaction, once: claims, then a savepoint per certificate, then commit (or rollback). */
+/**
+ * The group's transaction, once: claims, then the certificates (multi-row inserts where the server allows,
+ * else a savepoint each), then what they share, then commit (or rollback).
+ */
 async function runGroupOnce(
   context: GroupContext,
   records: readonly LegacyCertificate[],
@@ -281,11 +389,36 @@ async function runGroupOnce(
     const now = context.clock();
     const plans = records.map((record) => planCertificate(record, context.references, context.timeZone));
     const claims = await claimTechnicians(writer, plans, now);
+    // Slot i is record i's work; certificates wait in `batch` for the next multi-row insert, which is
+    // flushed before any certificate written alone, so new ids keep the records' order.
     const work: CertificateWork[] = [];
+    let batch: Array<{ index: number; plan: CertificatePlan; record: LegacyCertificate }> = [];
+    const flush = async (): Promise<void> => {
+      const written = await migrateBatch(writer, batch, claims, context, now);
+      for (const [i, item] of batch.entries()) work[item.index] = written[i] as CertificateWork;
+      batch = [];
+    };
     for (const [index, record] of records.entries()) {
       if (cancelled()) break;
-      work.push(await migrateOne(writer, plans[index] as PlanResult, record, claims, context, now));
+      const planned = plans[index] as PlanResult;
+      if (!planned.ok) {
+        // Nothing to write but its failure row, which the group writes at its end.
+        work[index] = failedWork(record, planned.failures.map(summarize));
+        continue;
+      }
+      const ready =
+        context.multiRowInserts &&
+        knownTechnician(planned.plan.calibrationTechnician, claims) !== null &&
+        knownTechnician(planned.plan.installationTechnician, claims) !== null;
+      if (ready) {
+        batch.push({ index, plan: planned.plan, record });
+        if (batch.length >= MAX_ROWS_PER_INSERT) await flush();
+        continue;
+      }
+      await flush();
+      work[index] = await migrateOne(writer, planned, record, claims, context, now);
     }
+    await flush();
     await finishGroup(writer, work, claims, context, now);
     if (context.dryRun) await runner.rollbackTransaction();
     else await runner.commitTransaction();
