@@ -4,7 +4,7 @@ import { mkdtemp, rename, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { once } from "node:events";
+import { EventEmitter, once } from "node:events";
 import { redactSecrets } from "@certs/db";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import ExcelJS from "exceljs";
@@ -151,8 +151,37 @@ async function copyRows(
       columns[index]?.date === true && typeof cell === "string" ? new Date(cell) : cell,
     );
     sheet.addRow(values).commit();
+    await zipCatchesUp(sheet);
   }
 }
+
+/**
+ * Waits while the compressor is behind with a sheet's rows. exceljs's streaming writer hands committed rows
+ * to the zip stream without waiting for it (its own buffer's `write` always returns true), so a writer
+ * faster than deflate queues the whole sheet in memory (about 200 MB of Buffers for 300,000 rows). The
+ * stream it writes into (`stream.pipes`, exceljs 4.4) does report back-pressure: wait for it to drain.
+ * If that internal ever changes, rows are written as before, without waiting.
+ */
+async function zipCatchesUp(sheet: ExcelJS.Worksheet): Promise<void> {
+  const pipes = (sheet as unknown as { stream?: { pipes?: unknown } }).stream?.pipes;
+  if (!Array.isArray(pipes)) return;
+  for (const pipe of pipes as ZipEntryInput[]) {
+    // archiver's PassThrough comes from readable-stream 2, which only has the state object, not the getter.
+    const needsDrain = pipe?.writableNeedDrain ?? pipe?._writableState?.needDrain;
+    if (needsDrain === true && pipe?.destroyed !== true && pipe instanceof EventEmitter) {
+      await once(pipe, "drain");
+    }
+  }
+}
+
+/** What {@link zipCatchesUp} reads of the stream behind a sheet (node's or readable-stream's). */
+type ZipEntryInput =
+  | {
+      readonly writableNeedDrain?: boolean;
+      readonly _writableState?: { readonly needDrain?: boolean };
+      readonly destroyed?: boolean;
+    }
+  | undefined;
 
 /**
  * Writes `certificate_migration_report.xlsx` for a run of any size: outcomes are spooled to temporary
