@@ -110,20 +110,6 @@ export class Ledger {
     }
   }
 
-  /** Every legacy id with a recorded failure (few, normally; held to know which rows to clear). */
-  async failedIds(): Promise<Result<Set<number>>> {
-    const ids = new Set<number>();
-    let after = -1;
-    for (;;) {
-      const page = await this.failedIdPage(after, 10_000);
-      if (!page.ok) return page;
-      for (const id of page.value) ids.add(id);
-      const last = page.value.at(-1);
-      if (last === undefined) return ok(ids);
-      after = last;
-    }
-  }
-
   /** The ledger as certificate mappings, in legacy id order, read a page at a time. */
   async *certificateMappings(pageSize = 5000): AsyncGenerator<CertificateMapping, void, undefined> {
     let after = -1;

@@ -129,8 +129,6 @@ export class MigrationSession {
       const imported = await ledger.importCertificateMappings(mappings.value.certificates, runId, clock());
       if (!imported.ok) return imported;
     }
-    const failedIds = await ledger.failedIds();
-    if (!failedIds.ok) return failedIds;
     const multiRowInserts = await supportsInsertReturning(sources.destination, dialect.value);
     if (!multiRowInserts.ok) return multiRowInserts;
 
@@ -153,7 +151,6 @@ export class MigrationSession {
           timeZone: zone.value,
           dryRun,
           clock,
-          failedIds: failedIds.value,
           logger,
           maxAttempts: settings.maxAttempts ?? 5,
           multiRowInserts: multiRowInserts.value,

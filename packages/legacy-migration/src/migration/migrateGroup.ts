@@ -29,8 +29,6 @@ export interface GroupContext {
   readonly timeZone: string;
   readonly dryRun: boolean;
   readonly clock: () => Date;
-  /** Legacy ids that have a failure row (cleared when they migrate). */
-  readonly failedIds: Set<number>;
   readonly logger: Logger;
   /** How often a certificate is tried after a deadlock, lock timeout or lost connection (default 5). */
   readonly maxAttempts: number;
@@ -341,7 +339,6 @@ async function finishGroup(
   writer: DestinationWriter,
   work: readonly CertificateWork[],
   claims: Map<string, GroupClaim>,
-  context: GroupContext,
   now: Date,
 ): Promise<void> {
   const entries = work.flatMap((w) => (w.ledgerEntry === undefined ? [] : [w.ledgerEntry]));
@@ -356,9 +353,9 @@ async function finishGroup(
     if (classifyDbError(error).kind === "unique_violation") throw new AlreadyMigrated();
     throw error;
   }
-  await writer.clearFailures(
-    entries.map((e) => e.legacyCertificateId).filter((id) => context.failedIds.has(id)),
-  );
+  // Any failure row of a certificate that now migrated goes: asking the table costs less than remembering
+  // every failure of the run.
+  await writer.clearFailures(entries.map((e) => e.legacyCertificateId));
   await writer.recordFailures(
     work.flatMap((w) => (w.failure === undefined ? [] : [w.failure])),
     now,
@@ -419,7 +416,7 @@ async function runGroupOnce(
       work[index] = await migrateOne(writer, planned, record, claims, context, now);
     }
     await flush();
-    await finishGroup(writer, work, claims, context, now);
+    await finishGroup(writer, work, claims, now);
     if (context.dryRun) await runner.rollbackTransaction();
     else await runner.commitTransaction();
     return { work, claims };
@@ -458,11 +455,8 @@ function applyCommitted(
   for (const item of result.work) {
     if (item.blockedDeviceEcu !== undefined) {
       const device = context.references.device(item.blockedDeviceEcu);
-      if (device !== undefined && device !== "ambiguous") device.blocked = true;
+      if (device !== undefined && device !== "ambiguous") context.references.rememberBlockedDevice(device.id);
     }
-    const legacyId = item.outcome.legacy.legacyId;
-    if (item.outcome.kind === "migrated") context.failedIds.delete(legacyId);
-    if (item.outcome.kind === "failed") context.failedIds.add(legacyId);
   }
 }
 

@@ -16,7 +16,77 @@ export interface DestinationUser {
 /** A destination device, as the migration needs it. */
 export interface DestinationDevice {
   readonly id: string;
-  blocked: boolean;
+  readonly blocked: boolean;
+}
+
+/** A device id kept as a number when it is one exactly (no object, no string per device), else as text. */
+type StoredId = number | string;
+
+function storedId(id: string | number): StoredId {
+  const text = String(id);
+  const number = Number(text);
+  return Number.isSafeInteger(number) && String(number) === text ? number : text;
+}
+
+/** Devices read a page at a time, so the whole table never sits in memory as row objects. */
+const DEVICE_PAGE = 20_000;
+
+/**
+ * Every destination device, indexed compactly (the largest cache: one device per ECU): trimmed ECU number to
+ * id, plus, for the case-insensitive fallback, only what the exact index cannot answer: devices whose number
+ * is not in upper case, and keys several devices share.
+ */
+class DeviceIndex {
+  private constructor(
+    private readonly byEcu: Map<string, StoredId>,
+    private readonly byOtherCaseKey: Map<string, StoredId>,
+    private readonly ambiguousKeys: Set<string>,
+    /** Ids of blocked devices (few). */
+    readonly blocked: Set<string>,
+  ) {}
+
+  static async load(destination: DataSource): Promise<DeviceIndex> {
+    const index = new DeviceIndex(new Map(), new Map(), new Set(), new Set());
+    let after: StoredId = -1;
+    for (;;) {
+      const rows: Array<{ id: string | number; ecu_number: string; blocked: number | string | null }> =
+        await destination.query(
+          `SELECT id, ecu_number, blocked FROM devices WHERE id > ${placeholder(destination)} ORDER BY id LIMIT ${DEVICE_PAGE}`,
+          [after],
+        );
+      for (const row of rows) index.add(row.id, row.ecu_number, Number(row.blocked ?? 0) !== 0);
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < DEVICE_PAGE) return index;
+      after = storedId(last.id);
+    }
+  }
+
+  private add(id: string | number, ecu: string, blocked: boolean): void {
+    const exact = trimEcu(ecu);
+    const key = ecuKey(ecu);
+    // A key already taken by another device (in either index) is ambiguous for the case-insensitive lookup.
+    if (this.byEcu.has(key) || this.byOtherCaseKey.has(key)) this.ambiguousKeys.add(key);
+    else if (exact !== key) this.byOtherCaseKey.set(key, storedId(id));
+    this.byEcu.set(exact, storedId(id));
+    if (blocked) this.blocked.add(String(id));
+  }
+
+  /** The trimmed number exactly, else the one device whose number matches case-insensitively. */
+  find(ecu: string): DestinationDevice | "ambiguous" | undefined {
+    let id = this.byEcu.get(trimEcu(ecu));
+    if (id === undefined) {
+      const key = ecuKey(ecu);
+      if (this.ambiguousKeys.has(key)) return "ambiguous";
+      id = this.byEcu.get(key) ?? this.byOtherCaseKey.get(key);
+    }
+    if (id === undefined) return undefined;
+    const text = String(id);
+    return { id: text, blocked: this.blocked.has(text) };
+  }
+}
+
+function placeholder(dataSource: DataSource): string {
+  return dataSource.options.type === "postgres" ? "$1" : "?";
 }
 
 /** The key technicians are found and created by: email (lower case, trimmed) and dealer (destination user id). */
@@ -31,8 +101,7 @@ export function technicianKey(email: string, dealerId: string): string {
  */
 export class ReferenceData {
   private constructor(
-    private readonly devicesByEcu: Map<string, DestinationDevice>,
-    private readonly devicesByKey: Map<string, DestinationDevice | "ambiguous">,
+    private readonly devices: DeviceIndex,
     private readonly users: Map<string, DestinationUser>,
     private readonly customerIds: Set<string>,
     private readonly technicianIds: Set<string>,
@@ -51,16 +120,7 @@ export class ReferenceData {
     maxRenewal: Map<string, number>,
   ): Promise<Result<ReferenceData>> {
     try {
-      const devicesByEcu = new Map<string, DestinationDevice>();
-      const devicesByKey = new Map<string, DestinationDevice | "ambiguous">();
-      const deviceRows: Array<{ id: string | number; ecu_number: string; blocked: number | string | null }> =
-        await destination.query("SELECT id, ecu_number, blocked FROM devices");
-      for (const row of deviceRows) {
-        const device: DestinationDevice = { id: String(row.id), blocked: Number(row.blocked ?? 0) !== 0 };
-        devicesByEcu.set(trimEcu(row.ecu_number), device);
-        const key = ecuKey(row.ecu_number);
-        devicesByKey.set(key, devicesByKey.has(key) ? "ambiguous" : device);
-      }
+      const devices = await DeviceIndex.load(destination);
 
       const userRows: Array<{
         id: string | number;
@@ -110,8 +170,7 @@ export class ReferenceData {
 
       return ok(
         new ReferenceData(
-          devicesByEcu,
-          devicesByKey,
+          devices,
           users,
           customerIds,
           technicianIds,
@@ -133,7 +192,12 @@ export class ReferenceData {
    * case-insensitively. `"ambiguous"` when several devices differ only by case.
    */
   device(ecu: string): DestinationDevice | "ambiguous" | undefined {
-    return this.devicesByEcu.get(trimEcu(ecu)) ?? this.devicesByKey.get(ecuKey(ecu));
+    return this.devices.find(ecu);
+  }
+
+  /** Records that a device's `blocked` flag was set by a committed transaction. */
+  rememberBlockedDevice(deviceId: string): void {
+    this.devices.blocked.add(deviceId);
   }
 
   /** The destination user with this id. */
