@@ -290,7 +290,7 @@ export function planCertificate(
   const cancelled = cancellationDate !== null;
   const status = certificateStatus({
     renewalCount: record.renewalCount,
-    maxRenewalCountForEcu: references.maxRenewalCount(record.ecu),
+    maxRenewalCountForEcu: device.maxRenewalCount,
     serialNumber: record.serialNumber,
     cancelled,
     activeState: record.activeState,

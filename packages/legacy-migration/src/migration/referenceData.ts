@@ -17,6 +17,8 @@ export interface DestinationUser {
 export interface DestinationDevice {
   readonly id: string;
   readonly blocked: boolean;
+  /** The highest renewal count of the legacy chain of this device's ECU number (0 when unknown). */
+  readonly maxRenewalCount: number;
 }
 
 /** A device id kept as a number when it is one exactly (no object, no string per device), else as text. */
@@ -43,10 +45,16 @@ class DeviceIndex {
     private readonly ambiguousKeys: Set<string>,
     /** Ids of blocked devices (few). */
     readonly blocked: Set<string>,
+    /** Non-zero highest renewal counts by device id, not by ECU text: no second copy of every number. */
+    private readonly renewal: Map<StoredId, number>,
   ) {}
 
-  static async load(destination: DataSource): Promise<DeviceIndex> {
-    const index = new DeviceIndex(new Map(), new Map(), new Set(), new Set());
+  /**
+   * Reads the devices. `maxRenewal` (by ECU key) is kept only for numbers that have a device: the renewal
+   * count matters only to a certificate whose device was found, and that device's number has the same key.
+   */
+  static async load(destination: DataSource, maxRenewal: ReadonlyMap<string, number>): Promise<DeviceIndex> {
+    const index = new DeviceIndex(new Map(), new Map(), new Set(), new Set(), new Map());
     let after: StoredId = -1;
     for (;;) {
       const rows: Array<{ id: string | number; ecu_number: string; blocked: number | string | null }> =
@@ -54,14 +62,19 @@ class DeviceIndex {
           `SELECT id, ecu_number, blocked FROM devices WHERE id > ${placeholder(destination)} ORDER BY id LIMIT ${DEVICE_PAGE}`,
           [after],
         );
-      for (const row of rows) index.add(row.id, row.ecu_number, Number(row.blocked ?? 0) !== 0);
+      for (const row of rows) index.add(row.id, row.ecu_number, Number(row.blocked ?? 0) !== 0, maxRenewal);
       const last = rows.at(-1);
       if (last === undefined || rows.length < DEVICE_PAGE) return index;
       after = storedId(last.id);
     }
   }
 
-  private add(id: string | number, ecu: string, blocked: boolean): void {
+  private add(
+    id: string | number,
+    ecu: string,
+    blocked: boolean,
+    maxRenewal: ReadonlyMap<string, number>,
+  ): void {
     const exact = trimEcu(ecu);
     const key = ecuKey(ecu);
     // A key already taken by another device (in either index) is ambiguous for the case-insensitive lookup.
@@ -69,6 +82,8 @@ class DeviceIndex {
     else if (exact !== key) this.byOtherCaseKey.set(key, storedId(id));
     this.byEcu.set(exact, storedId(id));
     if (blocked) this.blocked.add(String(id));
+    const renewal = maxRenewal.get(key) ?? 0;
+    if (renewal !== 0) this.renewal.set(storedId(id), renewal);
   }
 
   /** The trimmed number exactly, else the one device whose number matches case-insensitively. */
@@ -81,7 +96,7 @@ class DeviceIndex {
     }
     if (id === undefined) return undefined;
     const text = String(id);
-    return { id: text, blocked: this.blocked.has(text) };
+    return { id: text, blocked: this.blocked.has(text), maxRenewalCount: this.renewal.get(id) ?? 0 };
   }
 }
 
@@ -103,14 +118,13 @@ export class ReferenceData {
   private constructor(
     private readonly devices: DeviceIndex,
     private readonly users: Map<string, DestinationUser>,
-    private readonly customerIds: Set<string>,
+    private readonly customerIds: Set<StoredId>,
     private readonly technicianIds: Set<string>,
     private readonly techniciansByKey: Map<string, string>,
     private readonly mappings: MappingFiles,
     private readonly userByOldUser: Map<number, UserMapping>,
     private readonly userByLegacyDealer: Map<number, UserMapping>,
     private readonly techniciansByOldId: Map<number, string[]>,
-    private readonly maxRenewal: Map<string, number>,
   ) {}
 
   /** Loads the destination caches and indexes the mapping files. */
@@ -120,7 +134,7 @@ export class ReferenceData {
     maxRenewal: Map<string, number>,
   ): Promise<Result<ReferenceData>> {
     try {
-      const devices = await DeviceIndex.load(destination);
+      const devices = await DeviceIndex.load(destination, maxRenewal);
 
       const userRows: Array<{
         id: string | number;
@@ -142,7 +156,7 @@ export class ReferenceData {
 
       const customerRows: Array<{ id: string | number }> =
         await destination.query("SELECT id FROM customers");
-      const customerIds = new Set(customerRows.map((row) => String(row.id)));
+      const customerIds = new Set(customerRows.map((row) => storedId(row.id)));
 
       const technicianRows: Array<{ id: string | number; email: string; dealer_id: string | number }> =
         await destination.query("SELECT id, email, dealer_id FROM technicians ORDER BY id");
@@ -179,7 +193,6 @@ export class ReferenceData {
           userByOldUser,
           userByLegacyDealer,
           techniciansByOldId,
-          maxRenewal,
         ),
       );
     } catch (error) {
@@ -212,7 +225,7 @@ export class ReferenceData {
 
   /** Whether a destination customer row exists. */
   customerExists(id: string): boolean {
-    return this.customerIds.has(id);
+    return this.customerIds.has(storedId(id));
   }
 
   /** The last user_mappings.json entry whose old_user_id is this legacy user. */
@@ -240,10 +253,5 @@ export class ReferenceData {
     this.technicianIds.add(technicianId);
     const key = technicianKey(email, dealerId);
     if (!this.techniciansByKey.has(key)) this.techniciansByKey.set(key, technicianId);
-  }
-
-  /** The highest renewal count of an ECU's chain (0 when unknown). */
-  maxRenewalCount(ecu: string): number {
-    return this.maxRenewal.get(ecuKey(ecu)) ?? 0;
   }
 }
