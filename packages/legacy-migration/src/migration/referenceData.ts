@@ -2,7 +2,7 @@ import { databaseError } from "@certs/db";
 import { err, ok, type Result } from "@certs/result";
 import type { DataSource } from "typeorm";
 import type { MappingFiles, UserMapping } from "../mapping/mappingFiles.js";
-import { ecuKey, trimEcu } from "../rules/ecu.js";
+import { DeviceIndex, storedId, type DestinationDevice, type StoredId } from "./DeviceIndex.js";
 
 /** A destination user, as the resolution rules need it. */
 export interface DestinationUser {
@@ -11,97 +11,6 @@ export interface DestinationUser {
   readonly email: string;
   readonly phone: string | null;
   readonly parentId: string | null;
-}
-
-/** A destination device, as the migration needs it. */
-export interface DestinationDevice {
-  readonly id: string;
-  readonly blocked: boolean;
-  /** The highest renewal count of the legacy chain of this device's ECU number (0 when unknown). */
-  readonly maxRenewalCount: number;
-}
-
-/** A device id kept as a number when it is one exactly (no object, no string per device), else as text. */
-type StoredId = number | string;
-
-function storedId(id: string | number): StoredId {
-  const text = String(id);
-  const number = Number(text);
-  return Number.isSafeInteger(number) && String(number) === text ? number : text;
-}
-
-/** Devices read a page at a time, so the whole table never sits in memory as row objects. */
-const DEVICE_PAGE = 20_000;
-
-/**
- * Every destination device, indexed compactly (the largest cache: one device per ECU): trimmed ECU number to
- * id, plus, for the case-insensitive fallback, only what the exact index cannot answer: devices whose number
- * is not in upper case, and keys several devices share.
- */
-class DeviceIndex {
-  private constructor(
-    private readonly byEcu: Map<string, StoredId>,
-    private readonly byOtherCaseKey: Map<string, StoredId>,
-    private readonly ambiguousKeys: Set<string>,
-    /** Ids of blocked devices (few). */
-    readonly blocked: Set<string>,
-    /** Non-zero highest renewal counts by device id, not by ECU text: no second copy of every number. */
-    private readonly renewal: Map<StoredId, number>,
-  ) {}
-
-  /**
-   * Reads the devices. `maxRenewal` (by ECU key) is kept only for numbers that have a device: the renewal
-   * count matters only to a certificate whose device was found, and that device's number has the same key.
-   */
-  static async load(destination: DataSource, maxRenewal: ReadonlyMap<string, number>): Promise<DeviceIndex> {
-    const index = new DeviceIndex(new Map(), new Map(), new Set(), new Set(), new Map());
-    let after: StoredId = -1;
-    for (;;) {
-      const rows: Array<{ id: string | number; ecu_number: string; blocked: number | string | null }> =
-        await destination.query(
-          `SELECT id, ecu_number, blocked FROM devices WHERE id > ${placeholder(destination)} ORDER BY id LIMIT ${DEVICE_PAGE}`,
-          [after],
-        );
-      for (const row of rows) index.add(row.id, row.ecu_number, Number(row.blocked ?? 0) !== 0, maxRenewal);
-      const last = rows.at(-1);
-      if (last === undefined || rows.length < DEVICE_PAGE) return index;
-      after = storedId(last.id);
-    }
-  }
-
-  private add(
-    id: string | number,
-    ecu: string,
-    blocked: boolean,
-    maxRenewal: ReadonlyMap<string, number>,
-  ): void {
-    const exact = trimEcu(ecu);
-    const key = ecuKey(ecu);
-    // A key already taken by another device (in either index) is ambiguous for the case-insensitive lookup.
-    if (this.byEcu.has(key) || this.byOtherCaseKey.has(key)) this.ambiguousKeys.add(key);
-    else if (exact !== key) this.byOtherCaseKey.set(key, storedId(id));
-    this.byEcu.set(exact, storedId(id));
-    if (blocked) this.blocked.add(String(id));
-    const renewal = maxRenewal.get(key) ?? 0;
-    if (renewal !== 0) this.renewal.set(storedId(id), renewal);
-  }
-
-  /** The trimmed number exactly, else the one device whose number matches case-insensitively. */
-  find(ecu: string): DestinationDevice | "ambiguous" | undefined {
-    let id = this.byEcu.get(trimEcu(ecu));
-    if (id === undefined) {
-      const key = ecuKey(ecu);
-      if (this.ambiguousKeys.has(key)) return "ambiguous";
-      id = this.byEcu.get(key) ?? this.byOtherCaseKey.get(key);
-    }
-    if (id === undefined) return undefined;
-    const text = String(id);
-    return { id: text, blocked: this.blocked.has(text), maxRenewalCount: this.renewal.get(id) ?? 0 };
-  }
-}
-
-function placeholder(dataSource: DataSource): string {
-  return dataSource.options.type === "postgres" ? "$1" : "?";
 }
 
 /** The key technicians are found and created by: email (lower case, trimmed) and dealer (destination user id). */
