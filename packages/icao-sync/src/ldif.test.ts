@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { parseLdif } from "./ldif.js";
+import { type LdifRecordContent, parseLdif, streamLdif } from "./ldif.js";
 import { generateIcaoPki, type IcaoPki, signMasterList, writePkdLdif } from "./testing/index.js";
 
 let pki: IcaoPki;
@@ -152,5 +152,72 @@ describe("malformed LDIF gives a PARSE_ERROR naming the line", () => {
   it("skips comments, folded comments included", () => {
     const content = parsed("version: 1\n# a comment\n  folded: not an attribute\ndn: c=UT,dc=data\nc: UT\n");
     expect(content.entries).toBe(1);
+  });
+});
+
+describe("streamLdif", () => {
+  async function streamed(bytes: Uint8Array, chunkBytes: number) {
+    async function* chunks() {
+      for (let at = 0; at < bytes.length; at += chunkBytes) yield bytes.subarray(at, at + chunkBytes);
+    }
+    const seen = new Set<string>();
+    const items: LdifRecordContent[] = [];
+    for await (const item of streamLdif(chunks(), {}, (der) => {
+      const key = hex(der);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })) {
+      if (!item.ok) return item;
+      items.push(item.value);
+    }
+    return { ok: true as const, value: items };
+  }
+
+  it("gives entry by entry what parseLdif gives for the whole file, wherever the chunks split it", async () => {
+    // CRLF line ends and a non-ASCII DN, so chunks also split CR from LF and UTF-8 sequences.
+    const text = pki.ldif.dscsAndCrls.replace(/\n/g, "\r\n");
+    const whole = parsed(text);
+    const bytes = new TextEncoder().encode(text);
+    for (const size of [1, 7, 4096, bytes.length]) {
+      const result = await streamed(bytes, size);
+      if (!result.ok) throw new Error(result.error.message);
+      const items = result.value;
+      expect(items).toHaveLength(whole.entries);
+      expect(items.flatMap((i) => i.dscs.map((d) => [d.dn, d.country, hex(d.certificate.der)]))).toEqual(
+        whole.dscs.map((d) => [d.dn, d.country, hex(d.certificate.der)]),
+      );
+      expect(items.flatMap((i) => i.crls.map((c) => hex(c.crl.der)))).toEqual(
+        whole.crls.map((c) => hex(c.crl.der)),
+      );
+    }
+  });
+
+  it("ends with the PARSE_ERROR of the first broken entry, naming its line, after the good ones", async () => {
+    const good = pki.ldif.dscsAndCrls;
+    expect(good.endsWith("\n")).toBe(true);
+    const lines = good.split("\n").length - 1;
+    const text = `${good}\ndn: cn=x,c=DE\nuserCertificate;binary:: AAAA\n`;
+    const result = await streamed(new TextEncoder().encode(text), 1000);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe("PARSE_ERROR");
+    // A blank line, the dn, then the broken value.
+    expect(result.error.details?.line).toBe(lines + 3);
+    const whole = parseLdif(text);
+    expect(!whole.ok && whole.error.message).toBe(result.error.message);
+  });
+
+  it("refuses invalid UTF-8 and input over the size limit", async () => {
+    const invalid = await streamed(Uint8Array.from([0x64, 0x6e, 0x3a, 0x20, 0xff, 0x0a]), 2);
+    expect(!invalid.ok && invalid.error.code).toBe("PARSE_ERROR");
+    const seen = () => true;
+    async function* big() {
+      yield new TextEncoder().encode(pki.ldif.dscsAndCrls);
+    }
+    const items = [];
+    for await (const item of streamLdif(big(), { limits: { maxInputBytes: 100 } }, seen)) items.push(item);
+    expect(items).toHaveLength(1);
+    expect(items[0]?.ok === false && items[0].error.message).toMatch(/over the limit of 100/);
   });
 });

@@ -54,7 +54,7 @@ export interface LdifOptions {
 
 interface RawEntry {
   readonly line: number;
-  dn: string;
+  readonly dn: string;
   readonly values: {
     readonly attribute: string;
     readonly value: string;
@@ -66,6 +66,14 @@ interface RawEntry {
 const CERTIFICATE_ATTRIBUTES = new Set(["usercertificate", "usercertificate;binary"]);
 const CRL_ATTRIBUTES = new Set(["certificaterevocationlist", "certificaterevocationlist;binary"]);
 const MASTER_LIST_ATTRIBUTES = new Set(["pkdmasterlistcontent", "pkdmasterlistcontent;binary"]);
+
+/** What one LDIF record (entry) holds; the parts of `LdifContent` it adds to. */
+export interface LdifRecordContent {
+  readonly dscs: readonly LdifCertificate[];
+  readonly duplicates: number;
+  readonly crls: readonly LdifCrl[];
+  readonly masterLists: readonly LdifMasterList[];
+}
 
 /**
  * Parses an ICAO PKD LDIF download (collections 001, 002 and 003): lines folded with one leading space,
@@ -84,18 +92,12 @@ export function parseLdif(input: string | Uint8Array, options: LdifOptions = {})
 function readLdif(input: string | Uint8Array, options: LdifOptions): Result<LdifContent> {
   const limits = resolveParseLimits(options.limits);
   const size = typeof input === "string" ? input.length : input.byteLength;
-  if (size > limits.maxInputBytes) {
-    return err(
-      parseFailure(
-        "LDIF file",
-        new MalformedInputError(`it is ${size} bytes, over the limit of ${limits.maxInputBytes}`),
-      ),
-    );
-  }
+  if (size > limits.maxInputBytes) return err(tooLarge(`it is ${size} bytes`, limits));
   let records: RawEntry[];
   try {
     const text = typeof input === "string" ? input : new TextDecoder("utf-8", { fatal: true }).decode(input);
-    records = readRecords(text);
+    const reader = new LdifRecordReader();
+    records = [...reader.push(text), ...reader.end()];
   } catch (error) {
     return err(parseFailure("LDIF file", error));
   }
@@ -104,68 +106,206 @@ function readLdif(input: string | Uint8Array, options: LdifOptions): Result<Ldif
   const crls: LdifCrl[] = [];
   const masterLists: LdifMasterList[] = [];
   const seen = new Set<string>();
+  const isNew = (der: Uint8Array): boolean => {
+    const key = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("latin1");
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
   let duplicates = 0;
   for (const record of records) {
-    let country: string | null;
-    try {
-      country = ldapDnCountry(parseLdapDn(record.dn));
-    } catch (error) {
-      return err(parseFailure("LDIF file", error, { line: record.line, dn: record.dn }));
-    }
-    for (const item of record.values) {
-      const attribute = item.attribute.toLowerCase();
-      const isCertificate = CERTIFICATE_ATTRIBUTES.has(attribute);
-      const isCrl = CRL_ATTRIBUTES.has(attribute);
-      const isMasterList = MASTER_LIST_ATTRIBUTES.has(attribute);
-      if (!isCertificate && !isCrl && !isMasterList) continue;
-      const where = `LDIF value ${item.attribute} at line ${item.line}`;
-      try {
-        if (!item.base64)
-          throw new MalformedInputError(`${where} is not base64 (expected '${item.attribute}::')`);
-        const der = decodeBase64Strict(item.value, where);
-        if (isMasterList) {
-          const parsed = parseMasterList(der, { ...options.masterList, limits });
-          if (!parsed.ok) {
-            return err({ ...parsed.error, message: `${parsed.error.message} (${where}, dn ${record.dn})` });
-          }
-          masterLists.push({ masterList: parsed.value, dn: record.dn, country });
-          continue;
-        }
-        const reader = new DerReader(der, limits);
-        const node = reader.readWhole(0, der.length, 0, where);
-        if (isCrl) {
-          crls.push({ crl: readCrl(reader, node, where), dn: record.dn });
-          continue;
-        }
-        const key = Buffer.from(der).toString("latin1");
-        if (seen.has(key)) {
-          duplicates += 1;
-          continue;
-        }
-        seen.add(key);
-        dscs.push({ certificate: readCertificateSummary(reader, node, where), dn: record.dn, country });
-      } catch (error) {
-        return err(parseFailure("LDIF file", error, { line: item.line, dn: record.dn }));
-      }
-    }
+    const content = readLdifRecord(record, options, limits, isNew);
+    if (!content.ok) return content;
+    dscs.push(...content.value.dscs);
+    crls.push(...content.value.crls);
+    masterLists.push(...content.value.masterLists);
+    duplicates += content.value.duplicates;
   }
   return ok({ entries: records.length, dscs, duplicates, crls, masterLists });
 }
 
-/** Splits LDIF text into records, unfolding continuation lines and dropping comments. */
-function readRecords(text: string): RawEntry[] {
-  const records: RawEntry[] = [];
-  let current: RawEntry | null = null;
-  let logical: string[] | null = null;
-  let logicalLine = 0;
-  let inComment = false;
+function tooLarge(size: string, limits: ParseLimits) {
+  return parseFailure(
+    "LDIF file",
+    new MalformedInputError(`${size}, over the limit of ${limits.maxInputBytes}`),
+  );
+}
 
-  const finishLine = (): void => {
+/** One entry of a streamed LDIF, or the error that ends the stream. */
+export type LdifStreamItem = Result<LdifRecordContent>;
+
+/**
+ * Parses an LDIF given as a stream of byte chunks, entry by entry, without holding the whole file: yields each
+ * entry's content as soon as the entry is complete, then stops. A PARSE_ERROR (or a nested master list's
+ * SIGNATURE_ERROR) is yielded as the last item. `isNewCertificate` decides the deduplication of DSCs by DER
+ * (across inputs when the caller shares it); an error thrown by `chunks` itself is not caught.
+ */
+export async function* streamLdif(
+  chunks: AsyncIterable<Uint8Array>,
+  options: LdifOptions,
+  isNewCertificate: (der: Uint8Array) => boolean,
+): AsyncGenerator<LdifStreamItem, void, undefined> {
+  const limits = resolveParseLimits(options.limits);
+  const decoder = new TextDecoder("utf-8", { fatal: true });
+  const reader = new LdifRecordReader();
+  let size = 0;
+  let finished = false;
+  const iterator = chunks[Symbol.asyncIterator]();
+  while (!finished) {
+    const next = await iterator.next();
+    let records: RawEntry[];
+    try {
+      if (next.done === true) {
+        finished = true;
+        records = [...reader.push(decoder.decode()), ...reader.end()];
+      } else {
+        size += next.value.byteLength;
+        if (size > limits.maxInputBytes) {
+          yield err(tooLarge(`it is at least ${size} bytes`, limits));
+          await iterator.return?.();
+          return;
+        }
+        records = reader.push(decoder.decode(next.value, { stream: true }));
+      }
+    } catch (error) {
+      yield err(parseFailure("LDIF file", error));
+      if (!finished) await iterator.return?.();
+      return;
+    }
+    for (const record of records) {
+      const content = readLdifRecord(record, options, limits, isNewCertificate);
+      yield content;
+      if (!content.ok) {
+        if (!finished) await iterator.return?.();
+        return;
+      }
+    }
+  }
+}
+
+/** Reads the certificates, CRLs and master lists of one record. Never throws. */
+function readLdifRecord(
+  record: RawEntry,
+  options: LdifOptions,
+  limits: ParseLimits,
+  isNewCertificate: (der: Uint8Array) => boolean,
+): Result<LdifRecordContent> {
+  let country: string | null;
+  try {
+    country = ldapDnCountry(parseLdapDn(record.dn));
+  } catch (error) {
+    return err(parseFailure("LDIF file", error, { line: record.line, dn: record.dn }));
+  }
+  const dscs: LdifCertificate[] = [];
+  const crls: LdifCrl[] = [];
+  const masterLists: LdifMasterList[] = [];
+  let duplicates = 0;
+  for (const item of record.values) {
+    const attribute = item.attribute.toLowerCase();
+    const isCertificate = CERTIFICATE_ATTRIBUTES.has(attribute);
+    const isCrl = CRL_ATTRIBUTES.has(attribute);
+    const isMasterList = MASTER_LIST_ATTRIBUTES.has(attribute);
+    if (!isCertificate && !isCrl && !isMasterList) continue;
+    const where = `LDIF value ${item.attribute} at line ${item.line}`;
+    try {
+      if (!item.base64)
+        throw new MalformedInputError(`${where} is not base64 (expected '${item.attribute}::')`);
+      const der = decodeBase64Strict(item.value, where);
+      if (isMasterList) {
+        const parsed = parseMasterList(der, { ...options.masterList, limits });
+        if (!parsed.ok) {
+          return err({ ...parsed.error, message: `${parsed.error.message} (${where}, dn ${record.dn})` });
+        }
+        masterLists.push({ masterList: parsed.value, dn: record.dn, country });
+        continue;
+      }
+      const reader = new DerReader(der, limits);
+      const node = reader.readWhole(0, der.length, 0, where);
+      if (isCrl) {
+        crls.push({ crl: readCrl(reader, node, where), dn: record.dn });
+        continue;
+      }
+      if (!isNewCertificate(der)) {
+        duplicates += 1;
+        continue;
+      }
+      dscs.push({ certificate: readCertificateSummary(reader, node, where), dn: record.dn, country });
+    } catch (error) {
+      return err(parseFailure("LDIF file", error, { line: item.line, dn: record.dn }));
+    }
+  }
+  return ok({ dscs, duplicates, crls, masterLists });
+}
+
+/**
+ * Splits LDIF text into records as it arrives, unfolding continuation lines and dropping comments: `push`
+ * returns the records completed by the text given so far, `end` the last one. Throws MalformedInputError.
+ */
+class LdifRecordReader {
+  private current: RawEntry | null = null;
+  private logical: string[] | null = null;
+  private logicalLine = 0;
+  private inComment = false;
+  private lineNumber = 0;
+  private pending = "";
+
+  push(text: string): RawEntry[] {
+    const out: RawEntry[] = [];
+    const data = this.pending.length === 0 ? text : this.pending + text;
+    let start = 0;
+    for (let end = data.indexOf("\n", start); end !== -1; end = data.indexOf("\n", start)) {
+      this.line(data.slice(start, end), out);
+      start = end + 1;
+    }
+    this.pending = data.slice(start);
+    return out;
+  }
+
+  end(): RawEntry[] {
+    const out: RawEntry[] = [];
+    // The text after the last newline is a line of its own, as when the file ends without one.
+    this.line(this.pending, out);
+    this.pending = "";
+    this.finishLine();
+    if (this.current !== null) out.push(this.current);
+    this.current = null;
+    return out;
+  }
+
+  private line(raw: string, out: RawEntry[]): void {
+    const line = raw.endsWith("\r") ? raw.slice(0, -1) : raw;
+    this.lineNumber += 1;
+    if (line.startsWith(" ")) {
+      // A folded continuation: one leading space, then the rest of the previous line (or comment).
+      if (this.inComment) return;
+      if (this.logical === null)
+        throw new MalformedInputError(`LDIF line ${this.lineNumber} continues nothing`);
+      this.logical.push(line.slice(1));
+      return;
+    }
+    this.finishLine();
+    this.inComment = false;
+    if (line === "") {
+      if (this.current !== null) out.push(this.current);
+      this.current = null;
+      return;
+    }
+    if (line.startsWith("#")) {
+      this.inComment = true;
+      return;
+    }
+    this.logical = [line];
+    this.logicalLine = this.lineNumber;
+  }
+
+  private finishLine(): void {
+    const logical = this.logical;
     if (logical === null) return;
     const line = logical.length === 1 ? (logical[0] as string) : logical.join("");
-    logical = null;
+    this.logical = null;
+    const at = this.logicalLine;
     const colon = line.indexOf(":");
-    if (colon <= 0) throw new MalformedInputError(`LDIF line ${logicalLine} is not 'attribute: value'`);
+    if (colon <= 0) throw new MalformedInputError(`LDIF line ${at} is not 'attribute: value'`);
     const attribute = line.slice(0, colon);
     let rest = line.slice(colon + 1);
     let base64 = false;
@@ -173,52 +313,19 @@ function readRecords(text: string): RawEntry[] {
       base64 = true;
       rest = rest.slice(1);
     } else if (rest.startsWith("<")) {
-      throw new MalformedInputError(`LDIF line ${logicalLine} refers to a URL value, which is not supported`);
+      throw new MalformedInputError(`LDIF line ${at} refers to a URL value, which is not supported`);
     }
     const value = rest.replace(/^ +/, "");
-    if (current === null) {
+    if (this.current === null) {
       if (attribute.toLowerCase() === "version") return;
       if (attribute.toLowerCase() !== "dn")
-        throw new MalformedInputError(`LDIF line ${logicalLine} starts a record without 'dn:'`);
-      current = { line: logicalLine, dn: "", values: [] };
-      current.dn = base64
-        ? Buffer.from(decodeBase64Strict(value, `the DN at LDIF line ${logicalLine}`)).toString("utf8")
+        throw new MalformedInputError(`LDIF line ${at} starts a record without 'dn:'`);
+      const dn = base64
+        ? Buffer.from(decodeBase64Strict(value, `the DN at LDIF line ${at}`)).toString("utf8")
         : value;
-      records.push(current);
+      this.current = { line: at, dn, values: [] };
       return;
     }
-    current.values.push({ attribute, value, base64, line: logicalLine });
-  };
-
-  let lineNumber = 0;
-  let start = 0;
-  while (start <= text.length) {
-    let end = text.indexOf("\n", start);
-    if (end === -1) end = text.length;
-    let line = text.slice(start, end);
-    if (line.endsWith("\r")) line = line.slice(0, -1);
-    lineNumber += 1;
-    start = end + 1;
-    if (line.startsWith(" ")) {
-      // A folded continuation: one leading space, then the rest of the previous line (or comment).
-      if (inComment) continue;
-      if (logical === null) throw new MalformedInputError(`LDIF line ${lineNumber} continues nothing`);
-      logical.push(line.slice(1));
-      continue;
-    }
-    finishLine();
-    inComment = false;
-    if (line === "") {
-      current = null;
-      continue;
-    }
-    if (line.startsWith("#")) {
-      inComment = true;
-      continue;
-    }
-    logical = [line];
-    logicalLine = lineNumber;
+    this.current.values.push({ attribute, value, base64, line: at });
   }
-  finishLine();
-  return records;
 }

@@ -245,7 +245,7 @@ describe("replaceTrustStore", () => {
       const replacing = replaceTrustStore(pool, small);
       await untilInsertingCrls();
       await pool.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'INSERT INTO crls%'",
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY crls %'",
       );
       const result = await replacing;
       expect(!result.ok && result.error.code).toBe("DATABASE_ERROR");
@@ -308,7 +308,7 @@ describe("replaceTrustStore", () => {
     expect(entry?.finishedAt.getTime()).toBeGreaterThanOrEqual(entry?.startedAt.getTime() ?? Infinity);
   });
 
-  it("inserts in bulk: 12,000 DSC rows in batches", async () => {
+  it("inserts in bulk: 12,000 DSC rows in COPY batches", async () => {
     const template = full.dsc[0] as TrustStoreRows["dsc"][number];
     const many = Array.from({ length: 12_000 }, () => ({ ...template, id: randomUUID() }));
     const outcome = unwrap(
@@ -354,16 +354,16 @@ async function withSlowCrlInsert(body: () => Promise<void>): Promise<void> {
   }
 }
 
-/** Waits until a replace is past its deletes, sleeping in the crls insert. */
+/** Waits until a replace is past its deletes, sleeping in the COPY into crls (COPY fires INSERT triggers). */
 async function untilInsertingCrls(): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const active = await pool.query<{ n: string }>(
-      "SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'INSERT INTO crls%'",
+      "SELECT count(*) AS n FROM pg_stat_activity WHERE state = 'active' AND query LIKE 'COPY crls %'",
     );
     if (Number(active.rows[0]?.n) > 0) return;
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
-  throw new Error("the replace never reached the crls insert");
+  throw new Error("the replace never reached the COPY into crls");
 }
 
 /** A pool made the way applications make it, through @certs/db (which also handles idle-connection errors). */

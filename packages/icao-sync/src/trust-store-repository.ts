@@ -4,7 +4,8 @@ import { type AppError, err, ok, type Result } from "@certs/result";
 import type pg from "pg";
 import { checkOutClient, type PooledClient } from "./pooled-client.js";
 import { isConnectionGone } from "./trust-store-migrations.js";
-import type { CertificateRow, CrlRow, RevokedCertificateRow, TrustStoreRows } from "./trust-store-rows.js";
+import { TrustStoreCopyWriter } from "./trust-store-copy.js";
+import type { TrustStoreRows } from "./trust-store-rows.js";
 
 /** Row counts of the four tables. */
 export interface TableCounts {
@@ -22,7 +23,7 @@ export interface ReplaceOptions {
   readonly source?: string;
   /** Give up with a DATABASE_ERROR after waiting this long for a concurrent sync; default: wait. */
   readonly lockTimeoutMs?: number;
-  /** Rows per INSERT statement; default 2,000. */
+  /** Rows per binary COPY batch (each table's share of a batch is one `COPY` statement); default 5,000. */
   readonly batchSize?: number;
   /** The clock for the sync log's timestamps; default the system clock. */
   readonly clock?: () => Date;
@@ -43,16 +44,9 @@ export interface ReplaceOutcome {
 const SYNC_LOCK_KEY = "7308114215000002";
 const UNDEFINED_TABLE = "42P01";
 
-// Table names are constants, never input: they are spliced into SQL only from this union.
-type CertificateTable = "root_ca" | "dsc";
-
 function timestamp(date: Date): string {
   // TIMESTAMP WITHOUT TIME ZONE holds UTC here; a Date would be sent in the process's local zone.
   return date.toISOString().replace("T", " ").replace("Z", "");
-}
-
-function bytes(value: Uint8Array): Buffer {
-  return Buffer.isBuffer(value) ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength);
 }
 
 function countsOf(rows: TrustStoreRows): TableCounts {
@@ -62,73 +56,6 @@ function countsOf(rows: TrustStoreRows): TableCounts {
     crls: rows.crls.length,
     revoked_certificate_list: rows.revoked_certificate_list.length,
   };
-}
-
-function chunks<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
-async function insertCertificates(
-  client: pg.PoolClient,
-  table: CertificateTable,
-  rows: readonly CertificateRow[],
-  size: number,
-) {
-  for (const batch of chunks(rows, size)) {
-    await client.query(
-      `INSERT INTO ${table} (id, certificate, subject_key_identifier, authority_key_identifier, issuer, x_500_issuer, source, isn, updated_at)
-       SELECT * FROM unnest($1::uuid[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::bytea[], $7::text[], $8::text[], $9::timestamp[])`,
-      [
-        batch.map((r) => r.id),
-        batch.map((r) => bytes(r.certificate)),
-        batch.map((r) => r.subject_key_identifier),
-        batch.map((r) => r.authority_key_identifier),
-        batch.map((r) => r.issuer),
-        batch.map((r) => bytes(r.x_500_issuer)),
-        batch.map((r) => r.source),
-        batch.map((r) => r.isn),
-        batch.map((r) => timestamp(r.updated_at)),
-      ],
-    );
-  }
-}
-
-async function insertCrls(client: pg.PoolClient, rows: readonly CrlRow[], size: number) {
-  for (const batch of chunks(rows, size)) {
-    await client.query(
-      `INSERT INTO crls (id, crl, source, issuer, country, updated_at)
-       SELECT * FROM unnest($1::uuid[], $2::bytea[], $3::text[], $4::text[], $5::text[], $6::timestamp[])`,
-      [
-        batch.map((r) => r.id),
-        batch.map((r) => bytes(r.crl)),
-        batch.map((r) => r.source),
-        batch.map((r) => r.issuer),
-        batch.map((r) => r.country),
-        batch.map((r) => timestamp(r.updated_at)),
-      ],
-    );
-  }
-}
-
-async function insertRevoked(client: pg.PoolClient, rows: readonly RevokedCertificateRow[], size: number) {
-  for (const batch of chunks(rows, size)) {
-    await client.query(
-      `INSERT INTO revoked_certificate_list (id, source, country, isn, crl, revocation_reason, revocation_date, updated_at)
-       SELECT * FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[], $5::uuid[], $6::text[], $7::timestamp[], $8::timestamp[])`,
-      [
-        batch.map((r) => r.id),
-        batch.map((r) => r.source),
-        batch.map((r) => r.country),
-        batch.map((r) => r.isn),
-        batch.map((r) => r.crl),
-        batch.map((r) => r.revocation_reason),
-        batch.map((r) => timestamp(r.revocation_date)),
-        batch.map((r) => timestamp(r.updated_at)),
-      ],
-    );
-  }
 }
 
 interface LogEntry {
@@ -175,31 +102,78 @@ function failure(error: unknown, lead: string): AppError {
   return databaseError(error, lead);
 }
 
+/** Default rows per COPY batch. */
+export const DEFAULT_BATCH_ROWS = 5000;
+
 /**
  * Replaces the contents of the four trust-store tables with `rows` in one transaction, as the original system
  * did: delete child-first (`revoked_certificate_list`, `crls`, `dsc`, `root_ca`), bulk-insert everything
- * (multi-row `unnest` inserts, not a round trip per row), commit. Readers see the old data until the commit;
- * any failure rolls back and leaves it in place. A transaction-scoped advisory lock keeps two syncs from
- * interleaving. When `inputDigest` equals the last successful sync's, nothing is rewritten. Every run, failed
- * ones included, is recorded in `icao_sync_log`. Stores what it is given: an empty `rows` clears the tables.
+ * (binary `COPY ... FROM STDIN` in batches, not a round trip per row), commit. Readers see the old data until
+ * the commit; any failure rolls back and leaves it in place. A transaction-scoped advisory lock keeps two syncs
+ * from interleaving. When `inputDigest` equals the last successful sync's, nothing is rewritten. Every run,
+ * failed ones included, is recorded in `icao_sync_log`. Stores what it is given: an empty `rows` clears the
+ * tables.
  */
 export async function replaceTrustStore(
   pool: pg.Pool,
   rows: TrustStoreRows,
   options: ReplaceOptions = {},
 ): Promise<Result<ReplaceOutcome>> {
-  const clock = options.clock ?? (() => new Date());
-  const batchSize = options.batchSize ?? 2000;
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_ROWS);
   const counts = countsOf(rows);
+  return replaceTrustStoreWith(
+    pool,
+    async (sink) => {
+      // Table by table, parents first, so every revoked entry's CRL row is already there.
+      const empty: TrustStoreRows = { root_ca: [], dsc: [], crls: [], revoked_certificate_list: [] };
+      for (const table of ["root_ca", "dsc", "crls", "revoked_certificate_list"] as const) {
+        const all = rows[table];
+        for (let at = 0; at < all.length; at += batchSize) {
+          await sink.write({ ...empty, [table]: all.slice(at, at + batchSize) });
+        }
+      }
+      return ok(counts);
+    },
+    { ...options, counts },
+  );
+}
+
+/** Where a replace's rows go, batch by batch, inside its transaction. */
+export interface TrustStoreSink {
+  /** Sends a batch (parents before children); resolves when the next one may be built. Throws on a database error. */
+  write(rows: TrustStoreRows): Promise<void>;
+}
+
+/** Options of `replaceTrustStoreWith`. */
+export interface StreamedReplaceOptions extends ReplaceOptions {
+  /** The counts to report when the input is unchanged; default the last successful sync's. */
+  readonly counts?: TableCounts;
+  /** Told the rows of each batch once PostgreSQL has stored it. */
+  readonly onBatch?: (rows: number) => void;
+}
+
+/**
+ * The replace transaction of `replaceTrustStore` with rows that arrive while it runs: BEGIN, the advisory lock,
+ * the digest check, the child-first deletes, then `fill` writes the new rows through the sink (a streamed sync
+ * parses its input meanwhile) and returns the counts, then the sync log row and COMMIT. When `fill` returns an
+ * error (the input turned out broken half-way), everything rolls back, the old rows stay, and the run is not
+ * logged, as if it had failed before the transaction; a database error rolls back and is logged as failed.
+ */
+export async function replaceTrustStoreWith(
+  pool: pg.Pool,
+  fill: (sink: TrustStoreSink) => Promise<Result<TableCounts>>,
+  options: StreamedReplaceOptions = {},
+): Promise<Result<ReplaceOutcome>> {
+  const clock = options.clock ?? (() => new Date());
   const startedAt = clock();
   const started = performance.now();
   const syncId = randomUUID();
+  const noCounts: TableCounts = { root_ca: 0, dsc: 0, crls: 0, revoked_certificate_list: 0 };
   const base = {
     id: syncId,
     startedAt,
     source: options.source ?? null,
     inputDigest: options.inputDigest ?? null,
-    counts,
   };
   let checkedOut: PooledClient;
   try {
@@ -209,6 +183,7 @@ export async function replaceTrustStore(
   }
   const client = checkedOut.client;
   let broken: Error | undefined;
+  let counts = options.counts ?? noCounts;
   try {
     await client.query("BEGIN");
     if (options.lockTimeoutMs !== undefined) {
@@ -217,14 +192,29 @@ export async function replaceTrustStore(
     await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [SYNC_LOCK_KEY]);
 
     if (options.inputDigest !== undefined) {
-      const last = await client.query<{ input_digest: string | null }>(
-        `SELECT input_digest FROM icao_sync_log WHERE status IN ('replaced', 'unchanged')
+      const last = await client.query<{
+        input_digest: string | null;
+        root_ca_count: number;
+        dsc_count: number;
+        crls_count: number;
+        revoked_certificate_list_count: number;
+      }>(
+        `SELECT input_digest, root_ca_count, dsc_count, crls_count, revoked_certificate_list_count
+         FROM icao_sync_log WHERE status IN ('replaced', 'unchanged')
          ORDER BY finished_at DESC, started_at DESC LIMIT 1`,
       );
-      if (last.rows[0]?.input_digest === options.inputDigest) {
+      const previous = last.rows[0];
+      if (previous !== undefined && previous.input_digest === options.inputDigest) {
+        counts = options.counts ?? {
+          root_ca: previous.root_ca_count,
+          dsc: previous.dsc_count,
+          crls: previous.crls_count,
+          revoked_certificate_list: previous.revoked_certificate_list_count,
+        };
         const durationMs = performance.now() - started;
         await writeLog(client, {
           ...base,
+          counts,
           finishedAt: clock(),
           status: "unchanged",
           durationMs,
@@ -239,12 +229,30 @@ export async function replaceTrustStore(
     await client.query("DELETE FROM crls");
     await client.query("DELETE FROM dsc");
     await client.query("DELETE FROM root_ca");
-    await insertCertificates(client, "root_ca", rows.root_ca, batchSize);
-    await insertCertificates(client, "dsc", rows.dsc, batchSize);
-    await insertCrls(client, rows.crls, batchSize);
-    await insertRevoked(client, rows.revoked_certificate_list, batchSize);
+    const writer = new TrustStoreCopyWriter(client, options.onBatch);
+    let filled: Result<TableCounts>;
+    try {
+      filled = await fill(writer);
+    } catch (error) {
+      await writer.settle();
+      throw error;
+    }
+    // Every batch must be stored before the commit; a database error here is thrown and rolls back.
+    await writer.finish();
+    if (!filled.ok) {
+      await client.query("ROLLBACK");
+      return filled;
+    }
+    counts = filled.value;
     const durationMs = performance.now() - started;
-    await writeLog(client, { ...base, finishedAt: clock(), status: "replaced", durationMs, message: null });
+    await writeLog(client, {
+      ...base,
+      counts,
+      finishedAt: clock(),
+      status: "replaced",
+      durationMs,
+      message: null,
+    });
     await client.query("COMMIT");
     return ok({ status: "replaced", syncId, counts, durationMs });
   } catch (error) {
@@ -254,6 +262,7 @@ export async function replaceTrustStore(
     // Best effort, outside the rolled-back transaction: the failed run is recorded too.
     await writeLog(pool, {
       ...base,
+      counts,
       finishedAt: clock(),
       status: "failed",
       durationMs: performance.now() - started,

@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { hash, randomUUID } from "node:crypto";
 import type { CertificateSummary } from "./certificate-summary.js";
 import type { ParsedCrl, RevocationReason } from "./crl.js";
 
@@ -68,18 +68,70 @@ export interface RowOptions {
 /** The `source` value the original system wrote. */
 export const DEFAULT_SOURCE = "icao-masterlist";
 
-function derKey(der: Uint8Array): string {
-  return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("latin1");
-}
+/**
+ * Turns parsed certificates and CRLs into rows one at a time, as a streamed sync reads them: deduplicates by
+ * DER within each table through a set of SHA-256 digests (not the DER itself, so memory stays small) and
+ * hands out the ids. The same rules as `buildTrustStoreRows`, which uses it.
+ */
+export class TrustStoreRowBuilder {
+  private readonly newId: () => string;
+  private readonly source: string;
+  private readonly updatedAt: Date;
+  private readonly seen = { root_ca: new Set<string>(), dsc: new Set<string>(), crls: new Set<string>() };
 
-function uniqueByDer<T>(items: readonly T[], der: (item: T) => Uint8Array): T[] {
-  const seen = new Set<string>();
-  return items.filter((item) => {
-    const key = derKey(der(item));
+  constructor(options: RowOptions) {
+    this.newId = options.newId ?? randomUUID;
+    this.source = options.source ?? DEFAULT_SOURCE;
+    this.updatedAt = options.updatedAt;
+  }
+
+  /** Whether `der` is new to `table` (and from now on known to it). */
+  isNew(table: "root_ca" | "dsc" | "crls", der: Uint8Array): boolean {
+    const seen = this.seen[table];
+    const key = hash("sha256", der, "base64");
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
-  });
+  }
+
+  /** The row of a certificate already known to be new to its table. */
+  certificate(c: CertificateSummary): CertificateRow {
+    return {
+      id: this.newId(),
+      certificate: c.der,
+      subject_key_identifier: c.subjectKeyIdentifier,
+      authority_key_identifier: c.authorityKeyIdentifier,
+      issuer: c.issuer,
+      x_500_issuer: c.issuerDer,
+      source: this.source,
+      isn: c.serialNumber,
+      updated_at: this.updatedAt,
+    };
+  }
+
+  /** The rows of a CRL and its revoked entries, or null when the same CRL was seen before. */
+  crl(crl: ParsedCrl): { readonly crl: CrlRow; readonly revoked: RevokedCertificateRow[] } | null {
+    if (!this.isNew("crls", crl.der)) return null;
+    const row: CrlRow = {
+      id: this.newId(),
+      crl: crl.der,
+      source: this.source,
+      issuer: crl.issuer,
+      country: crl.country,
+      updated_at: this.updatedAt,
+    };
+    const revoked = crl.revoked.map((entry): RevokedCertificateRow => ({
+      id: this.newId(),
+      source: this.source,
+      country: row.country,
+      isn: entry.serialNumber,
+      crl: row.id,
+      revocation_reason: entry.reason,
+      revocation_date: entry.revocationDate,
+      updated_at: this.updatedAt,
+    }));
+    return { crl: row, revoked };
+  }
 }
 
 /**
@@ -89,48 +141,20 @@ function uniqueByDer<T>(items: readonly T[], der: (item: T) => Uint8Array): T[] 
  * points at its CRL row and inherits its country.
  */
 export function buildTrustStoreRows(content: TrustStoreContent, options: RowOptions): TrustStoreRows {
-  const newId = options.newId ?? randomUUID;
-  const source = options.source ?? DEFAULT_SOURCE;
-  const updated_at = options.updatedAt;
-  const certificateRow = (c: CertificateSummary): CertificateRow => ({
-    id: newId(),
-    certificate: c.der,
-    subject_key_identifier: c.subjectKeyIdentifier,
-    authority_key_identifier: c.authorityKeyIdentifier,
-    issuer: c.issuer,
-    x_500_issuer: c.issuerDer,
-    source,
-    isn: c.serialNumber,
-    updated_at,
-  });
+  const builder = new TrustStoreRowBuilder(options);
   const crls: CrlRow[] = [];
   const revoked: RevokedCertificateRow[] = [];
-  for (const crl of uniqueByDer(content.crls ?? [], (c) => c.der)) {
-    const row: CrlRow = {
-      id: newId(),
-      crl: crl.der,
-      source,
-      issuer: crl.issuer,
-      country: crl.country,
-      updated_at,
-    };
-    crls.push(row);
-    for (const entry of crl.revoked) {
-      revoked.push({
-        id: newId(),
-        source,
-        country: row.country,
-        isn: entry.serialNumber,
-        crl: row.id,
-        revocation_reason: entry.reason,
-        revocation_date: entry.revocationDate,
-        updated_at,
-      });
-    }
+  for (const crl of content.crls ?? []) {
+    const rows = builder.crl(crl);
+    if (rows === null) continue;
+    crls.push(rows.crl);
+    for (const entry of rows.revoked) revoked.push(entry);
   }
+  const certificates = (table: "root_ca" | "dsc", items: readonly CertificateSummary[]) =>
+    items.filter((c) => builder.isNew(table, c.der)).map((c) => builder.certificate(c));
   return {
-    root_ca: uniqueByDer(content.cscas ?? [], (c) => c.der).map(certificateRow),
-    dsc: uniqueByDer(content.dscs ?? [], (c) => c.der).map(certificateRow),
+    root_ca: certificates("root_ca", content.cscas ?? []),
+    dsc: certificates("dsc", content.dscs ?? []),
     crls,
     revoked_certificate_list: revoked,
   };

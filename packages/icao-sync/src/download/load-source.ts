@@ -20,9 +20,23 @@ export async function loadSource(
   pathOrUrl: string,
   options: DownloadOptions = {},
 ): Promise<Result<DownloadedSource>> {
+  const file = localSourcePath(pathOrUrl);
+  if (!file.ok) return file;
+  if (file.value === null) return downloadSource(pathOrUrl, options);
+  const maxBytes = options.maxBytes ?? DEFAULT_DOWNLOAD_MAX_BYTES;
+  const issue = maxBytesProblem(maxBytes);
+  if (issue !== undefined) return err(appError(ErrorCode.CONFIGURATION_ERROR, issue));
+  return readSourceFile(file.value, maxBytes, options.signal);
+}
+
+/**
+ * The local file a source location names (a path or a `file:` URL), null for an http(s) URL, or the
+ * CONFIGURATION_ERROR `loadSource` would give.
+ */
+export function localSourcePath(pathOrUrl: string): Result<string | null> {
   const scheme =
     URL_SCHEME.exec(pathOrUrl)?.[1]?.toLowerCase() ?? (pathOrUrl.startsWith("file:") ? "file" : undefined);
-  if (scheme === "http" || scheme === "https") return downloadSource(pathOrUrl, options);
+  if (scheme === "http" || scheme === "https") return ok(null);
   if (scheme !== undefined && scheme !== "file") {
     return err(
       appError(
@@ -31,18 +45,13 @@ export async function loadSource(
       ),
     );
   }
-  let file: string;
   try {
-    file = scheme === "file" ? fileURLToPath(pathOrUrl) : path.resolve(pathOrUrl);
+    return ok(scheme === "file" ? fileURLToPath(pathOrUrl) : path.resolve(pathOrUrl));
   } catch (error) {
     return err(
       appError(ErrorCode.CONFIGURATION_ERROR, `${pathOrUrl} is not a usable file URL`, { cause: error }),
     );
   }
-  const maxBytes = options.maxBytes ?? DEFAULT_DOWNLOAD_MAX_BYTES;
-  const issue = maxBytesProblem(maxBytes);
-  if (issue !== undefined) return err(appError(ErrorCode.CONFIGURATION_ERROR, issue));
-  return readSourceFile(file, maxBytes, options.signal);
 }
 
 async function readSourceFile(
@@ -80,7 +89,8 @@ async function readSourceFile(
   }
 }
 
-function describeFileError(error: unknown): string {
+/** Why a file could not be read, in a few words. */
+export function describeFileError(error: unknown): string {
   const code = (error as { code?: unknown }).code;
   if (code === "ENOENT") return "does not exist";
   if (code === "EACCES" || code === "EPERM") return "cannot be read: permission denied";
@@ -89,7 +99,8 @@ function describeFileError(error: unknown): string {
   return typeof code === "string" ? `cannot be read (${code}: ${message})` : `cannot be read: ${message}`;
 }
 
-function fileError(file: string, what: string, cause?: unknown): AppError {
+/** A FILE_ERROR naming the path. */
+export function fileError(file: string, what: string, cause?: unknown): AppError {
   return appError(ErrorCode.FILE_ERROR, `source file ${file} ${what}`, {
     ...(cause === undefined ? {} : { cause }),
     details: { path: file },

@@ -54,28 +54,47 @@ export interface CollectedSources {
   readonly parseMs: number;
 }
 
+/**
+ * Which sources `collectSources` reads: all of them, or all but the LDIF files, which a sync streams into
+ * the database itself (they still count as sources given).
+ */
+export interface CollectScope {
+  readonly ldif: "parse" | "defer";
+}
+
 interface Loaded {
   readonly kind: SourceKind;
   readonly name: string;
   readonly bytes: Uint8Array;
 }
 
+/** What a verification report says about a master list nested in an LDIF entry. */
+export function nestedListReport(report: ListVerificationReport): ListVerificationReport {
+  return {
+    ...report,
+    signers: report.signers.map((s) => ({
+      ...s,
+      chainNote: s.chainNote === null ? null : NESTED_CHAIN_NOTE,
+    })),
+  };
+}
+
 const NESTED_CHAIN_NOTE =
   "nested PKD master lists are checked for their signature; their signers chain to their own country's CSCA, not to the trust anchors";
 
 /** Returns the error with the source it concerns in front of its message. */
-function aboutSource(error: AppError, name: string): AppError {
+export function aboutSource(error: AppError, name: string): AppError {
   return appError(error.code, `${name}: ${error.message}`, {
     ...(error.cause === undefined ? {} : { cause: error.cause }),
     details: { ...error.details, source: name },
   });
 }
 
-function cancelled(): AppError {
+export function cancelled(): AppError {
   return appError(ErrorCode.CANCELLED, "The sync was cancelled before anything was written.");
 }
 
-function sha256(bytes: Uint8Array): string {
+export function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
@@ -114,6 +133,7 @@ async function loadAll(
 export async function collectSources(
   input: SyncInput,
   options: CollectOptions = {},
+  scope: CollectScope = { ldif: "parse" },
 ): Promise<Result<CollectedSources>> {
   const logger = options.logger ?? silentLogger;
   const verify = options.verify ?? true;
@@ -123,7 +143,7 @@ export async function collectSources(
   for (const [kind, sources] of [
     ["trust_anchor", input.trustAnchors ?? []],
     ["master_list", input.masterLists ?? []],
-    ["ldif", input.ldif ?? []],
+    ["ldif", scope.ldif === "parse" ? (input.ldif ?? []) : []],
     ["crl", input.crls ?? []],
   ] as const) {
     const loaded = await loadAll(kind, sources, options, logger);
@@ -132,7 +152,8 @@ export async function collectSources(
   }
   const [anchorFiles = [], listFiles = [], ldifFiles = [], crlFiles = []] = loadedByKind;
   const loadMs = performance.now() - loadStarted;
-  if (listFiles.length + ldifFiles.length + crlFiles.length === 0) {
+  const ldifCount = scope.ldif === "parse" ? ldifFiles.length : (input.ldif?.length ?? 0);
+  if (listFiles.length + ldifCount + crlFiles.length === 0) {
     return err(
       appError(
         ErrorCode.CONFIGURATION_ERROR,
@@ -187,14 +208,9 @@ export async function collectSources(
     for (const nested of ldif.value.masterLists) {
       cscas.push(...nested.masterList.cscas);
       crls.push(...nested.masterList.crls);
-      const report = reportListVerification(`${file.name} (${nested.dn})`, nested.masterList);
-      reports.push({
-        ...report,
-        signers: report.signers.map((s) => ({
-          ...s,
-          chainNote: s.chainNote === null ? null : NESTED_CHAIN_NOTE,
-        })),
-      });
+      reports.push(
+        nestedListReport(reportListVerification(`${file.name} (${nested.dn})`, nested.masterList)),
+      );
     }
     logger.info(
       {

@@ -1,11 +1,37 @@
 import { type Logger, silentLogger } from "@certs/db";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import type pg from "pg";
-import { replaceTrustStore, type TableCounts } from "../trust-store-repository.js";
-import { buildTrustStoreRows, DEFAULT_SOURCE } from "../trust-store-rows.js";
+import { createHash } from "node:crypto";
+import { type LdifStreamItem, streamLdif } from "../ldif.js";
+import {
+  DEFAULT_BATCH_ROWS,
+  replaceTrustStoreWith,
+  type TableCounts,
+  type TrustStoreSink,
+} from "../trust-store-repository.js";
+import {
+  DEFAULT_SOURCE,
+  TrustStoreRowBuilder,
+  type CertificateRow,
+  type CrlRow,
+  type RevokedCertificateRow,
+} from "../trust-store-rows.js";
+import { openLdifSources, type OpenedLdif, streamReadError } from "./ldif-sources.js";
 import type { SyncInput } from "./sync-input.js";
-import { type CollectOptions, collectSources, inputDigest, type SourceReport } from "./source-collection.js";
-import type { VerificationReport } from "./verification-report.js";
+import {
+  aboutSource,
+  cancelled,
+  type CollectOptions,
+  collectSources,
+  inputDigest,
+  nestedListReport,
+  type SourceReport,
+} from "./source-collection.js";
+import {
+  reportListVerification,
+  type ListVerificationReport,
+  type VerificationReport,
+} from "./verification-report.js";
 
 /** Options of `syncTrustStore`. */
 export interface SyncOptions extends CollectOptions {
@@ -21,11 +47,15 @@ export interface SyncOptions extends CollectOptions {
   readonly clock?: () => Date;
   /** Give up waiting for a concurrent sync after this long (DATABASE_ERROR); default: wait. */
   readonly lockTimeoutMs?: number;
-  /** Rows per INSERT statement. */
+  /** Rows per binary COPY batch; default 5,000. Bounds the rows held in memory while LDIF is streamed. */
   readonly batchSize?: number;
 }
 
-/** How long each step of a sync took, in milliseconds. */
+/**
+ * How long each step of a sync took, in milliseconds. LDIF is parsed while the rows before it are stored,
+ * so the steps overlap: `parseMs` and `buildMs` are the time spent parsing and building rows, `storeMs` the
+ * rest of the write transaction (waiting for PostgreSQL, the deletes, the commit).
+ */
 export interface SyncTimings {
   readonly loadMs: number;
   readonly parseMs: number;
@@ -57,24 +87,83 @@ export interface SyncOutcome {
   readonly finishedAt: string;
 }
 
-function countsOf(rows: ReturnType<typeof buildTrustStoreRows>): TableCounts {
-  return {
-    root_ca: rows.root_ca.length,
-    dsc: rows.dsc.length,
-    crls: rows.crls.length,
-    revoked_certificate_list: rows.revoked_certificate_list.length,
-  };
+const YIELD_EVERY_ENTRIES = 128;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** Rows waiting to be sent, table by table. */
+class RowBatch {
+  root_ca: CertificateRow[] = [];
+  dsc: CertificateRow[] = [];
+  crls: CrlRow[] = [];
+  revoked_certificate_list: RevokedCertificateRow[] = [];
+  size = 0;
+  readonly counts = { root_ca: 0, dsc: 0, crls: 0, revoked_certificate_list: 0 };
+
+  certificate(table: "root_ca" | "dsc", row: CertificateRow): void {
+    this[table].push(row);
+    this.counts[table] += 1;
+    this.size += 1;
+  }
+
+  crl(rows: { readonly crl: CrlRow; readonly revoked: readonly RevokedCertificateRow[] } | null): void {
+    if (rows === null) return;
+    this.crls.push(rows.crl);
+    for (const entry of rows.revoked) this.revoked_certificate_list.push(entry);
+    this.counts.crls += 1;
+    this.counts.revoked_certificate_list += rows.revoked.length;
+    this.size += 1 + rows.revoked.length;
+  }
+
+  take() {
+    const rows = {
+      root_ca: this.root_ca,
+      dsc: this.dsc,
+      crls: this.crls,
+      revoked_certificate_list: this.revoked_certificate_list,
+    };
+    this.root_ca = [];
+    this.dsc = [];
+    this.crls = [];
+    this.revoked_certificate_list = [];
+    this.size = 0;
+    return rows;
+  }
+}
+
+/** Hashes the chunks as they pass, to check that a file read twice gave the same bytes both times. */
+async function* hashing(chunks: AsyncIterable<Uint8Array>, hash: ReturnType<typeof createHash>) {
+  for await (const chunk of chunks) {
+    hash.update(chunk);
+    yield chunk;
+  }
+}
+
+function refuseEmpty(counts: TableCounts, sources: readonly SourceReport[]) {
+  return err(
+    appError(
+      ErrorCode.VALIDATION_ERROR,
+      "The sources yielded no certificates; refusing to empty the trust store (allowEmpty to force).",
+      { details: { counts, sources: sources.map((s) => s.name) } },
+    ),
+  );
 }
 
 /**
  * Synchronises the trust store with the given sources: loads them, parses them, verifies every master list
- * (unless `verify: false`), builds the rows of the four tables (deduplicated across inputs) and replaces the
- * tables in one transaction (see `replaceTrustStore`). Nothing touches the database until every source has
- * been read and verified, so a PARSE_ERROR, SIGNATURE_ERROR or unreadable source leaves the tables and the
- * sync log as they were. Sources without a single certificate are refused (VALIDATION_ERROR) unless
- * `allowEmpty`: a broken upstream must not wipe the trust store. An input equal to the last successful
- * sync's is not rewritten. A cancelled signal stops the sync before the write (CANCELLED); a write already
- * under way is finished or rolled back. Migrate the schema first (`migrateTrustStore`).
+ * (unless `verify: false`), builds the rows of the four tables (deduplicated across inputs by DER) and
+ * replaces the tables in one transaction (see `replaceTrustStore`). Master lists and CRL files are read and
+ * verified before the database is touched, so their PARSE_ERROR, SIGNATURE_ERROR or an unreadable source
+ * leaves the tables and the sync log as they were. LDIF files are hashed first, then streamed entry by entry
+ * into the transaction in batches of `batchSize` rows (binary COPY), so memory stays bounded whatever their
+ * size; a broken entry, a nested list whose signature does not verify, or a file that changed since it was
+ * hashed rolls the whole transaction back, leaving the old rows and no sync log entry. Sources without a
+ * single certificate are refused (VALIDATION_ERROR, rolled back) unless `allowEmpty`: a broken upstream must
+ * not wipe the trust store. An input equal to the last successful sync's is not rewritten (nor its LDIF
+ * parsed). A cancelled signal stops the sync and rolls back whatever was written. Migrate the schema first
+ * (`migrateTrustStore`).
  */
 export async function syncTrustStore(
   pool: pg.Pool | undefined,
@@ -88,34 +177,130 @@ export async function syncTrustStore(
   const clock = options.clock ?? (() => new Date());
   const startedAt = clock();
   const started = performance.now();
+  const verify = options.verify ?? true;
+  const limits = options.limits === undefined ? {} : { limits: options.limits };
+  const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_ROWS);
 
-  const collected = await collectSources(input, options);
+  const collected = await collectSources(input, options, { ldif: "defer" });
   if (!collected.ok) return collected;
-  const { content, verification, sources, loadMs, parseMs } = collected.value;
-
-  const buildStarted = performance.now();
+  const { content, verification, sources: read } = collected.value;
+  const opening = performance.now();
+  const opened = await openLdifSources(input.ldif ?? [], options, logger);
+  if (!opened.ok) return opened;
+  const ldifFiles = opened.value;
+  const loadMs = collected.value.loadMs + performance.now() - opening;
+  const sources: SourceReport[] = [
+    ...read.filter((s) => s.kind !== "crl"),
+    ...ldifFiles.map((f) => f.report),
+    ...read.filter((s) => s.kind === "crl"),
+  ];
   const sourceLabel = options.sourceLabel ?? DEFAULT_SOURCE;
-  const rows = buildTrustStoreRows(content, { updatedAt: startedAt, source: sourceLabel });
-  const counts = countsOf(rows);
   const digest = inputDigest(sources, sourceLabel);
-  const buildMs = performance.now() - buildStarted;
+  const lists: ListVerificationReport[] = [...verification.lists];
+  const timing = { parseMs: collected.value.parseMs, buildMs: 0, writeParseMs: 0 };
 
-  if (counts.root_ca + counts.dsc === 0 && options.allowEmpty !== true) {
-    return err(
-      appError(
-        ErrorCode.VALIDATION_ERROR,
-        "The sources yielded no certificates; refusing to empty the trust store (allowEmpty to force).",
-        { details: { counts, sources: sources.map((s) => s.name) } },
-      ),
+  const builder = new TrustStoreRowBuilder({ updatedAt: startedAt, source: sourceLabel });
+  const batch = new RowBatch();
+  const buildStarted = performance.now();
+  for (const csca of content.cscas)
+    if (builder.isNew("root_ca", csca.der)) batch.certificate("root_ca", builder.certificate(csca));
+  for (const crl of content.crls) batch.crl(builder.crl(crl));
+  timing.buildMs += performance.now() - buildStarted;
+
+  // Without LDIF every row is known now: an empty result is refused before the database is touched.
+  if (
+    ldifFiles.length === 0 &&
+    batch.counts.root_ca + batch.counts.dsc === 0 &&
+    options.allowEmpty !== true
+  ) {
+    return refuseEmpty(batch.counts, sources);
+  }
+  if (options.signal?.aborted === true) return err(cancelled());
+
+  const streamLdifFile = async (file: OpenedLdif, sink: TrustStoreSink | null): Promise<Result<void>> => {
+    const hash = createHash("sha256");
+    const entries = streamLdif(
+      hashing(file.chunks(), hash),
+      {
+        masterList: { verify, ...(options.clock === undefined ? {} : { clock: options.clock }), ...limits },
+        ...limits,
+      },
+      (der) => builder.isNew("dsc", der),
     );
-  }
-  if (options.signal?.aborted === true) {
-    return err(appError(ErrorCode.CANCELLED, "The sync was cancelled before anything was written."));
-  }
+    const tally = { entries: 0, dscs: 0, duplicates: 0, crls: 0, masterLists: 0 };
+    for (;;) {
+      const parseStarted = performance.now();
+      let next: IteratorResult<LdifStreamItem, void>;
+      try {
+        next = await entries.next();
+      } catch (error) {
+        return err(streamReadError(file, error));
+      } finally {
+        timing.writeParseMs += performance.now() - parseStarted;
+      }
+      if (next.done === true) break;
+      const entry = next.value;
+      if (!entry.ok) return err(aboutSource(entry.error, file.report.name));
+      if (options.signal?.aborted === true) {
+        await entries.return(undefined);
+        return err(cancelled());
+      }
+      const rowsStarted = performance.now();
+      tally.entries += 1;
+      tally.duplicates += entry.value.duplicates;
+      for (const dsc of entry.value.dscs) batch.certificate("dsc", builder.certificate(dsc.certificate));
+      for (const crl of entry.value.crls) batch.crl(builder.crl(crl.crl));
+      for (const nested of entry.value.masterLists) {
+        for (const csca of nested.masterList.cscas) {
+          if (builder.isNew("root_ca", csca.der)) batch.certificate("root_ca", builder.certificate(csca));
+        }
+        for (const crl of nested.masterList.crls) batch.crl(builder.crl(crl));
+        lists.push(
+          nestedListReport(reportListVerification(`${file.report.name} (${nested.dn})`, nested.masterList)),
+        );
+      }
+      tally.dscs += entry.value.dscs.length;
+      tally.crls += entry.value.crls.length;
+      tally.masterLists += entry.value.masterLists.length;
+      timing.buildMs += performance.now() - rowsStarted;
+      if (batch.size >= batchSize) {
+        const rows = batch.take();
+        if (sink !== null) await sink.write(rows);
+      }
+      // Parsing never waits for I/O by itself: give the event loop a turn now and then, so the batches
+      // already sent keep flowing to PostgreSQL while the next one is parsed.
+      if (sink !== null && tally.entries % YIELD_EVERY_ENTRIES === 0) await yieldToEventLoop();
+    }
+    if (hash.digest("hex") !== file.report.sha256) {
+      return err(
+        appError(
+          ErrorCode.FILE_ERROR,
+          `${file.report.name} changed while it was being read; nothing was written, run the sync again`,
+          { details: { source: file.report.name } },
+        ),
+      );
+    }
+    logger.info({ source: file.report.name, ...tally }, "LDIF read");
+    return ok(undefined);
+  };
+
+  /** Streams the LDIF files into `sink` (none for a dry run) after the rows known already. */
+  const fill = async (sink: TrustStoreSink | null): Promise<Result<TableCounts>> => {
+    for (const file of ldifFiles) {
+      const streamed = await streamLdifFile(file, sink);
+      if (!streamed.ok) return streamed;
+    }
+    const rows = batch.take();
+    if (sink !== null) await sink.write(rows);
+    const counts = { ...batch.counts };
+    if (counts.root_ca + counts.dsc === 0 && options.allowEmpty !== true) return refuseEmpty(counts, sources);
+    return ok(counts);
+  };
 
   const finish = (
     status: SyncOutcome["status"],
     syncId: string | null,
+    counts: TableCounts,
     storeMs: number,
   ): Result<SyncOutcome> =>
     ok({
@@ -124,20 +309,29 @@ export async function syncTrustStore(
       syncId,
       inputDigest: digest,
       counts,
-      verification,
+      verification: { enabled: verification.enabled, lists },
       sources,
-      timings: { loadMs, parseMs, buildMs, storeMs, totalMs: performance.now() - started },
+      timings: {
+        loadMs,
+        parseMs: timing.parseMs + timing.writeParseMs,
+        buildMs: timing.buildMs,
+        storeMs,
+        totalMs: performance.now() - started,
+      },
       startedAt: startedAt.toISOString(),
       finishedAt: clock().toISOString(),
     });
 
   if (options.dryRun === true || pool === undefined) {
-    logger.info({ counts }, "dry run: nothing written");
-    return finish("dry_run", null, 0);
+    const counted = await fill(null);
+    if (!counted.ok) return counted;
+    logger.info({ counts: counted.value }, "dry run: nothing written");
+    return finish("dry_run", null, counted.value, 0);
   }
 
   const storeStarted = performance.now();
-  const stored = await replaceTrustStore(pool, rows, {
+  const buildBefore = timing.buildMs;
+  const stored = await replaceTrustStoreWith(pool, fill, {
     ...(options.force === true ? {} : { inputDigest: digest }),
     source: sources
       .filter((s) => s.kind !== "trust_anchor")
@@ -145,13 +339,14 @@ export async function syncTrustStore(
       .join(", "),
     clock,
     ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
-    ...(options.batchSize === undefined ? {} : { batchSize: options.batchSize }),
+    onBatch: (rows) => logger.debug({ rows }, "batch stored"),
   });
   if (!stored.ok) return stored;
-  const storeMs = performance.now() - storeStarted;
+  // The parsing and row building done while the transaction was open are counted as such, not as storing.
+  const storeMs = performance.now() - storeStarted - timing.writeParseMs - (timing.buildMs - buildBefore);
   logger.info(
-    { status: stored.value.status, counts, syncId: stored.value.syncId },
+    { status: stored.value.status, counts: stored.value.counts, syncId: stored.value.syncId },
     "trust store synchronised",
   );
-  return finish(stored.value.status, stored.value.syncId, storeMs);
+  return finish(stored.value.status, stored.value.syncId, stored.value.counts, storeMs);
 }
