@@ -43,7 +43,8 @@ const milestones: Milestone[] = [];
 const record = (_: object, message?: string) => {
   milestones.push({ message: message ?? "", peakRssMb: process.resourceUsage().maxRSS / 1024 });
 };
-const milestoneLogger: Logger = { debug: record, info: record, warn: record, error: record };
+// Debug lines (one per stored batch) are too many to list.
+const milestoneLogger: Logger = { debug: () => {}, info: record, warn: record, error: record };
 reportOnStop<SyncCaseResult>(() => ({
   first: null,
   repeatMs: [],
