@@ -1,5 +1,6 @@
-// `COPY ... FROM STDIN (FORMAT binary)` over a pg client, without pg-copy-streams: the baseline the sync is
-// compared with. pg hands any object with `submit(connection)` the protocol messages of its query.
+// `COPY ... FROM STDIN (FORMAT binary)` over a pg client, written apart from the library's pg-copy-streams
+// path: the baseline the sync is compared with. pg hands any object with `submit(connection)` the protocol
+// messages of its query.
 import { once } from "node:events";
 import type pg from "pg";
 

@@ -78,7 +78,8 @@ export const icaoSyncBenchmark: Benchmark = {
     "process, from reading the files to the commit, into empty tables. Baseline: a child that reads, parses " +
     "and builds the same rows untimed (`parseMasterList`/`parseLdif` + `buildTrustStoreRows`), then times " +
     "BEGIN, one `COPY table (...) FROM STDIN (FORMAT binary)` per table (rows encoded as they are sent, " +
-    "through pg's own client with a hand-written CopyIn handler; pg-copy-streams is not installed) and " +
+    "through pg's own client with a hand-written CopyIn handler, apart from the pg-copy-streams path the " +
+    "sync uses) and " +
     `COMMIT. The ICAO sync runs ${DEFAULT_ICAO_SYNC_ROUNDS} rounds (medians), the PKD sync ` +
     `${DEFAULT_PKD_ROUNDS} unless \`--rounds\` says otherwise. The synthetic LDIF is generated once with ` +
     "@certs/icao-sync's testing builders (@peculiar/asn1-x509 structures, ECDSA P-256 signatures by " +
