@@ -39,7 +39,8 @@ export const legacyMigrationBenchmark: Benchmark = {
   description:
     "`migrateCertificates({ legacy, destination }, { mappingFiles, workers: 10, reportPath })` moving generated " +
     "certificates MariaDB to MariaDB (each a vehicle, a certificate, the vehicle's link and a ledger row, in " +
-    "groups of 50 per transaction with a savepoint each) and writing its Excel report, against a raw multi-row " +
+    "groups of 50 per transaction, vehicles and certificates a multi-row INSERT … RETURNING each, a savepoint " +
+    "per certificate only when one fails) and writing its Excel report, against a raw multi-row " +
     "INSERT of the same final rows measured in the same run.",
   method:
     "For each size a dataset is generated with `generateLegacyDataset({ certificates: N, seed: 'bench', " +
@@ -339,7 +340,7 @@ function describeDataset(measured: ReadonlyMap<number, Measurement[]>, small: nu
   return (
     `Data — ${parts.join("; ")}. The failures are the generator's deliberate defects (unmapped customers and ` +
     "users, unknown ECU prefixes, zero ids, missing dates). The job's rate counts every certificate it " +
-    "attempted (a failed one is read, planned, rolled back to its savepoint or refused before any write, and " +
+    "attempted (a failed one is read, planned, refused before any write or rolled back to its savepoint, and " +
     "reported); the baseline's counts the migrated certificates it inserts again."
   );
 }
