@@ -58,7 +58,7 @@ export async function claimBatch(
   }
 }
 
-function claimSql(shape: CertsTableShape, query: ClaimQuery): { sql: string; parameters: unknown[] } {
+export function claimSql(shape: CertsTableShape, query: ClaimQuery): { sql: string; parameters: unknown[] } {
   const mysql = shape.dialect === "mysql";
   const parameters: unknown[] = [];
   const param = (value: unknown): string => {
@@ -161,7 +161,7 @@ const DECIMAL_ID = /^-?[0-9]{1,20}$/;
  * each row up by primary key: `WHERE id IN (...)` becomes a range scan that also locks the row after the
  * range, which the next pipelined claim (or another exporter) holds, and would wait for it.
  */
-function deleteSql(shape: CertsTableShape, ids: readonly string[]): [string, unknown[]] {
+export function deleteSql(shape: CertsTableShape, ids: readonly string[]): [string, unknown[]] {
   if (shape.dialect === "postgres") {
     const placeholders = ids.map((_, i) => `$${i + 1}`).join(", ");
     return [`DELETE FROM ${shape.table} WHERE id IN (${placeholders})`, [...ids]];
@@ -188,7 +188,7 @@ async function rollbackAndRelease(runner: QueryRunner): Promise<void> {
   await runner.release().catch(() => undefined);
 }
 
-function toCertRow(raw: Record<string, unknown>): CertRow {
+export function toCertRow(raw: Record<string, unknown>): CertRow {
   const ip = raw["ip_address"];
   return {
     id: String(raw["id_text"]),

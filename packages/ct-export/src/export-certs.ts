@@ -12,11 +12,12 @@ import {
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource } from "typeorm";
 import { claimBatch, deleteIds, type ClaimedBatch } from "./claimed-batch.js";
+import { ClaimSessions } from "./claim-sessions.js";
 import { inspectCertsTable } from "./certs-table-columns.js";
 import { ExportJournal, tempFileName, type JournalEntry } from "./export-journal.js";
 import { reconcileOrphans, type ReconcileSummary } from "./journal-reconcile.js";
 import { batchId, endJournalOwner, newJournalOwner, type JournalOwner } from "./journal-owner.js";
-import { formatPendingFile } from "./pending-file-format.js";
+import { PendingFileEncoder } from "./pending-file-encoder.js";
 import {
   writeJournaledPendingFile,
   writePendingFile,
@@ -188,6 +189,8 @@ export async function exportCerts(
   if (!opened.ok) return fail(opened.error);
   const journal = opened.value;
   const owner = newJournalOwner();
+  const encoder = new PendingFileEncoder();
+  const sessions = new ClaimSessions(dataSource, shape.value);
 
   try {
     if (journal !== null) {
@@ -197,14 +200,12 @@ export async function exportCerts(
     }
 
     const claimNext = (): Promise<Result<ClaimedBatch, AppError>> =>
-      runStep(() =>
-        claimBatch(dataSource, shape.value, {
-          batchSize,
-          afterId: state.cursor,
-          excludeIds: [...state.blockedIds],
-          lock: !dryRun,
-        }),
-      );
+      runStep(() => {
+        const query = { batchSize, afterId: state.cursor, excludeIds: [...state.blockedIds] };
+        return dryRun
+          ? claimBatch(dataSource, shape.value, { ...query, lock: false })
+          : sessions.claim(query);
+      });
 
     let prefetched: Promise<Result<ClaimedBatch, AppError>> | undefined;
     // The batch in hand: released (rolled back) on any way out; a no-op once it has been committed.
@@ -223,7 +224,7 @@ export async function exportCerts(
       for (const { ids, entry } of pending) {
         const deleted = await runStep(() => deleteIds(dataSource, shape.value, ids));
         if (deleted.ok && journal !== null) {
-          await journal.remove(entry).catch(() => undefined);
+          await journal.settle(entry).catch(() => undefined);
         } else {
           state.skippedIds.push(...ids);
           logger.warn(
@@ -240,6 +241,7 @@ export async function exportCerts(
       prefetched = undefined;
       if (leftover?.ok === true) await leftover.value.release();
       await current?.release();
+      await sessions.releaseIdle();
       await retryPendingDeletes();
     };
     const stop = async (reason: StopReason): Promise<Result<ExportSummary, AppError>> => {
@@ -252,37 +254,38 @@ export async function exportCerts(
     };
     try {
       for (;;) {
-        if (aborted(signal)) return stop("aborted");
-        if (state.batches >= limit) return stop(options.once === true ? "once" : "max_batches");
+        if (aborted(signal)) return await stop("aborted");
+        if (state.batches >= limit) return await stop(options.once === true ? "once" : "max_batches");
 
         if (journal !== null && prefetched === undefined && pendingCommit === undefined) {
+          await sessions.releaseIdle();
           await retryPendingDeletes();
           const housekeeping = await reconcileOrphans(dataSource, shape.value, journal, runStep, logger);
-          if (!housekeeping.ok) return stopFailed(housekeeping.error);
+          if (!housekeeping.ok) return await stopFailed(housekeeping.error);
         }
 
         const claimed = await (prefetched ?? claimNext());
         prefetched = undefined;
         if (!claimed.ok) {
-          if (claimed.error.code === ErrorCode.CANCELLED) return stop("aborted");
-          return stopFailed(claimed.error);
+          if (claimed.error.code === ErrorCode.CANCELLED) return await stop("aborted");
+          return await stopFailed(claimed.error);
         }
         const batch = claimed.value;
         current = batch;
         if (batch.rows.length === 0) {
           await batch.release();
-          if (options.follow !== true) return stop("drained");
+          if (options.follow !== true) return await stop("drained");
           await abortableSleep(Math.max(100, sleepMs), signal);
           continue;
         }
 
         const filtered =
           journal === null ? ok(batch.rows) : await withoutJournaledRows(batch, journal, state);
-        if (!filtered.ok) return stopFailed(filtered.error);
+        if (!filtered.ok) return await stopFailed(filtered.error);
         const exportable = filtered.value;
         if (aborted(signal)) {
           await batch.release();
-          return stop("aborted");
+          return await stop("aborted");
         }
         if (exportable.length === 0) {
           await batch.release();
@@ -296,10 +299,10 @@ export async function exportCerts(
           prefetched = claimNext();
         }
 
-        const written = await writeBatch(exportable, outputDir, journal, owner, state, options);
+        const written = await writeBatch(exportable, outputDir, journal, owner, encoder, state, options);
         if (!written.ok) {
           await batch.release();
-          return stopFailed(written.error);
+          return await stopFailed(written.error);
         }
         if (dryRun) state.cursor = exportable[exportable.length - 1]?.id ?? state.cursor;
         // The previous batch's delete and commit ran while this file was written; settle it before the next.
@@ -325,7 +328,7 @@ export async function exportCerts(
             const ids = exportable.map((row) => row.id);
             const deleted = await batch.deleteAndCommit(ids);
             if (deleted.ok) {
-              await journal.remove(entry).catch(() => undefined);
+              await journal.settle(entry).catch(() => undefined);
             } else {
               // The file is published: these rows must leave the table and never be exported again.
               for (const id of ids) state.blockedIds.add(id);
@@ -366,8 +369,10 @@ export async function exportCerts(
         const leftover = await prefetched;
         if (leftover.ok) await leftover.value.release();
       }
+      await sessions.close();
     }
   } finally {
+    await journal?.close().catch(() => undefined);
     endJournalOwner(owner);
   }
 }
@@ -443,17 +448,19 @@ async function withoutJournaledRows(
   journal: ExportJournal,
   state: RunState,
 ): Promise<Result<ClaimedBatch["rows"], AppError>> {
-  let entries: JournalEntry[];
+  let covered: Set<string>;
   try {
-    entries = await journal.entries();
+    covered = await journal.coveredIds([...batch.ids, ...state.blockedIds]);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return err(
       appError(ErrorCode.FILE_ERROR, `Cannot read the export journal: ${reason}.`, { cause: error }),
     );
   }
-  const covered = new Set<string>();
-  for (const entry of entries) for (const id of entry.ids) covered.add(id);
+  if (covered.size === 0) {
+    state.blockedIds.clear();
+    return ok(batch.rows);
+  }
   state.blockedIds = new Set([...state.blockedIds].filter((id) => covered.has(id)));
   return ok(
     batch.rows.filter((row) => {
@@ -469,6 +476,7 @@ async function writeBatch(
   outputDir: string,
   journal: ExportJournal | null,
   owner: JournalOwner,
+  encoder: PendingFileEncoder,
   state: RunState,
   options: ExportCertsOptions,
 ): Promise<
@@ -482,7 +490,7 @@ async function writeBatch(
     const file = await writePendingFile(outputDir, rows, naming);
     return file.ok ? ok({ file: file.value, entry: null }) : file;
   }
-  const content = formatPendingFile(rows);
+  const content = encoder.encode(rows);
   if (!content.ok) return content;
   state.sequence += 1;
   const batch = batchId(owner, state.sequence);

@@ -1,30 +1,33 @@
-import { mkdir, readdir, readFile, rename, stat, unlink } from "node:fs/promises";
+import { mkdir, open, readdir, readFile, stat, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { errorCode, fsyncDirectory, writeNewFileDurably } from "./durable-file.js";
+import { errorCode, fsyncDirectory } from "./durable-file.js";
 import { isOwnerAlive, ownerOfBatch, type JournalOwner } from "./journal-owner.js";
 
 /**
  * What an exporter promised before publishing a file: the ids the file holds, the hidden temporary file that
- * the published name is a hard link of, and who wrote it. Written durably before the link, removed after
- * the delete committed.
+ * the published name is a hard link of, and who wrote it. Appended durably to the run's log before the link;
+ * settled by removing the temp file once the delete committed (the log line may stay: a temp file that is
+ * gone means the entry needs nothing any more).
  */
 export interface JournalEntry {
-  readonly version: 1;
+  /** 2 for lines of a run's log; 1 for the one-entry files older versions wrote (still reconciled). */
+  readonly version: 1 | 2;
   readonly batch: string;
   readonly owner: JournalOwner;
   /** Name (in the output directory) of the temporary file, a second link to the published file. */
   readonly temp: string;
-  /** Name the file is (or was to be) published under; for people reading the journal. */
+  /** Name the file was first meant to be published under; for people reading the journal. */
   readonly file: string;
   readonly ids: readonly string[];
 }
 
 /** The `.journal` sub-directory of an output directory; the uploader never looks into it. */
 export const JOURNAL_DIR = ".journal";
-const ENTRY_SUFFIX = ".ids";
-const HALF_WRITTEN = /^(.+)\.ids\.new$/;
+const LOG_SUFFIX = ".ids";
 /** Hidden, and not matched by the uploader's `*.json` glob. */
 const TEMP_NAME = /^\.ct-export-(.+)\.tmp$/;
+/** A run starts a new log (carrying over what is still open) once its log has grown past this. */
+const ROTATE_BYTES = 1024 * 1024;
 
 /** The temp file name for a batch. */
 export function tempFileName(batch: string): string {
@@ -37,12 +40,43 @@ export type EntryState =
   | "published"
   /** The temp file has no other link: the publishing link never happened. */
   | "unpublished"
-  /** The temp file is gone: another exporter is cleaning this entry up right now. */
+  /** The temp file is gone: the entry was settled (or is being settled by another exporter right now). */
   | "vanished";
 
-/** The journal of one output directory. Methods throw fs errors; the exporter turns them into FILE_ERRORs. */
+/** A log of an ended run, as reconciling reads it. */
+export interface OrphanedLog {
+  readonly name: string;
+  readonly entries: readonly JournalEntry[];
+}
+
+interface OtherLog {
+  /** Bytes read so far (always at a line end). */
+  offset: number;
+  entries: JournalEntry[];
+}
+
+interface OwnLog {
+  readonly owner: JournalOwner;
+  readonly name: string;
+  readonly handle: FileHandle;
+  size: number;
+}
+
+/**
+ * The journal of one output directory: one append-only log per exporter run (`.journal/<run>~<n>.ids`, a
+ * JSON line per batch), so recording a batch costs one append and one fdatasync, and no file per batch is
+ * created, renamed or removed in the journal. Methods throw fs errors; the exporter turns them into
+ * FILE_ERRORs.
+ */
 export class ExportJournal {
-  private readonly cache = new Map<string, JournalEntry | null>();
+  /** Logs of other runs, read incrementally, by file name. */
+  private readonly others = new Map<string, OtherLog>();
+  private own: OwnLog | undefined;
+  private generation = 0;
+  /** This run's entries whose temp file still exists, by batch. */
+  private readonly unsettled = new Map<string, JournalEntry>();
+  /** The output directory, kept open for its fsyncs. */
+  private outputDirHandle: FileHandle | undefined;
 
   private constructor(
     readonly outputDir: string,
@@ -56,49 +90,98 @@ export class ExportJournal {
     return new ExportJournal(outputDir, dir);
   }
 
-  /** Durably records (or replaces) an entry: written under a temporary name, fsynced, renamed, dir fsynced. */
+  /** Durably appends an entry to this run's log (created, or rotated, on the way). */
   async record(entry: JournalEntry): Promise<void> {
-    const final = this.entryPath(entry.batch);
-    const temporary = `${final}.new`;
-    await unlink(temporary).catch(() => undefined);
-    await writeNewFileDurably(temporary, JSON.stringify(entry));
-    await rename(temporary, final);
-    await fsyncDirectory(this.dir);
-    this.cache.set(path.basename(final), entry);
+    let own = this.own;
+    if (own === undefined || own.size > ROTATE_BYTES) own = await this.startLog(entry.owner);
+    const line = Buffer.from(`${JSON.stringify(entry)}\n`, "utf8");
+    this.unsettled.set(entry.batch, entry);
+    await own.handle.write(line, 0, line.length, own.size);
+    own.size += line.length;
+    await own.handle.datasync();
   }
 
-  /** Removes an entry and then its temp file (in that order, so a temp without entry is plain garbage). */
-  async remove(entry: Pick<JournalEntry, "batch" | "temp">): Promise<void> {
-    await unlink(this.entryPath(entry.batch)).catch(ignoreMissing);
-    this.cache.delete(`${entry.batch}${ENTRY_SUFFIX}`);
+  /** Makes the output directory's entries durable (after a link), through a handle kept open for the run. */
+  async syncOutputDir(): Promise<void> {
+    this.outputDirHandle ??= await open(this.outputDir, "r");
+    await this.outputDirHandle.sync();
+  }
+
+  /** Settles an entry: removes its temp file, after which the entry asks nothing of anyone. */
+  async settle(entry: Pick<JournalEntry, "batch" | "temp">): Promise<void> {
     await unlink(path.join(this.outputDir, entry.temp)).catch(ignoreMissing);
+    this.unsettled.delete(entry.batch);
   }
 
-  /** Every readable entry; unreadable ones (a crash while writing them) are skipped. */
-  async entries(): Promise<JournalEntry[]> {
-    const names = (await readdir(this.dir)).filter((name) => name.endsWith(ENTRY_SUFFIX));
-    const live = new Set(names);
-    for (const name of this.cache.keys()) if (!live.has(name)) this.cache.delete(name);
-    const out: JournalEntry[] = [];
-    for (const name of names) {
-      let entry = this.cache.get(name);
-      if (entry === undefined) {
-        entry = await readEntry(path.join(this.dir, name));
-        // Only complete entries are cached; a half-written one is read again next time.
-        if (entry !== null) this.cache.set(name, entry);
+  /**
+   * Ends this run's use of the journal: its log is removed when no entry of it is open any more (a published
+   * file whose rows could not be deleted keeps it, for the next run to reconcile).
+   */
+  async close(): Promise<void> {
+    await this.outputDirHandle?.close().catch(() => undefined);
+    this.outputDirHandle = undefined;
+    const own = this.own;
+    this.own = undefined;
+    if (own === undefined) return;
+    await own.handle.close().catch(() => undefined);
+    if (this.unsettled.size === 0) await unlink(path.join(this.dir, own.name)).catch(ignoreMissing);
+  }
+
+  /**
+   * Which of `ids` an entry still covers: this run's open entries, and other runs' entries whose temp file
+   * still exists (published and not yet deleted, or left by a run that ended mid-batch). Exporting those
+   * rows again would duplicate them.
+   */
+  async coveredIds(ids: Iterable<string>): Promise<Set<string>> {
+    const wanted = new Set(ids);
+    const covered = new Set<string>();
+    for (const entry of this.unsettled.values()) {
+      for (const id of entry.ids) if (wanted.has(id)) covered.add(id);
+    }
+    const tempExists = new Map<string, boolean>();
+    for (const entry of await this.otherEntries()) {
+      for (const id of entry.ids) {
+        if (!wanted.has(id) || covered.has(id)) continue;
+        let exists = tempExists.get(entry.temp);
+        if (exists === undefined) {
+          exists = (await this.state(entry)) !== "vanished";
+          tempExists.set(entry.temp, exists);
+        }
+        if (exists) covered.add(id);
       }
-      if (entry !== null) out.push(entry);
+    }
+    return covered;
+  }
+
+  /** The logs of runs that have ended (crashed or finished): these may be reconciled by anyone. */
+  async orphanedLogs(): Promise<OrphanedLog[]> {
+    const out: OrphanedLog[] = [];
+    for (const name of await this.logNames()) {
+      if (name === this.own?.name) continue;
+      const owner = ownerOfBatch(name.slice(0, -LOG_SUFFIX.length));
+      if (owner === undefined || isOwnerAlive(owner)) continue;
+      let text: string;
+      try {
+        text = await readFile(path.join(this.dir, name), "utf8");
+      } catch (error) {
+        if (errorCode(error) === "ENOENT") continue;
+        throw error;
+      }
+      // The run has ended: a last line without its newline is complete if it parses (older versions wrote
+      // one entry per file without one); a line cut short by a crash does not parse and is skipped.
+      out.push({ name, entries: parseLines(text, true).entries });
     }
     return out;
   }
 
-  /** Entries whose writer has ended (crashed or finished): these may be reconciled by anyone. */
-  async orphanedEntries(): Promise<JournalEntry[]> {
-    return (await this.entries()).filter((entry) => !isOwnerAlive(entry.owner));
+  /** Removes a reconciled log. */
+  async removeLog(name: string): Promise<void> {
+    await unlink(path.join(this.dir, name)).catch(ignoreMissing);
+    this.others.delete(name);
   }
 
   /** Whether the entry's file was published, judged by the temp file's link count. */
-  async state(entry: JournalEntry): Promise<EntryState> {
+  async state(entry: Pick<JournalEntry, "temp">): Promise<EntryState> {
     try {
       const info = await stat(path.join(this.outputDir, entry.temp));
       return info.nlink >= 2 ? "published" : "unpublished";
@@ -109,12 +192,14 @@ export class ExportJournal {
   }
 
   /**
-   * Removes what crashed runs left behind and no entry refers to: half-written entries and temp files of
-   * runs that have ended. Their files were never published under an entry, so nothing else depends on them.
+   * Removes temp files of runs that have ended which no log refers to (a crash between creating the temp
+   * file and recording its entry). Their files were never published, so nothing depends on them.
    */
   async sweepLeftovers(): Promise<number> {
     let removed = 0;
-    const referenced = new Set((await this.entries()).map((entry) => entry.temp));
+    const referenced = new Set<string>();
+    for (const entry of this.unsettled.values()) referenced.add(entry.temp);
+    for (const entry of await this.otherEntries()) referenced.add(entry.temp);
     for (const name of await readdir(this.outputDir)) {
       const batch = TEMP_NAME.exec(name)?.[1];
       if (batch === undefined || referenced.has(name)) continue;
@@ -124,26 +209,97 @@ export class ExportJournal {
         removed += 1;
       }
     }
-    for (const name of await readdir(this.dir)) {
-      const batch = HALF_WRITTEN.exec(name)?.[1];
-      const owner = batch === undefined ? undefined : ownerOfBatch(batch);
-      if (owner !== undefined && !isOwnerAlive(owner)) {
-        await unlink(path.join(this.dir, name)).catch(ignoreMissing);
-        removed += 1;
-      }
-    }
     return removed;
   }
 
-  private entryPath(batch: string): string {
-    return path.join(this.dir, `${batch}${ENTRY_SUFFIX}`);
+  /** Starts a new log for this run, carrying over its open entries, then drops the previous log. */
+  private async startLog(owner: JournalOwner): Promise<OwnLog> {
+    const previous = this.own;
+    this.generation += 1;
+    const name = `${owner.host}~${owner.pid}~${owner.start}~${owner.run}~${this.generation}${LOG_SUFFIX}`;
+    const handle = await open(path.join(this.dir, name), "wx", 0o644);
+    const own: OwnLog = { owner, name, handle, size: 0 };
+    try {
+      const carried = [...this.unsettled.values()].map((entry) => `${JSON.stringify(entry)}\n`).join("");
+      if (carried.length > 0) {
+        const bytes = Buffer.from(carried, "utf8");
+        await handle.write(bytes, 0, bytes.length, 0);
+        own.size = bytes.length;
+        await handle.datasync();
+      }
+      // The new log's name must be durable before any entry in it counts.
+      await fsyncDirectory(this.dir);
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      throw error;
+    }
+    this.own = own;
+    if (previous !== undefined) {
+      await previous.handle.close().catch(() => undefined);
+      await unlink(path.join(this.dir, previous.name)).catch(ignoreMissing);
+    }
+    return own;
+  }
+
+  private async logNames(): Promise<string[]> {
+    return (await readdir(this.dir)).filter((name) => name.endsWith(LOG_SUFFIX));
+  }
+
+  /** Entries of every other run's log (live or not), reading only what was appended since last time. */
+  private async otherEntries(): Promise<JournalEntry[]> {
+    const names = (await this.logNames()).filter((name) => name !== this.own?.name);
+    const live = new Set(names);
+    for (const name of this.others.keys()) if (!live.has(name)) this.others.delete(name);
+    const out: JournalEntry[] = [];
+    for (const name of names) {
+      const log = this.others.get(name) ?? { offset: 0, entries: [] };
+      this.others.set(name, log);
+      await readAppended(path.join(this.dir, name), log);
+      out.push(...log.entries);
+    }
+    return out;
   }
 }
 
-async function readEntry(file: string): Promise<JournalEntry | null> {
+/** Reads what a log gained since `log.offset`, complete lines only (its writer may be mid-append). */
+async function readAppended(file: string, log: OtherLog): Promise<void> {
+  let handle: FileHandle;
   try {
-    const parsed = JSON.parse(await readFile(file, "utf8")) as Partial<JournalEntry>;
-    if (parsed.version !== 1 || !Array.isArray(parsed.ids) || typeof parsed.temp !== "string") return null;
+    handle = await open(file, "r");
+  } catch (error) {
+    if (errorCode(error) === "ENOENT") return;
+    throw error;
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size <= log.offset) return;
+    const bytes = Buffer.allocUnsafe(size - log.offset);
+    const { bytesRead } = await handle.read(bytes, 0, bytes.length, log.offset);
+    const parsed = parseLines(bytes.subarray(0, bytesRead).toString("utf8"), false);
+    log.offset += Buffer.byteLength(parsed.consumed, "utf8");
+    log.entries.push(...parsed.entries);
+  } finally {
+    await handle.close();
+  }
+}
+
+function parseLines(text: string, ended: boolean): { entries: JournalEntry[]; consumed: string } {
+  const end = text.lastIndexOf("\n") + 1;
+  const complete = ended ? text : text.slice(0, end);
+  const entries: JournalEntry[] = [];
+  for (const line of complete.split("\n")) {
+    const entry = parseEntry(line);
+    if (entry !== null) entries.push(entry);
+  }
+  return { entries, consumed: text.slice(0, end) };
+}
+
+function parseEntry(line: string): JournalEntry | null {
+  if (line.length === 0) return null;
+  try {
+    const parsed = JSON.parse(line) as Partial<JournalEntry>;
+    if ((parsed.version !== 1 && parsed.version !== 2) || !Array.isArray(parsed.ids)) return null;
+    if (typeof parsed.temp !== "string" || typeof parsed.batch !== "string") return null;
     return parsed as JournalEntry;
   } catch {
     return null;

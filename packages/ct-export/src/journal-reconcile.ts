@@ -36,26 +36,29 @@ export async function reconcileOrphans(
   let deletedRows = 0;
   let discardedBatches = 0;
   try {
-    for (const entry of await journal.orphanedEntries()) {
-      const state = await journal.state(entry);
-      if (state === "vanished") continue;
-      if (state === "published") {
-        const deleted = await runStep(() => deleteIds(dataSource, shape, entry.ids));
-        if (!deleted.ok) return deleted;
-        deletedRows += deleted.value;
-        publishedBatches += 1;
-        logger.info(
-          { batch: entry.batch, file: entry.file, ids: entry.ids.length, deleted: deleted.value },
-          "reconciled a published batch left by an ended run: its rows are deleted",
-        );
-      } else {
-        discardedBatches += 1;
-        logger.info(
-          { batch: entry.batch, ids: entry.ids.length },
-          "dropped an unpublished batch left by an ended run: its rows will be exported again",
-        );
+    for (const log of await journal.orphanedLogs()) {
+      for (const entry of log.entries) {
+        const state = await journal.state(entry);
+        if (state === "vanished") continue;
+        if (state === "published") {
+          const deleted = await runStep(() => deleteIds(dataSource, shape, entry.ids));
+          if (!deleted.ok) return deleted;
+          deletedRows += deleted.value;
+          publishedBatches += 1;
+          logger.info(
+            { batch: entry.batch, file: entry.file, ids: entry.ids.length, deleted: deleted.value },
+            "reconciled a published batch left by an ended run: its rows are deleted",
+          );
+        } else {
+          discardedBatches += 1;
+          logger.info(
+            { batch: entry.batch, ids: entry.ids.length },
+            "dropped an unpublished batch left by an ended run: its rows will be exported again",
+          );
+        }
+        await journal.settle(entry);
       }
-      await journal.remove(entry);
+      await journal.removeLog(log.name);
     }
     const leftoversRemoved = await journal.sweepLeftovers();
     return ok({ publishedBatches, deletedRows, discardedBatches, leftoversRemoved });

@@ -26,15 +26,7 @@ export function formatPendingFile(rows: readonly PendingRow[]): Result<string, A
   const parts: string[] = [];
   for (const [position, row] of rows.entries()) {
     const digits = ctIndexDigits(row.ct_index);
-    if (digits === null) {
-      return err(
-        appError(
-          ErrorCode.VALIDATION_ERROR,
-          `Row ${position} has ct_index ${String(row.ct_index)}, which is not an exact integer; read BIGINT columns as strings.`,
-          { details: { position } },
-        ),
-      );
-    }
+    if (digits === null) return err(inexactCtIndex(position, row.ct_index));
     parts.push(
       "  {\n" +
         `    "ct_entry": ${JSON.stringify(row.ct_entry)},\n` +
@@ -49,7 +41,17 @@ export function formatPendingFile(rows: readonly PendingRow[]): Result<string, A
   return ok(`[\n${parts.join(",\n")}\n]`);
 }
 
-function ctIndexDigits(value: string | number | bigint): string | null {
+/** The VALIDATION_ERROR for a row whose ct_index would lose digits. */
+export function inexactCtIndex(position: number, value: string | number | bigint): AppError {
+  return appError(
+    ErrorCode.VALIDATION_ERROR,
+    `Row ${position} has ct_index ${String(value)}, which is not an exact integer; read BIGINT columns as strings.`,
+    { details: { position } },
+  );
+}
+
+/** The decimal digits of a ct_index, or null when it is not an exact integer. */
+export function ctIndexDigits(value: string | number | bigint): string | null {
   if (typeof value === "bigint") return value.toString();
   if (typeof value === "number") return Number.isSafeInteger(value) ? String(value) : null;
   return DECIMAL.test(value) ? value : null;

@@ -51,84 +51,120 @@ export async function writePendingFile(
   const content = formatPendingFile(rows);
   if (!content.ok) return content;
   const temp = tempFileName(`standalone~${randomBytes(8).toString("hex")}`);
-  const written = await publishContent(outputDir, content.value, temp, async () => undefined, options);
+  const written = await publishContent(outputDir, content.value, temp, options);
   if (written.ok) await unlink(path.join(outputDir, temp)).catch(() => undefined);
   return written;
 }
 
 /**
- * The exporter's variant: records a journal entry (ids, temp name, intended final name) durably before
- * each link attempt, and keeps the temp file, whose link count later proves the file was published.
- * On failure the temp file and the entry are removed.
+ * The exporter's variant: writes the temp file and records the journal entry (ids, temp name, intended final
+ * name) at the same time, both durably, and links the final name only once both are done; the temp file is
+ * kept, its link count later proving the file was published. On failure the entry is settled (the temp file
+ * removed), so nothing is left that claims the rows.
  */
 export async function writeJournaledPendingFile(
-  content: string,
+  content: Uint8Array,
   batch: JournaledBatch,
   options: WritePendingFileOptions = {},
 ): Promise<Result<WrittenPendingFile, AppError>> {
   const { journal } = batch;
+  const outputDir = journal.outputDir;
   const temp = tempFileName(batch.batch);
-  const beforeLink = async (fileName: string): Promise<void> => {
-    const entry: JournalEntry = {
-      version: 1,
-      batch: batch.batch,
-      owner: batch.owner,
-      temp,
-      file: fileName,
-      ids: batch.ids,
-    };
-    await journal.record(entry);
+  const tempPath = path.join(outputDir, temp);
+  const names = fileNames(options);
+  const first = names.next();
+  const entry: JournalEntry = {
+    version: 2,
+    batch: batch.batch,
+    owner: batch.owner,
+    temp,
+    file: first,
+    ids: batch.ids,
   };
-  const written = await publishContent(journal.outputDir, content, temp, beforeLink, options);
-  if (!written.ok) {
-    await journal.remove({ batch: batch.batch, temp }).catch(() => undefined);
+  const prepared = await Promise.allSettled([writeNewFileDurably(tempPath, content), journal.record(entry)]);
+  const failure = prepared.find((outcome) => outcome.status === "rejected");
+  if (failure !== undefined) {
+    await journal.settle(entry).catch(() => undefined);
+    return err(fileError(`Cannot write a temporary file in ${outputDir}`, failure.reason));
   }
-  return written;
+  const linked = await linkUnderFreeName(tempPath, outputDir, first, names, () => journal.syncOutputDir());
+  if (!linked.ok) await journal.settle(entry).catch(() => undefined);
+  return linked.ok ? ok({ ...linked.value, bytes: content.byteLength }) : linked;
 }
 
 async function publishContent(
   outputDir: string,
   content: string,
   temp: string,
-  beforeLink: (fileName: string) => Promise<void>,
   options: WritePendingFileOptions,
 ): Promise<Result<WrittenPendingFile, AppError>> {
-  const clock = options.clock ?? (() => new Date());
-  const random = options.random ?? Math.random;
-  const attempts = options.maxNameAttempts ?? 100;
   const tempPath = path.join(outputDir, temp);
   const bytes = Buffer.byteLength(content, "utf8");
-
   try {
     await writeNewFileDurably(tempPath, content);
   } catch (error) {
     await unlink(tempPath).catch(() => undefined);
     return err(fileError(`Cannot write a temporary file in ${outputDir}`, error));
   }
+  const names = fileNames(options);
+  const linked = await linkUnderFreeName(tempPath, outputDir, names.next(), names, () =>
+    fsyncDirectory(outputDir),
+  );
+  if (!linked.ok) await unlink(tempPath).catch(() => undefined);
+  return linked.ok ? ok({ ...linked.value, bytes }) : linked;
+}
 
-  for (let attempt = 1; attempt <= attempts; attempt += 1) {
-    const fileName = pendingFileName(clock(), pendingFileSuffix(random));
+/** Candidate file names: the current time and a random suffix, and how many may be tried. */
+interface FileNames {
+  next(): string;
+  readonly attempts: number;
+}
+
+function fileNames(options: WritePendingFileOptions): FileNames {
+  const clock = options.clock ?? (() => new Date());
+  const random = options.random ?? Math.random;
+  return {
+    next: () => pendingFileName(clock(), pendingFileSuffix(random)),
+    attempts: options.maxNameAttempts ?? 100,
+  };
+}
+
+/**
+ * Hard-links the finished temp file to `first`, or to further names while the name is taken (a link never
+ * overwrites), then syncs the directory. The temp file stays.
+ */
+async function linkUnderFreeName(
+  tempPath: string,
+  outputDir: string,
+  first: string,
+  names: FileNames,
+  syncDirectory: () => Promise<void>,
+): Promise<Result<Omit<WrittenPendingFile, "bytes">, AppError>> {
+  let fileName = first;
+  for (let attempt = 1; attempt <= names.attempts; attempt += 1) {
+    if (attempt > 1) fileName = names.next();
     const finalPath = path.join(outputDir, fileName);
     try {
-      await beforeLink(fileName);
       await link(tempPath, finalPath);
     } catch (error) {
       if (errorCode(error) === "EEXIST") continue;
-      await unlink(tempPath).catch(() => undefined);
       return err(fileError(`Cannot publish ${fileName} in ${outputDir}`, error));
     }
     try {
-      await fsyncDirectory(outputDir);
+      await syncDirectory();
     } catch {
       // The file is visible already and cannot be taken back safely; an fsync failure here is left to the disk.
     }
-    return ok({ fileName, path: finalPath, bytes });
+    return ok({ fileName, path: finalPath });
   }
-  await unlink(tempPath).catch(() => undefined);
   return err(
-    appError(ErrorCode.FILE_ERROR, `Found no free file name in ${outputDir} after ${attempts} attempts.`, {
-      details: { outputDir },
-    }),
+    appError(
+      ErrorCode.FILE_ERROR,
+      `Found no free file name in ${outputDir} after ${names.attempts} attempts.`,
+      {
+        details: { outputDir },
+      },
+    ),
   );
 }
 

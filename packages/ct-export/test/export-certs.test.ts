@@ -185,13 +185,16 @@ describe.each(["mysql", "postgres"] as const)("exportCerts on %s", (kind) => {
     const firstRun = readOutput(moved);
     expect(firstRun.files).toHaveLength(1);
     expect(firstRun.others).toEqual([]);
-    expect(firstRun.journal).toEqual([]);
+    // At most the run's log, moved away with the directory before the run could remove it; every entry in it
+    // is settled (no temp file is left), so it claims no row, and the next run removes it.
+    expect(firstRun.journal.length).toBeLessThanOrEqual(1);
 
     // Put the directory back: the next run exports the 64 rows that stayed, none twice.
     rmSync(dir);
     renameSync(moved, dir);
     summaryOf(await exportCerts(dataSource, { outputDir: dir, batchSize: 32, sleepMs: 0 }));
     expect(exactlyOnceViolation(rows.slice(0, 96), readOutput(dir), true)).toBeNull();
+    expect(readOutput(dir).journal).toEqual([]);
     expect(await countRows(dataSource)).toBe(0);
   });
 
