@@ -1,0 +1,250 @@
+import { databaseError } from "@certs/db";
+import { err, ok, type AppError, type Result } from "@certs/result";
+import type { DataSource, QueryRunner } from "typeorm";
+import { claimSql, deleteSql, toCertRow, type ClaimedBatch, type ClaimQuery } from "./claimed-batch.js";
+import type { CertsTableShape } from "./certs-table-columns.js";
+
+/** The two driver calls a session needs, on mysql2's callback connection or pg's client. */
+interface DriverQuery {
+  (
+    sql: string,
+    parameters: readonly unknown[],
+  ): Promise<{ rows: Record<string, unknown>[]; affected: number }>;
+}
+
+/** One pooled connection kept for the whole run, in READ COMMITTED, with no ORM layer per statement. */
+interface Session {
+  readonly runner: QueryRunner;
+  readonly query: DriverQuery;
+  /** MySQL/MariaDB: the session's isolation level before we set ours, restored before it goes back. */
+  readonly previousIsolation: string | null;
+}
+
+/**
+ * The exporter's claims, on connections it keeps for the run instead of taking one from the pool per batch:
+ * each claim is `START TRANSACTION; SELECT ... FOR UPDATE SKIP LOCKED`, then `DELETE; COMMIT` (the same four
+ * statements as a hand-written loop), where a per-batch query runner also sent `SET TRANSACTION ISOLATION
+ * LEVEL` and went through the ORM for each statement. READ COMMITTED is set once per connection (MySQL), or
+ * given with each BEGIN (PostgreSQL), so InnoDB locks only the rows read and pipelined claims never wait on a
+ * delete. `close()` restores each connection's isolation level and hands it back to the pool.
+ */
+export class ClaimSessions {
+  private readonly idle: Session[] = [];
+  /** Claims waiting for a connection: whichever comes first, a session handed back or one from the pool. */
+  private readonly waiters: ((session: Session) => void)[] = [];
+  private closed = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly shape: CertsTableShape,
+  ) {}
+
+  /** Claims rows as `claimBatch` does with `lock: true`; the batch holds its session until it ends. */
+  async claim(query: Omit<ClaimQuery, "lock">): Promise<Result<ClaimedBatch, AppError>> {
+    const { sql, parameters } = claimSql(this.shape, { ...query, lock: true });
+    let session: Session | undefined;
+    try {
+      session = await this.acquire();
+      await session.query(this.shape.dialect === "mysql" ? "START TRANSACTION" : BEGIN_POSTGRES, []);
+      const { rows } = await session.query(sql, parameters);
+      return ok(this.batch(session, rows.map(toCertRow)));
+    } catch (error) {
+      if (session !== undefined) await this.discard(session);
+      return err(databaseError(error, `could not claim rows from ${this.shape.table}`));
+    }
+  }
+
+  /**
+   * Restores and returns every idle connection to the pool, so that work outside the claims (deleting the rows
+   * of earlier runs, for example) never waits for a connection this run keeps. Later claims open new ones.
+   */
+  async releaseIdle(): Promise<void> {
+    for (const session of this.idle.splice(0)) await this.giveBack(session);
+  }
+
+  /** Releases the idle connections, and any that a late pool request still brings; call once no batch is open. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.releaseIdle();
+  }
+
+  /**
+   * An idle session, or else the first of: a session another batch hands back, a new one from the pool. With a
+   * pool of one connection, waiting for the pool alone would wait for ourselves.
+   */
+  private acquire(): Promise<Session> {
+    const idle = this.idle.pop();
+    if (idle !== undefined) return Promise.resolve(idle);
+    return new Promise((resolve, reject) => {
+      let settled = false;
+      const waiter = (session: Session): void => {
+        settled = true;
+        resolve(session);
+      };
+      this.waiters.push(waiter);
+      const leave = (): void => {
+        const at = this.waiters.indexOf(waiter);
+        if (at >= 0) this.waiters.splice(at, 1);
+      };
+      this.openSession().then(
+        (session) => {
+          leave();
+          if (settled) {
+            // Served by a handed-back session meanwhile: this one goes straight back to the pool.
+            void this.giveBack(session);
+          } else {
+            settled = true;
+            resolve(session);
+          }
+        },
+        (error: unknown) => {
+          leave();
+          if (!settled) {
+            settled = true;
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        },
+      );
+    });
+  }
+
+  /** A session whose batch ended cleanly: to a waiting claim, else idle (or back to the pool once closed). */
+  private handBack(session: Session): void {
+    const waiter = this.waiters.shift();
+    if (waiter !== undefined) {
+      waiter(session);
+    } else if (this.closed) {
+      void this.giveBack(session);
+    } else {
+      this.idle.push(session);
+    }
+  }
+
+  private async giveBack(session: Session): Promise<void> {
+    try {
+      if (session.previousIsolation !== null) {
+        await session.query(`SET SESSION TRANSACTION ISOLATION LEVEL ${session.previousIsolation}`, []);
+      }
+      await session.runner.release();
+    } catch {
+      await this.discard(session);
+    }
+  }
+
+  private batch(session: Session, rows: ReturnType<typeof toCertRow>[]): ClaimedBatch {
+    let open = true;
+    const ids = rows.map((row) => row.id);
+    return {
+      rows,
+      ids,
+      deleteAndCommit: async (only = ids) => {
+        if (!open) return ok(0);
+        open = false;
+        try {
+          const deleted =
+            only.length === 0 ? 0 : (await session.query(...deleteSql(this.shape, only))).affected;
+          await session.query("COMMIT", []);
+          this.handBack(session);
+          return ok(deleted);
+        } catch (error) {
+          await this.discard(session);
+          return err(databaseError(error, `could not delete the exported rows from ${this.shape.table}`));
+        }
+      },
+      release: async () => {
+        if (!open) return;
+        open = false;
+        try {
+          await session.query("ROLLBACK", []);
+          this.handBack(session);
+        } catch {
+          await this.discard(session);
+        }
+      },
+    };
+  }
+
+  private async openSession(): Promise<Session> {
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      const connection: unknown = await runner.connect();
+      const query = this.shape.dialect === "mysql" ? mysqlQuery(connection) : postgresQuery(connection);
+      let previousIsolation: string | null = null;
+      if (this.shape.dialect === "mysql") {
+        previousIsolation = await currentIsolation(query);
+        await query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", []);
+      }
+      return { runner, query, previousIsolation };
+    } catch (error) {
+      await runner.release().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** A session whose state is unknown after an error: rolled back if possible and handed back as it is. */
+  private async discard(session: Session): Promise<void> {
+    await session.query("ROLLBACK", []).catch(() => undefined);
+    if (session.previousIsolation !== null) {
+      await session
+        .query(`SET SESSION TRANSACTION ISOLATION LEVEL ${session.previousIsolation}`, [])
+        .catch(() => undefined);
+    }
+    await session.runner.release().catch(() => undefined);
+  }
+}
+
+const BEGIN_POSTGRES = "BEGIN ISOLATION LEVEL READ COMMITTED";
+const ISOLATION_LEVEL = /^(READ[- ]UNCOMMITTED|READ[- ]COMMITTED|REPEATABLE[- ]READ|SERIALIZABLE)$/i;
+
+/** The session's isolation level as SQL words (`REPEATABLE READ`); MariaDB and MySQL name the variable differently. */
+async function currentIsolation(query: DriverQuery): Promise<string | null> {
+  for (const variable of ["@@SESSION.transaction_isolation", "@@SESSION.tx_isolation"]) {
+    try {
+      const { rows } = await query(`SELECT ${variable} AS level`, []);
+      const level = String(rows[0]?.["level"] ?? "");
+      if (ISOLATION_LEVEL.test(level)) return level.toUpperCase().replace("-", " ");
+    } catch {
+      // Unknown variable on this server: try the other name.
+    }
+  }
+  return null;
+}
+
+interface MysqlCallbackConnection {
+  query(
+    options: { sql: string; values: readonly unknown[] },
+    callback: (error: Error | null, result: unknown) => void,
+  ): unknown;
+}
+
+interface PostgresClient {
+  query(
+    sql: string,
+    values: readonly unknown[],
+  ): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
+}
+
+function mysqlQuery(connection: unknown): DriverQuery {
+  const mysql = connection as MysqlCallbackConnection;
+  return (sql, parameters) =>
+    new Promise((resolve, reject) => {
+      mysql.query({ sql, values: parameters }, (error, result) => {
+        if (error !== null) {
+          reject(error);
+        } else if (Array.isArray(result)) {
+          resolve({ rows: result as Record<string, unknown>[], affected: 0 });
+        } else {
+          const affected = (result as { affectedRows?: number } | null)?.affectedRows ?? 0;
+          resolve({ rows: [], affected });
+        }
+      });
+    });
+}
+
+function postgresQuery(connection: unknown): DriverQuery {
+  const client = connection as PostgresClient;
+  return async (sql, parameters) => {
+    const result = await client.query(sql, parameters);
+    return { rows: result.rows, affected: result.rowCount ?? 0 };
+  };
+}
