@@ -75,8 +75,10 @@ export class ExportJournal {
   private generation = 0;
   /** This run's entries whose temp file still exists, by batch. */
   private readonly unsettled = new Map<string, JournalEntry>();
-  /** The output directory, kept open for its fsyncs. */
-  private outputDirHandle: FileHandle | undefined;
+  /** The output directory, kept open for its fsyncs (opened once, even by concurrent first calls). */
+  private outputDirHandle: Promise<FileHandle> | undefined;
+  /** The last append to this run's log: the next one starts after it. */
+  private appending: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly outputDir: string,
@@ -90,8 +92,19 @@ export class ExportJournal {
     return new ExportJournal(outputDir, dir);
   }
 
-  /** Durably appends an entry to this run's log (created, or rotated, on the way). */
-  async record(entry: JournalEntry): Promise<void> {
+  /**
+   * Durably appends an entry to this run's log (created, or rotated, on the way). Safe to call again before
+   * an earlier call returned (pipelined batches do): appends run one at a time, each at the offset the one
+   * before it left and after its fdatasync, so two lines never land on the same offset, a failed append
+   * never leaves a hole before a later line, and a rotation never closes a log under a pending append.
+   */
+  record(entry: JournalEntry): Promise<void> {
+    const appended = this.appending.then(() => this.append(entry));
+    this.appending = appended.catch(() => undefined);
+    return appended;
+  }
+
+  private async append(entry: JournalEntry): Promise<void> {
     let own = this.own;
     if (own === undefined || own.size > ROTATE_BYTES) own = await this.startLog(entry.owner);
     const line = Buffer.from(`${JSON.stringify(entry)}\n`, "utf8");
@@ -103,8 +116,17 @@ export class ExportJournal {
 
   /** Makes the output directory's entries durable (after a link), through a handle kept open for the run. */
   async syncOutputDir(): Promise<void> {
-    this.outputDirHandle ??= await open(this.outputDir, "r");
-    await this.outputDirHandle.sync();
+    this.outputDirHandle ??= open(this.outputDir, "r");
+    const opening = this.outputDirHandle;
+    let handle: FileHandle;
+    try {
+      handle = await opening;
+    } catch (error) {
+      // Not cached: a later call tries again.
+      if (this.outputDirHandle === opening) this.outputDirHandle = undefined;
+      throw error;
+    }
+    await handle.sync();
   }
 
   /** Settles an entry: removes its temp file, after which the entry asks nothing of anyone. */
@@ -118,8 +140,10 @@ export class ExportJournal {
    * file whose rows could not be deleted keeps it, for the next run to reconcile).
    */
   async close(): Promise<void> {
-    await this.outputDirHandle?.close().catch(() => undefined);
+    const dirHandle = this.outputDirHandle;
     this.outputDirHandle = undefined;
+    await dirHandle?.then((handle) => handle.close()).catch(() => undefined);
+    await this.appending;
     const own = this.own;
     this.own = undefined;
     if (own === undefined) return;
