@@ -43,7 +43,7 @@ export interface ExportCertsOptions {
   readonly scratchDir?: string;
   /** Table name. Default `certs`. */
   readonly table?: string;
-  /** Aborting stops the run after the batch in flight (a batch not yet written is rolled back). */
+  /** Aborting stops the run after the batches in flight (a batch not yet written is rolled back). */
   readonly signal?: AbortSignal;
   readonly logger?: Logger;
   /** The export time used in file names (local time). Default `() => new Date()`. */
@@ -189,7 +189,6 @@ export async function exportCerts(
   if (!opened.ok) return fail(opened.error);
   const journal = opened.value;
   const owner = newJournalOwner();
-  const encoder = new PendingFileEncoder();
   const sessions = new ClaimSessions(dataSource, shape.value);
 
   try {
@@ -207,16 +206,14 @@ export async function exportCerts(
           : sessions.claim(query);
       });
 
+    // The next claim, started while earlier batches are written (pipelined runs only).
     let prefetched: Promise<Result<ClaimedBatch, AppError>> | undefined;
-    // The batch in hand: released (rolled back) on any way out; a no-op once it has been committed.
+    // The batch in hand, not yet handed to a flight: released (rolled back) on any way out.
     let current: ClaimedBatch | undefined;
-    // Pipelined: the delete and commit of the last written batch, overlapping the next batch's file write.
-    let pendingCommit: Promise<void> | undefined;
-    const settleCommit = async (): Promise<void> => {
-      const settling = pendingCommit;
-      pendingCommit = undefined;
-      await settling;
-    };
+    const flights = new Flights();
+    // Encoders not in use: each file being written needs its own buffer until its write returns.
+    const encoders: PendingFileEncoder[] = [];
+
     // Retried only while we hold no locks: our own next claim may have taken these rows (it leaves them out
     // of its file, but keeps them locked until it commits), and a delete waiting on it would never return.
     const retryPendingDeletes = async (): Promise<void> => {
@@ -234,30 +231,97 @@ export async function exportCerts(
         }
       }
     };
-    // Every way out waits for that commit and finishes pending deletes first, so the summary counts them.
+
+    /** A published batch: counted, its rows deleted and committed (or, in a dry run, just let go), reported. */
+    const finishBatch = async (
+      batch: ClaimedBatch,
+      exportable: ClaimedBatch["rows"],
+      written: WrittenBatch,
+    ): Promise<void> => {
+      // The file is published: its rows count as exported whatever the delete does.
+      state.batches += 1;
+      state.rows += exportable.length;
+      state.files += 1;
+      state.bytes += written.file.bytes;
+      const progress: BatchProgress = {
+        batch: state.batches,
+        rows: exportable.length,
+        fileName: written.file.fileName,
+        bytes: written.file.bytes,
+        totalRows: state.rows,
+      };
+      const entry = written.entry;
+      if (journal === null || entry === null) {
+        await batch.release();
+      } else {
+        const ids = exportable.map((row) => row.id);
+        const deleted = await batch.deleteAndCommit(ids);
+        if (deleted.ok) {
+          await journal.settle(entry).catch(() => undefined);
+        } else {
+          // The file is published: these rows must leave the table and never be exported again.
+          for (const id of ids) state.blockedIds.add(id);
+          state.pendingDeletes.push({ ids, entry });
+          logger.warn(
+            { file: progress.fileName, err: deleted.error.message },
+            "deleting exported rows failed; will retry",
+          );
+        }
+      }
+      logger.debug(
+        { file: progress.fileName, rows: progress.rows, bytes: progress.bytes },
+        "batch exported",
+      );
+      // After a callback threw, the run is failing with that exception: batches still in flight are
+      // finished (deleted) but no longer reported.
+      if (flights.thrown === undefined) options.onBatch?.(progress);
+    };
+
+    /** Starts writing a claimed batch; the flight then finishes it on its own (see `Flights`). */
+    const launch = (batch: ClaimedBatch, exportable: ClaimedBatch["rows"]): void => {
+      const encoder = encoders.pop() ?? new PendingFileEncoder();
+      const writing = writeBatch(exportable, outputDir, journal, owner, encoder, state, options).finally(
+        () => encoders.push(encoder),
+      );
+      flights.launch({
+        writing,
+        // Never published: its rows go back to the table at once.
+        release: () => batch.release(),
+        finish: (written) => finishBatch(batch, exportable, written),
+      });
+    };
+
+    // Every way out waits for the batches in flight (each published one gets its delete and commit) and
+    // finishes pending deletes first, so the summary counts them.
     const wrapUp = async (): Promise<void> => {
-      await settleCommit();
+      await flights.settle(0);
       const leftover = prefetched === undefined ? undefined : await prefetched;
       prefetched = undefined;
       if (leftover?.ok === true) await leftover.value.release();
       await current?.release();
+      current = undefined;
       await sessions.releaseIdle();
       await retryPendingDeletes();
     };
-    const stop = async (reason: StopReason): Promise<Result<ExportSummary, AppError>> => {
-      await wrapUp();
-      return ok(summary(reason));
-    };
     const stopFailed = async (error: AppError): Promise<Result<never, AppError>> => {
       await wrapUp();
-      return fail(error);
+      return fail(flights.failure ?? error);
+    };
+    const stop = async (reason: StopReason): Promise<Result<ExportSummary, AppError>> => {
+      await wrapUp();
+      // A batch in flight may have failed while we were stopping for another reason: its rows stayed.
+      if (flights.thrown !== undefined) throw flights.thrown.error;
+      if (flights.failure !== undefined) return fail(flights.failure);
+      return ok(summary(reason));
     };
     try {
       for (;;) {
+        if (flights.thrown !== undefined) throw flights.thrown.error;
+        if (flights.failure !== undefined) return await stopFailed(flights.failure);
         if (aborted(signal)) return await stop("aborted");
-        if (state.batches >= limit) return await stop(options.once === true ? "once" : "max_batches");
+        if (flights.launched >= limit) return await stop(options.once === true ? "once" : "max_batches");
 
-        if (journal !== null && prefetched === undefined && pendingCommit === undefined) {
+        if (journal !== null && prefetched === undefined && flights.size === 0) {
           await sessions.releaseIdle();
           await retryPendingDeletes();
           const housekeeping = await reconcileOrphans(dataSource, shape.value, journal, runStep, logger);
@@ -273,6 +337,7 @@ export async function exportCerts(
         const batch = claimed.value;
         current = batch;
         if (batch.rows.length === 0) {
+          current = undefined;
           await batch.release();
           if (options.follow !== true) return await stop("drained");
           await abortableSleep(Math.max(100, sleepMs), signal);
@@ -283,87 +348,39 @@ export async function exportCerts(
           journal === null ? ok(batch.rows) : await withoutJournaledRows(batch, journal, state);
         if (!filtered.ok) return await stopFailed(filtered.error);
         const exportable = filtered.value;
-        if (aborted(signal)) {
-          await batch.release();
-          return await stop("aborted");
-        }
+        // Not written yet: on an abort, or when a batch in flight failed meanwhile, the loop's top stops the
+        // run and rolls this one back (it is still `current`).
+        if (aborted(signal) || flights.failure !== undefined || flights.thrown !== undefined) continue;
         if (exportable.length === 0) {
+          current = undefined;
           await batch.release();
           continue;
         }
 
-        // Overlap: the next claim runs on another connection while this batch is written (its rows stay locked).
-        // Not while rows are blocked by other entries: the loop then pauses claiming to reconcile them first.
-        if (sleepMs === 0 && state.batches + 1 < limit && state.blockedIds.size === 0) {
-          if (dryRun) state.cursor = exportable[exportable.length - 1]?.id ?? state.cursor;
-          prefetched = claimNext();
-        }
-
-        const written = await writeBatch(exportable, outputDir, journal, owner, encoder, state, options);
-        if (!written.ok) {
-          await batch.release();
-          return await stopFailed(written.error);
-        }
+        // Overlap: the next claim runs on another connection while this batch is written (its rows stay
+        // locked). Not while rows are blocked by other entries: the loop then waits for every batch in flight
+        // and pauses claiming to reconcile them first.
+        const pipelined = sleepMs === 0 && state.blockedIds.size === 0;
         if (dryRun) state.cursor = exportable[exportable.length - 1]?.id ?? state.cursor;
-        // The previous batch's delete and commit ran while this file was written; settle it before the next.
-        await settleCommit();
+        if (pipelined && flights.launched + 1 < limit) prefetched = claimNext();
 
-        // The file is published: its rows count as exported whatever the delete does.
-        state.batches += 1;
-        state.rows += exportable.length;
-        state.files += 1;
-        state.bytes += written.value.file.bytes;
-        const progress: BatchProgress = {
-          batch: state.batches,
-          rows: exportable.length,
-          fileName: written.value.file.fileName,
-          bytes: written.value.file.bytes,
-          totalRows: state.rows,
-        };
-        const finishing = (async () => {
-          const entry = written.value.entry;
-          if (journal === null || entry === null) {
-            await batch.release();
-          } else {
-            const ids = exportable.map((row) => row.id);
-            const deleted = await batch.deleteAndCommit(ids);
-            if (deleted.ok) {
-              await journal.settle(entry).catch(() => undefined);
-            } else {
-              // The file is published: these rows must leave the table and never be exported again.
-              for (const id of ids) state.blockedIds.add(id);
-              state.pendingDeletes.push({ ids, entry });
-              logger.warn(
-                { file: progress.fileName, err: deleted.error.message },
-                "deleting exported rows failed; will retry",
-              );
-            }
-          }
-          logger.debug(
-            { file: progress.fileName, rows: progress.rows, bytes: progress.bytes },
-            "batch exported",
-          );
-          options.onBatch?.(progress);
-        })();
-        if (prefetched === undefined) {
-          await finishing;
-        } else {
-          pendingCommit = finishing;
-          // Handled when settled; this only keeps an early rejection from counting as unhandled meanwhile.
-          finishing.catch(() => undefined);
-        }
+        current = undefined;
+        launch(batch, exportable);
+        // Pipelined: up to two files are written at once (their fsyncs overlap) while the batch before them
+        // is deleted and committed and the next one claimed; the oldest is waited for beyond that.
+        await flights.settle(pipelined ? MAX_FLIGHTS - 1 : 0);
         if (sleepMs > 0 && state.batches < limit) await abortableSleep(sleepMs, signal);
       }
     } catch (thrown) {
       // Only a bug or a throwing onBatch callback gets here; the journal keeps exactly-once intact.
-      await settleCommit().catch(() => undefined);
+      await flights.settle(0);
       return fail(
         appError(ErrorCode.UNEXPECTED_ERROR, "The export stopped on an unexpected exception.", {
           cause: thrown,
         }),
       );
     } finally {
-      await pendingCommit?.catch(() => undefined);
+      await flights.settle(0);
       await current?.release();
       if (prefetched !== undefined) {
         const leftover = await prefetched;
@@ -374,6 +391,72 @@ export async function exportCerts(
   } finally {
     await journal?.close().catch(() => undefined);
     endJournalOwner(owner);
+  }
+}
+
+/** A batch's file, published, and its journal entry (null in a dry run). */
+interface WrittenBatch {
+  readonly file: WrittenPendingFile;
+  readonly entry: Pick<JournalEntry, "batch" | "temp"> | null;
+}
+
+/** Batches in flight at most: two files being written at once, and the batch before them being deleted. */
+const MAX_FLIGHTS = 3;
+
+/** One claimed batch on its way: its file being written, then either finished or released. */
+interface Flight {
+  readonly writing: Promise<Result<WrittenBatch, AppError>>;
+  /** Rolls the batch back (its file was never published); never fails. */
+  release(): Promise<void>;
+  /** Counts, deletes and commits, and reports a published batch. */
+  finish(written: WrittenBatch): Promise<void>;
+}
+
+/**
+ * The batches whose rows this run holds while their files are written, oldest first. Each goes on by itself,
+ * so no batch waits for the loop to come back to it (with a pool of one connection, the next claim waits
+ * for the connection a finishing batch hands back): a file that could not be written releases its rows at
+ * once; a published one waits for the batch before it to be finished (batches are counted and reported in
+ * claim order), then is finished. Nothing here rejects: the first failed write is kept in `failure`, an
+ * exception (a throwing onBatch) in `thrown`, for the loop to stop on; the other batches in flight still
+ * finish, since a published file's rows must be deleted whatever happens to its neighbours.
+ */
+class Flights {
+  /** Batches launched so far, published or not. */
+  launched = 0;
+  failure: AppError | undefined;
+  thrown: { readonly error: unknown } | undefined;
+  private readonly pending: Promise<void>[] = [];
+  private last: Promise<void> = Promise.resolve();
+
+  /** Flights not yet waited for (some may have ended already). */
+  get size(): number {
+    return this.pending.length;
+  }
+
+  launch(flight: Flight): void {
+    this.launched += 1;
+    const done = this.fly(flight, this.last).catch((error: unknown) => {
+      this.thrown ??= { error };
+    });
+    this.last = done;
+    this.pending.push(done);
+  }
+
+  /** Waits for the oldest flights until at most `keep` are left. */
+  async settle(keep: number): Promise<void> {
+    while (this.pending.length > keep) await this.pending.shift();
+  }
+
+  private async fly(flight: Flight, previous: Promise<void>): Promise<void> {
+    const written = await flight.writing;
+    if (!written.ok) {
+      await flight.release();
+      this.failure ??= written.error;
+      return;
+    }
+    await previous;
+    await flight.finish(written.value);
   }
 }
 
@@ -449,19 +532,18 @@ async function withoutJournaledRows(
   state: RunState,
 ): Promise<Result<ClaimedBatch["rows"], AppError>> {
   let covered: Set<string>;
+  // Only the ids asked about may be unblocked below: a batch in flight may block more meanwhile.
+  const blocked = [...state.blockedIds];
   try {
-    covered = await journal.coveredIds([...batch.ids, ...state.blockedIds]);
+    covered = await journal.coveredIds([...batch.ids, ...blocked]);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     return err(
       appError(ErrorCode.FILE_ERROR, `Cannot read the export journal: ${reason}.`, { cause: error }),
     );
   }
-  if (covered.size === 0) {
-    state.blockedIds.clear();
-    return ok(batch.rows);
-  }
-  state.blockedIds = new Set([...state.blockedIds].filter((id) => covered.has(id)));
+  for (const id of blocked) if (!covered.has(id)) state.blockedIds.delete(id);
+  if (covered.size === 0) return ok(batch.rows);
   return ok(
     batch.rows.filter((row) => {
       if (!covered.has(row.id)) return true;
@@ -479,9 +561,7 @@ async function writeBatch(
   encoder: PendingFileEncoder,
   state: RunState,
   options: ExportCertsOptions,
-): Promise<
-  Result<{ file: WrittenPendingFile; entry: Pick<JournalEntry, "batch" | "temp"> | null }, AppError>
-> {
+): Promise<Result<WrittenBatch, AppError>> {
   const naming = {
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.random === undefined ? {} : { random: options.random }),
