@@ -268,10 +268,7 @@ export async function exportCerts(
           );
         }
       }
-      logger.debug(
-        { file: progress.fileName, rows: progress.rows, bytes: progress.bytes },
-        "batch exported",
-      );
+      logger.debug({ file: progress.fileName, rows: progress.rows, bytes: progress.bytes }, "batch exported");
       // After a callback threw, the run is failing with that exception: batches still in flight are
       // finished (deleted) but no longer reported.
       if (flights.thrown === undefined) options.onBatch?.(progress);
@@ -280,8 +277,8 @@ export async function exportCerts(
     /** Starts writing a claimed batch; the flight then finishes it on its own (see `Flights`). */
     const launch = (batch: ClaimedBatch, exportable: ClaimedBatch["rows"]): void => {
       const encoder = encoders.pop() ?? new PendingFileEncoder();
-      const writing = writeBatch(exportable, outputDir, journal, owner, encoder, state, options).finally(
-        () => encoders.push(encoder),
+      const writing = writeBatch(exportable, outputDir, journal, owner, encoder, state, options).finally(() =>
+        encoders.push(encoder),
       );
       flights.launch({
         writing,
