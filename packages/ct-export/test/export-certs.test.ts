@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createTestDatabase, type TestDatabase } from "@certs/testdb";
@@ -198,6 +198,49 @@ describe.each(["mysql", "postgres"] as const)("exportCerts on %s", (kind) => {
     expect(await countRows(dataSource)).toBe(0);
   });
 
+  it("a file that cannot be written while the batch before it is still in flight: that batch is deleted, the failed ones stay", async () => {
+    await seedCertsTable(dataSource, rows.slice(0, 100), { withIpAddress: true });
+    // The first batch's delete takes a second, so it is still in flight when the next files fail.
+    await installDeleteDelay(dataSource, kind, "1");
+    const dir = outputDir();
+    mkdirSync(dir, { recursive: true });
+    // Same second, and every draw after the first gives this taken name: only the first batch gets a file.
+    writeFileSync(path.join(dir, "upload_failure_20250923_120000_1000.json"), "[]");
+    let draws = 0;
+    const result = await exportCerts(dataSource, {
+      outputDir: dir,
+      batchSize: 32,
+      sleepMs: 0,
+      clock: () => new Date(2025, 8, 23, 12, 0, 0),
+      random: () => (draws++ === 0 ? 0.5 : 0),
+    });
+    expect(!result.ok && result.error.code).toBe("FILE_ERROR");
+    expect(!result.ok && result.error.message).toMatch(/no free file name/);
+    // The second batch got as far as trying all its 100 names.
+    expect(draws).toBeGreaterThan(100);
+    expect(!result.ok && result.error.details?.["summary"]).toMatchObject({
+      rows: 32,
+      files: 1,
+      stoppedBy: "failed",
+      skippedIds: [],
+    });
+    expect(await countRows(dataSource)).toBe(68);
+    const output = readOutput(dir);
+    expect(output.files).toEqual([
+      "upload_failure_20250923_120000_1000.json",
+      "upload_failure_20250923_120000_5500.json",
+    ]);
+    expect(output.others).toEqual([]);
+    expect(output.journal).toEqual([]);
+    expect(exactlyOnceViolation(rows.slice(0, 32), output, true)).toBeNull();
+
+    await removeDeleteDelay(dataSource, kind);
+    summaryOf(await exportCerts(dataSource, { outputDir: dir, batchSize: 32, sleepMs: 0 }));
+    expect(exactlyOnceViolation(rows.slice(0, 100), readOutput(dir), true)).toBeNull();
+    expect(readOutput(dir).journal).toEqual([]);
+    expect(await countRows(dataSource)).toBe(0);
+  });
+
   it("an output directory that cannot be created is a FILE_ERROR before any row is touched", async () => {
     await seedCertsTable(dataSource, rows.slice(0, 10), { withIpAddress: true });
     const parent = mkdtempSync(path.join(tmpdir(), "ct-export-"));
@@ -345,6 +388,34 @@ async function installDeleteFault(
       "CREATE TRIGGER certs_delete_fault BEFORE DELETE ON certs FOR EACH ROW EXECUTE FUNCTION certs_delete_fault()",
     );
   }
+}
+
+/** Makes the DELETE of one id take a second (a trigger that sleeps), until `removeDeleteDelay`. */
+async function installDeleteDelay(
+  dataSource: DataSource,
+  kind: "mysql" | "postgres",
+  id: string,
+): Promise<void> {
+  if (kind === "mysql") {
+    await dataSource.query(
+      "CREATE TRIGGER certs_delete_delay BEFORE DELETE ON certs FOR EACH ROW BEGIN " +
+        `IF OLD.id = ${Number(id)} THEN SET @slept = SLEEP(1); END IF; END`,
+    );
+  } else {
+    await dataSource.query(
+      "CREATE OR REPLACE FUNCTION certs_delete_delay() RETURNS trigger AS $$ BEGIN " +
+        `IF OLD.id = ${Number(id)} THEN PERFORM pg_sleep(1); END IF; RETURN OLD; END $$ LANGUAGE plpgsql`,
+    );
+    await dataSource.query(
+      "CREATE TRIGGER certs_delete_delay BEFORE DELETE ON certs FOR EACH ROW EXECUTE FUNCTION certs_delete_delay()",
+    );
+  }
+}
+
+async function removeDeleteDelay(dataSource: DataSource, kind: "mysql" | "postgres"): Promise<void> {
+  await dataSource.query(
+    kind === "mysql" ? "DROP TRIGGER certs_delete_delay" : "DROP TRIGGER certs_delete_delay ON certs",
+  );
 }
 
 function readdirSafe(dir: string): string[] {
