@@ -364,8 +364,12 @@ export async function exportCerts(
         current = undefined;
         launch(batch, exportable);
         // Pipelined: up to two files are written at once (their fsyncs overlap) while the batch before them
-        // is deleted and committed and the next one claimed; the oldest is waited for beyond that.
-        await flights.settle(pipelined ? MAX_FLIGHTS - 1 : 0);
+        // is deleted and committed and the next one claimed. Not pipelined: this batch is finished first.
+        if (pipelined) {
+          await flights.makeRoom();
+        } else {
+          await flights.settle(0);
+        }
         if (sleepMs > 0 && state.batches < limit) await abortableSleep(sleepMs, signal);
       }
     } catch (thrown) {
@@ -397,7 +401,9 @@ interface WrittenBatch {
   readonly entry: Pick<JournalEntry, "batch" | "temp"> | null;
 }
 
-/** Batches in flight at most: two files being written at once, and the batch before them being deleted. */
+/** Files written at once at most: their fsyncs overlap. */
+const MAX_WRITES = 2;
+/** Batches in flight at most: the files being written, and the batch before them being deleted. */
 const MAX_FLIGHTS = 3;
 
 /** One claimed batch on its way: its file being written, then either finished or released. */
@@ -425,6 +431,8 @@ class Flights {
   thrown: { readonly error: unknown } | undefined;
   private readonly pending: Promise<void>[] = [];
   private last: Promise<void> = Promise.resolve();
+  /** Writes not yet returned (they may return out of order). */
+  private readonly writes = new Set<Promise<void>>();
 
   /** Flights not yet waited for (some may have ended already). */
   get size(): number {
@@ -433,11 +441,23 @@ class Flights {
 
   launch(flight: Flight): void {
     this.launched += 1;
+    const write = flight.writing.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.writes.add(write);
+    void write.then(() => this.writes.delete(write));
     const done = this.fly(flight, this.last).catch((error: unknown) => {
       this.thrown ??= { error };
     });
     this.last = done;
     this.pending.push(done);
+  }
+
+  /** Waits until another batch may be launched: a free write slot and a free flight slot. */
+  async makeRoom(): Promise<void> {
+    await this.settle(MAX_FLIGHTS - 1);
+    while (this.writes.size >= MAX_WRITES) await Promise.race(this.writes);
   }
 
   /** Waits for the oldest flights until at most `keep` are left. */
