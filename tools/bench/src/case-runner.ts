@@ -14,6 +14,8 @@ export interface CaseSpec {
   readonly idleTimeoutMs?: number;
   /** Told each progress report the child makes. */
   readonly onProgress?: (progress: unknown) => void;
+  /** Extra Node.js options for the child (added to NODE_OPTIONS), e.g. a V8 heap limit. */
+  readonly nodeOptions?: readonly string[];
 }
 
 /** What a child process did. */
@@ -44,7 +46,11 @@ export function runCase<T>(spec: CaseSpec): Promise<CaseOutcome<T>> {
   const child = spawnTypeScript(spec.file, [JSON.stringify(spec.input)], {
     stdio: ["ignore", "pipe", "pipe"],
     // Lets a case force a collection at its end and report the heap it still holds (retainedHeapMb).
-    env: { NODE_OPTIONS: [process.env["NODE_OPTIONS"], "--expose-gc"].filter(Boolean).join(" ") },
+    env: {
+      NODE_OPTIONS: [process.env["NODE_OPTIONS"], "--expose-gc", ...(spec.nodeOptions ?? [])]
+        .filter(Boolean)
+        .join(" "),
+    },
   });
   let report: CaseReport<T> | null = null;
   let hwmKb: number | null = null;
