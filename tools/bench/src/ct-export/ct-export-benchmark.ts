@@ -330,7 +330,7 @@ function describeCpu(measured: ReadonlyMap<Key, Measurement[]>, large: number): 
         .map((result) => (result.cpuMs * 1000) / result.rows);
       return values.length === 0 ? null : median(values);
     };
-    const figures = (["raw", "export", "sequential"] as const)
+    const figures = (["raw", "export", "capped", "sequential"] as const)
       .map((mode) => ({ mode, ms: perThousand(mode) }))
       .filter((entry): entry is { mode: Mode; ms: number } => entry.ms !== null)
       .map((entry) => `${CASE_NAMES[entry.mode](batch)} ${entry.ms.toFixed(0)} ms`);
