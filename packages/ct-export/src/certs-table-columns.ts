@@ -8,6 +8,12 @@ export interface CertsTableShape {
   readonly dialect: "mysql" | "postgres";
   /** False for the production table, which has no `ip_address` column: every row then exports null. */
   readonly hasIpAddress: boolean;
+  /**
+   * MySQL/MariaDB: `ct_entry` is stored as UTF-8 (utf8mb4 or utf8mb3, or a binary string), so its bytes can be
+   * read as they are; otherwise the claim converts them to utf8mb4. Always true on PostgreSQL, whose driver
+   * hands over text.
+   */
+  readonly ctEntryIsUtf8: boolean;
 }
 
 const REQUIRED = ["id", "ct_entry", "ct_log_url", "log_name", "worker_name", "ct_index"] as const;
@@ -43,11 +49,13 @@ export async function inspectCertsTable(
   }
   const sql =
     dialect.value === "mysql"
-      ? "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = DATABASE() AND table_name = ?"
-      : "SELECT column_name AS name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1";
-  let rows: { name?: string; NAME?: string }[];
+      ? "SELECT column_name AS name, character_set_name AS charset FROM information_schema.columns " +
+        "WHERE table_schema = DATABASE() AND table_name = ?"
+      : "SELECT column_name AS name, NULL AS charset FROM information_schema.columns " +
+        "WHERE table_schema = current_schema() AND table_name = $1";
+  let rows: ColumnRow[];
   try {
-    rows = (await dataSource.query(sql, [table])) as { name?: string; NAME?: string }[];
+    rows = (await dataSource.query(sql, [table])) as ColumnRow[];
   } catch (error) {
     return err(databaseError(error, `could not read the columns of table ${table}`));
   }
@@ -69,5 +77,17 @@ export async function inspectCertsTable(
       ),
     );
   }
-  return ok({ table, dialect: dialect.value, hasIpAddress: columns.has("ip_address") });
+  const entryCharset = rows.find((row) => (row.name ?? row.NAME ?? "").toLowerCase() === "ct_entry")?.charset;
+  return ok({
+    table,
+    dialect: dialect.value,
+    hasIpAddress: columns.has("ip_address"),
+    ctEntryIsUtf8: entryCharset === null || entryCharset === undefined || /^utf8/i.test(entryCharset),
+  });
+}
+
+interface ColumnRow {
+  readonly name?: string;
+  readonly NAME?: string;
+  readonly charset?: string | null;
 }

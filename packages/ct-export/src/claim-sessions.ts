@@ -1,7 +1,7 @@
 import { databaseError } from "@certs/db";
 import { err, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
-import { claimSql, deleteSql, toCertRow, type ClaimedBatch, type ClaimQuery } from "./claimed-batch.js";
+import { claimSql, deleteSql, toClaimedRow, type ClaimedBatch, type ClaimQuery } from "./claimed-batch.js";
 import type { CertsTableShape } from "./certs-table-columns.js";
 
 /** The two driver calls a session needs, on mysql2's callback connection or pg's client. */
@@ -47,7 +47,7 @@ export class ClaimSessions {
       session = await this.acquire();
       await session.query(this.shape.dialect === "mysql" ? "START TRANSACTION" : BEGIN_POSTGRES, []);
       const { rows } = await session.query(sql, parameters);
-      return ok(this.batch(session, rows.map(toCertRow)));
+      return ok(this.batch(session, rows.map(toClaimedRow)));
     } catch (error) {
       if (session !== undefined) await this.discard(session);
       return err(databaseError(error, `could not claim rows from ${this.shape.table}`));
@@ -131,7 +131,7 @@ export class ClaimSessions {
     }
   }
 
-  private batch(session: Session, rows: ReturnType<typeof toCertRow>[]): ClaimedBatch {
+  private batch(session: Session, rows: ReturnType<typeof toClaimedRow>[]): ClaimedBatch {
     let open = true;
     const ids = rows.map((row) => row.id);
     return {

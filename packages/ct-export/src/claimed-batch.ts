@@ -4,9 +4,16 @@ import type { DataSource, QueryRunner } from "typeorm";
 import type { CertRow } from "./cert-entity.js";
 import type { CertsTableShape } from "./certs-table-columns.js";
 
+/**
+ * A claimed row. From MySQL/MariaDB `ct_entry` is its UTF-8 bytes (a slice of the driver's read buffer, so
+ * the batch's largest field lives outside the JavaScript heap until its file is written); from PostgreSQL
+ * it is text.
+ */
+export type ClaimedRow = Omit<CertRow, "ct_entry"> & { readonly ct_entry: string | Uint8Array };
+
 /** Rows claimed by one open transaction: their locks hold until `deleteAndCommit` or `release`. */
 export interface ClaimedBatch {
-  readonly rows: readonly CertRow[];
+  readonly rows: readonly ClaimedRow[];
   readonly ids: readonly string[];
   /**
    * Deletes exactly the claimed ids (or the given subset of them) and commits; the connection goes back to
@@ -46,7 +53,7 @@ export async function claimBatch(
     // READ COMMITTED: InnoDB then locks only the rows read, no gaps, so pipelined claims never wait on a delete.
     if (query.lock) await runner.startTransaction("READ COMMITTED");
     const raw = (await runner.query(sql, parameters)) as Record<string, unknown>[];
-    const rows = raw.map(toCertRow);
+    const rows = raw.map(toClaimedRow);
     if (!query.lock) {
       await runner.release();
       return ok(unlockedBatch(rows));
@@ -69,7 +76,7 @@ export function claimSql(shape: CertsTableShape, query: ClaimQuery): { sql: stri
   const columns = [
     // Aliases differ from the column names, so ORDER BY id sorts numbers, not their text.
     `${text("id")} AS id_text`,
-    "ct_entry",
+    mysql ? entryBytes(shape) : "ct_entry",
     "ct_log_url",
     "log_name",
     "worker_name",
@@ -85,6 +92,15 @@ export function claimSql(shape: CertsTableShape, query: ClaimQuery): { sql: stri
   const lock = query.lock ? " FOR UPDATE SKIP LOCKED" : "";
   const sql = `SELECT ${columns.join(", ")} FROM ${shape.table}${where} ORDER BY id LIMIT ${param(query.batchSize)}${lock}`;
   return { sql, parameters };
+}
+
+/**
+ * MySQL/MariaDB: `ct_entry` as its UTF-8 bytes (a binary string, which mysql2 hands over as a Buffer), converted
+ * first only when the column holds another character set.
+ */
+function entryBytes(shape: CertsTableShape): string {
+  const utf8 = shape.ctEntryIsUtf8 ? "ct_entry" : "CONVERT(ct_entry USING utf8mb4)";
+  return `CAST(${utf8} AS BINARY) AS ct_entry`;
 }
 
 /** Deletes the given ids in a transaction of its own (for reconciling published batches). */
@@ -109,7 +125,7 @@ export async function deleteIds(
   }
 }
 
-function lockedBatch(runner: QueryRunner, shape: CertsTableShape, rows: CertRow[]): ClaimedBatch {
+function lockedBatch(runner: QueryRunner, shape: CertsTableShape, rows: ClaimedRow[]): ClaimedBatch {
   let open = true;
   return {
     rows,
@@ -135,7 +151,7 @@ function lockedBatch(runner: QueryRunner, shape: CertsTableShape, rows: CertRow[
   };
 }
 
-function unlockedBatch(rows: CertRow[]): ClaimedBatch {
+function unlockedBatch(rows: ClaimedRow[]): ClaimedBatch {
   return {
     rows,
     ids: rows.map((row) => row.id),
@@ -188,11 +204,12 @@ async function rollbackAndRelease(runner: QueryRunner): Promise<void> {
   await runner.release().catch(() => undefined);
 }
 
-export function toCertRow(raw: Record<string, unknown>): CertRow {
+export function toClaimedRow(raw: Record<string, unknown>): ClaimedRow {
   const ip = raw["ip_address"];
+  const entry = raw["ct_entry"];
   return {
     id: String(raw["id_text"]),
-    ct_entry: String(raw["ct_entry"]),
+    ct_entry: entry instanceof Uint8Array ? entry : String(entry),
     ct_log_url: String(raw["ct_log_url"]),
     log_name: String(raw["log_name"]),
     worker_name: String(raw["worker_name"]),

@@ -20,7 +20,7 @@ import { batchId, endJournalOwner, newJournalOwner, type JournalOwner } from "./
 import { PendingFileEncoder } from "./pending-file-encoder.js";
 import {
   writeJournaledPendingFile,
-  writePendingFile,
+  writePendingFileContent,
   type WrittenPendingFile,
 } from "./pending-file-writer.js";
 
@@ -583,12 +583,12 @@ async function writeBatch(
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.random === undefined ? {} : { random: options.random }),
   };
-  if (journal === null) {
-    const file = await writePendingFile(outputDir, rows, naming);
-    return file.ok ? ok({ file: file.value, entry: null }) : file;
-  }
   const content = encoder.encode(rows);
   if (!content.ok) return content;
+  if (journal === null) {
+    const file = await writePendingFileContent(outputDir, content.value, naming);
+    return file.ok ? ok({ file: file.value, entry: null }) : file;
+  }
   state.sequence += 1;
   const batch = batchId(owner, state.sequence);
   const ids = rows.map((row) => row.id);

@@ -37,6 +37,18 @@ describe("PendingFileEncoder", () => {
     expect(empty.ok && empty.value.toString("utf8")).toBe("[]");
   });
 
+  it("gives the same bytes when ct_entry comes as its UTF-8 bytes (as read from MySQL/MariaDB)", () => {
+    const rows = [
+      row(),
+      row({ ct_entry: '{"a":"\\/","b":"\n"}' }),
+      row({ ct_entry: "日本 😀 é \u0001 \u2028" }),
+      row({ ct_entry: "" }),
+    ];
+    const asBytes = rows.map((r) => ({ ...r, ct_entry: Buffer.from(`..${r.ct_entry}`, "utf8").subarray(2) }));
+    const bytes = new PendingFileEncoder().encode(asBytes);
+    expect(bytes.ok && Buffer.compare(bytes.value, formatted(rows))).toBe(0);
+  });
+
   it("grows its buffer for a batch bigger than the last and still matches", () => {
     const encoder = new PendingFileEncoder();
     const small = [row()];

@@ -1,5 +1,9 @@
 import { err, ok, type AppError, type Result } from "@certs/result";
+import { jsonStringFromUtf8, maxJsonStringBytes } from "./json-bytes.js";
 import { ctIndexDigits, inexactCtIndex, type PendingRow } from "./pending-file-format.js";
+
+/** A row to encode: a `PendingRow` whose `ct_entry` may also be its UTF-8 bytes as read from the database. */
+export type EncodableRow = Omit<PendingRow, "ct_entry"> & { readonly ct_entry: string | Uint8Array };
 
 const INITIAL_BYTES = 256 * 1024;
 
@@ -13,7 +17,7 @@ export class PendingFileEncoder {
   private length = 0;
 
   /** The file's bytes for these rows; a VALIDATION_ERROR for a ct_index that is not an exact integer. */
-  encode(rows: readonly PendingRow[]): Result<Buffer, AppError> {
+  encode(rows: readonly EncodableRow[]): Result<Buffer, AppError> {
     this.length = 0;
     if (rows.length === 0) {
       this.append("[]");
@@ -23,8 +27,8 @@ export class PendingFileEncoder {
       const digits = ctIndexDigits(row.ct_index);
       if (digits === null) return err(inexactCtIndex(position, row.ct_index));
       this.append(position === 0 ? '[\n  {\n    "ct_entry": ' : ',\n  {\n    "ct_entry": ');
-      // The big field on its own: JSON.stringify escapes it natively, and no row-sized concatenation follows.
-      this.append(JSON.stringify(row.ct_entry));
+      // The big field on its own: no row-sized concatenation follows.
+      this.appendJsonString(row.ct_entry);
       this.append(
         `,\n    "ct_log_url": ${JSON.stringify(row.ct_log_url)},\n` +
           `    "log_name": ${JSON.stringify(row.log_name)},\n` +
@@ -38,14 +42,27 @@ export class PendingFileEncoder {
     return ok(this.buffer.subarray(0, this.length));
   }
 
+  private appendJsonString(value: string | Uint8Array): void {
+    if (typeof value === "string") {
+      this.append(JSON.stringify(value));
+      return;
+    }
+    this.reserve(maxJsonStringBytes(value.byteLength));
+    this.length = jsonStringFromUtf8(value, this.buffer, this.length);
+  }
+
   private append(text: string): void {
     // A UTF-16 code unit never takes more than 3 bytes of UTF-8.
-    const needed = this.length + text.length * 3;
+    this.reserve(text.length * 3);
+    this.length += this.buffer.write(text, this.length, "utf8");
+  }
+
+  private reserve(bytes: number): void {
+    const needed = this.length + bytes;
     if (needed > this.buffer.length) {
       const grown = Buffer.allocUnsafeSlow(Math.max(needed, this.buffer.length * 2));
       this.buffer.copy(grown, 0, 0, this.length);
       this.buffer = grown;
     }
-    this.length += this.buffer.write(text, this.length, "utf8");
   }
 }

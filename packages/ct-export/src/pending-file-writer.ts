@@ -50,8 +50,17 @@ export async function writePendingFile(
 ): Promise<Result<WrittenPendingFile, AppError>> {
   const content = formatPendingFile(rows);
   if (!content.ok) return content;
+  return writePendingFileContent(outputDir, content.value, options);
+}
+
+/** `writePendingFile` for content already formatted (text, or its UTF-8 bytes). */
+export async function writePendingFileContent(
+  outputDir: string,
+  content: string | Uint8Array,
+  options: WritePendingFileOptions = {},
+): Promise<Result<WrittenPendingFile, AppError>> {
   const temp = tempFileName(`standalone~${randomBytes(8).toString("hex")}`);
-  const written = await publishContent(outputDir, content.value, temp, options);
+  const written = await publishContent(outputDir, content, temp, options);
   if (written.ok) await unlink(path.join(outputDir, temp)).catch(() => undefined);
   return written;
 }
@@ -94,12 +103,12 @@ export async function writeJournaledPendingFile(
 
 async function publishContent(
   outputDir: string,
-  content: string,
+  content: string | Uint8Array,
   temp: string,
   options: WritePendingFileOptions,
 ): Promise<Result<WrittenPendingFile, AppError>> {
   const tempPath = path.join(outputDir, temp);
-  const bytes = Buffer.byteLength(content, "utf8");
+  const bytes = typeof content === "string" ? Buffer.byteLength(content, "utf8") : content.byteLength;
   try {
     await writeNewFileDurably(tempPath, content);
   } catch (error) {

@@ -1,4 +1,13 @@
-import { mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createTestDatabase, type TestDatabase } from "@certs/testdb";
@@ -356,6 +365,22 @@ describe.each(["mysql", "postgres"] as const)("exportCerts on %s", (kind) => {
     expect(await countRows(dataSource)).toBe(0);
   });
 
+  it("copies ct_entry byte for byte whatever characters it holds (quotes, backslashes, controls, non-ASCII)", async () => {
+    const odd = oddEntryRows();
+    await seedCertsTable(dataSource, odd, { withIpAddress: true });
+    const dir = outputDir();
+    summaryOf(await exportCerts(dataSource, { outputDir: dir, batchSize: 100, sleepMs: 0 }));
+    const output = readOutput(dir);
+    expect(output.files).toHaveLength(1);
+    // The original exporter's own serialisation of the same rows is the reference.
+    const expected = JSON.stringify(
+      odd.map((row) => ({ ...row, ct_index: Number(row.ct_index) })),
+      null,
+      2,
+    );
+    expect(readFileSync(path.join(dir, output.files[0] ?? ""), "utf8")).toBe(expected);
+  });
+
   it("refuses a table that lacks a required column, naming it", async () => {
     await dataSource.query("DROP TABLE IF EXISTS certs");
     await dataSource.query("CREATE TABLE certs (id BIGINT PRIMARY KEY, ct_entry TEXT)");
@@ -364,6 +389,41 @@ describe.each(["mysql", "postgres"] as const)("exportCerts on %s", (kind) => {
     expect(!result.ok && result.error.message).toMatch(
       /lacks the column\(s\) ct_log_url, log_name, worker_name, ct_index/,
     );
+  });
+});
+
+describe("exportCerts on mysql, ct_entry stored as latin1", () => {
+  let db: TestDatabase;
+  let dataSource: DataSource;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("mysql");
+    dataSource = await openCertsDataSource(db.url);
+  });
+
+  afterAll(async () => {
+    await dataSource.destroy();
+    await db.drop();
+  });
+
+  it("writes the entries as UTF-8, as when the column is utf8mb4", async () => {
+    const latin = oddEntryRows().filter((row) =>
+      [...row.ct_entry].every((char) => char.charCodeAt(0) <= 0xff),
+    );
+    expect(latin.some((row) => row.ct_entry.includes("é"))).toBe(true);
+    await seedCertsTable(dataSource, latin, { withIpAddress: true });
+    await dataSource.query("ALTER TABLE certs MODIFY ct_entry TEXT CHARACTER SET latin1 NOT NULL");
+    const dir = outputDir();
+    summaryOf(await exportCerts(dataSource, { outputDir: dir, batchSize: 100, sleepMs: 0 }));
+    const output = readOutput(dir);
+    expect(output.files).toHaveLength(1);
+    const expected = JSON.stringify(
+      latin.map((row) => ({ ...row, ct_index: Number(row.ct_index) })),
+      null,
+      2,
+    );
+    expect(readFileSync(path.join(dir, output.files[0] ?? ""), "utf8")).toBe(expected);
+    expect(await countRows(dataSource)).toBe(0);
   });
 });
 
@@ -439,4 +499,28 @@ function readdirSafe(dir: string): string[] {
   } catch {
     return [];
   }
+}
+
+/** Rows whose ct_entry needs every kind of JSON escape, or none, with text outside ASCII. */
+function oddEntryRows(): CertRowData[] {
+  const entries = [
+    '{"leaf_input": "AAAA", "extra_data": "BBBB"}',
+    '{"leaf_input":"AA\\/BB","extra_data":"\\u00e9 and a backslash \\\\"}',
+    '{\n  "leaf_input": "AAAA",\n\t"extra_data": "BBBB"\r\n}',
+    "controls \u0001 \u0008 \u000b \u000c \u001f end",
+    "caf\u00e9 \u00ff \u00a0 only Latin-1",
+    "\u65e5\u672c \ud83d\ude00 \u2028 \u2029 beyond Latin-1",
+    '"""quotes "" only"""',
+    "",
+    "x",
+    "\\",
+  ];
+  return entries.map((ct_entry, i) => ({
+    ct_entry,
+    ct_log_url: "https://ct.example.org/log/",
+    log_name: "example",
+    worker_name: "w\u00f6rker-1",
+    ct_index: String(1000 + i),
+    ip_address: i % 2 === 0 ? null : "192.0.2.1",
+  }));
 }
