@@ -14,6 +14,8 @@ export interface CertsTableShape {
    * hands over text.
    */
   readonly ctEntryIsUtf8: boolean;
+  /** MariaDB 10.3 or later, whose table value constructors (`VALUES (1), (2)`) make a cheaper id list. */
+  readonly valuesLists: boolean;
 }
 
 const REQUIRED = ["id", "ct_entry", "ct_log_url", "log_name", "worker_name", "ct_index"] as const;
@@ -49,9 +51,10 @@ export async function inspectCertsTable(
   }
   const sql =
     dialect.value === "mysql"
-      ? "SELECT column_name AS name, character_set_name AS charset FROM information_schema.columns " +
+      ? "SELECT column_name AS name, character_set_name AS charset, VERSION() AS version " +
+        "FROM information_schema.columns " +
         "WHERE table_schema = DATABASE() AND table_name = ?"
-      : "SELECT column_name AS name, NULL AS charset FROM information_schema.columns " +
+      : "SELECT column_name AS name, NULL AS charset, NULL AS version FROM information_schema.columns " +
         "WHERE table_schema = current_schema() AND table_name = $1";
   let rows: ColumnRow[];
   try {
@@ -83,6 +86,7 @@ export async function inspectCertsTable(
     dialect: dialect.value,
     hasIpAddress: columns.has("ip_address"),
     ctEntryIsUtf8: entryCharset === null || entryCharset === undefined || /^utf8/i.test(entryCharset),
+    valuesLists: hasValuesLists(rows[0]?.version),
   });
 }
 
@@ -90,4 +94,13 @@ interface ColumnRow {
   readonly name?: string;
   readonly NAME?: string;
   readonly charset?: string | null;
+  readonly version?: string | null;
+}
+
+/** Whether `VERSION()` names MariaDB 10.3 or later (e.g. `10.11.19-MariaDB-0+deb12u1`). */
+function hasValuesLists(version: string | null | undefined): boolean {
+  const match = /^(\d+)\.(\d+)\.\d+-MariaDB/i.exec(version ?? "");
+  if (match === null) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major > 10 || (major === 10 && minor >= 3);
 }

@@ -186,7 +186,12 @@ export function deleteSql(shape: CertsTableShape, ids: readonly string[]): [stri
     // The ids come from CAST(id AS CHAR) of our own claim; anything else is a bug, never inlined.
     if (!DECIMAL_ID.test(id)) throw new TypeError(`not a decimal id: ${id}`);
   }
-  const derived = ids.map((id) => `SELECT ${id} AS id`).join(" UNION ALL ");
+  // MariaDB parses one SELECT and a list of values much faster than a UNION of a thousand SELECTs.
+  const [first, ...rest] = ids;
+  const derived =
+    shape.valuesLists && rest.length > 0
+      ? `SELECT ${first} AS id UNION ALL VALUES ${rest.map((id) => `(${id})`).join(", ")}`
+      : ids.map((id) => `SELECT ${id} AS id`).join(" UNION ALL ");
   // STRAIGHT_JOIN and FORCE INDEX keep that plan even when the optimizer thinks the table is small.
   return [
     `DELETE c FROM (${derived}) AS d STRAIGHT_JOIN ${shape.table} AS c FORCE INDEX (PRIMARY) ON c.id = d.id`,
