@@ -1,5 +1,6 @@
+import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { spawnTypeScript } from "../../testdb/src/spawnTypeScript.js";
+import { bundledCase } from "./case-bundle.js";
 import { CASE_PROGRESS_PREFIX, CASE_RESULT_PREFIX, type CaseReport } from "./case-process.js";
 
 /** One case to run in a child process. */
@@ -14,7 +15,7 @@ export interface CaseSpec {
   readonly idleTimeoutMs?: number;
   /** Told each progress report the child makes. */
   readonly onProgress?: (progress: unknown) => void;
-  /** Extra Node.js options for the child (added to NODE_OPTIONS), e.g. a V8 heap limit. */
+  /** Extra Node.js options for the child (its NODE_OPTIONS, after --expose-gc), e.g. a V8 heap limit. */
   readonly nodeOptions?: readonly string[];
 }
 
@@ -38,18 +39,19 @@ export interface CaseOutcome<T> {
 const KILL_GRACE_MS = 30_000;
 
 /**
- * Runs `spec.file` under tsx (workspace packages from source) and collects its report. The child's peak
- * RSS is measured in the child, so the harness's own memory never counts.
+ * Runs `spec.file`, compiled to JavaScript (see `bundledCase`), in a plain `node` child against the built
+ * workspace packages, and collects its report. The child's peak RSS is measured in the child, so the
+ * harness's own memory never counts.
  */
-export function runCase<T>(spec: CaseSpec): Promise<CaseOutcome<T>> {
+export async function runCase<T>(spec: CaseSpec): Promise<CaseOutcome<T>> {
+  const script = await bundledCase(spec.file);
   const started = performance.now();
-  const child = spawnTypeScript(spec.file, [JSON.stringify(spec.input)], {
+  const child = spawn(process.execPath, [script, JSON.stringify(spec.input)], {
     stdio: ["ignore", "pipe", "pipe"],
     // Lets a case force a collection at its end and report the heap it still holds (retainedHeapMb).
     env: {
-      NODE_OPTIONS: [process.env["NODE_OPTIONS"], "--expose-gc", ...(spec.nodeOptions ?? [])]
-        .filter(Boolean)
-        .join(" "),
+      ...process.env,
+      NODE_OPTIONS: ["--expose-gc", ...(spec.nodeOptions ?? [])].join(" "),
     },
   });
   let report: CaseReport<T> | null = null;
