@@ -16,7 +16,10 @@ const bundles = new Map<string, Promise<string>>();
 export function bundledCase(file: string): Promise<string> {
   let bundle = bundles.get(file);
   if (bundle === undefined) {
-    const name = path.relative(SRC_DIR, file).replace(/[\\/]/g, "__").replace(/\.[cm]?ts$/, ".mjs");
+    const name = path
+      .relative(SRC_DIR, file)
+      .replace(/[\\/]/g, "__")
+      .replace(/\.[cm]?ts$/, ".mjs");
     const outfile = path.join(OUT_DIR, name);
     bundle = build({
       entryPoints: [file],

@@ -1,6 +1,6 @@
 // One ct-export case in a process of its own: the job under test (`exportCerts`), the raw mysql2
 // claim-and-delete loop it is compared with, or that loop writing each file before its delete (no overlap).
-// Run by the harness: `node --import tsx claim-case.ts '<json>'`.
+// Run by the harness, compiled: `node claim-case.mjs '<json>'` (see case-bundle.ts).
 import { exportCerts, CertEntity, writePendingFile } from "@certs/ct-export";
 import { openDataSource, parseConnectionUrl } from "@certs/db";
 import mysql, { type RowDataPacket } from "mysql2/promise";

@@ -48,7 +48,7 @@ export const ctExportBenchmark: Benchmark = {
   method:
     "Each case gets a freshly filled `certs` table (a server-side copy of a template seeded once with " +
     "`generateCertRows` and multi-row inserts; seeding is not timed) and runs in a child process of its own " +
-    "(`node --import tsx`, workspace packages from source, as the tests run them). Throughput is rows / time " +
+    "(plain `node` on the built packages, the case compiled with esbuild). Throughput is rows / time " +
     "from the first claim to the last commit, measured in the child (loading modules and connecting are not " +
     "counted). The raw loop is one mysql2 connection doing BEGIN; SELECT id, ct_entry, ct_log_url, log_name, " +
     "worker_name, ct_index FROM certs ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED; DELETE FROM certs WHERE id " +
@@ -384,7 +384,7 @@ function describeRss(measured: ReadonlyMap<Key, Measurement[]>, small: number, l
   const floor =
     floors.length === 0
       ? ""
-      : ` Before its timed section (modules loaded under tsx, connected) a case process already holds ` +
+      : ` Before its timed section (modules loaded, connected) a case process already holds ` +
         `${Math.min(...floors).toFixed(0)}–${Math.max(...floors).toFixed(0)} MB; the rest is V8 heap growth ` +
         "while batches pass through.";
   return `Peak RSS by table size (${(large / small).toFixed(0)}× the rows) — ${parts.join("; ")}.${floor}${kept}`;

@@ -1,5 +1,5 @@
 // The baseline: the rows a sync would write, read and built untimed, then written with binary COPY into the
-// same empty tables, in a process of its own. Run by the harness: `node --import tsx copy-case.ts '<json>'`.
+// same empty tables, in a process of its own. Run by the harness, compiled: `node copy-case.mjs '<json>'` (see case-bundle.ts).
 import { readFileSync } from "node:fs";
 import {
   buildTrustStoreRows,

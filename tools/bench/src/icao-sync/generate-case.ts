@@ -1,5 +1,5 @@
 // Generates the PKD-sized LDIF into the cache, in a process of its own (progress shown, memory not the harness's).
-// Run by the harness: `node --import tsx generate-case.ts '<json>'`.
+// Run by the harness, compiled: `node generate-case.mjs '<json>'` (see case-bundle.ts).
 import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import path from "node:path";
 import { caseInput, reportProgress, reportResult } from "../case-process.js";

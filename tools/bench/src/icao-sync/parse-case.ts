@@ -1,5 +1,5 @@
 // Parse plus verify of one real master list in a process of its own: the first call, then warm calls.
-// Run by the harness: `node --import tsx parse-case.ts '<json>'`.
+// Run by the harness, compiled: `node parse-case.mjs '<json>'` (see case-bundle.ts).
 import { readFileSync } from "node:fs";
 import { loadTrustAnchors, parseMasterList, type TrustAnchor } from "@certs/icao-sync";
 import { caseInput, reportResult } from "../case-process.js";

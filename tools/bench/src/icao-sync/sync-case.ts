@@ -1,5 +1,5 @@
 // `syncTrustStore` into an empty, migrated PostgreSQL database, in a process of its own.
-// Run by the harness: `node --import tsx sync-case.ts '<json>'`.
+// Run by the harness, compiled: `node sync-case.mjs '<json>'` (see case-bundle.ts).
 import type { Logger } from "@certs/db";
 import { syncTrustStore, type SyncTimings } from "@certs/icao-sync";
 import { caseInput, reportOnStop, reportResult } from "../case-process.js";

@@ -46,7 +46,7 @@ export const legacyMigrationBenchmark: Benchmark = {
     "For each size a dataset is generated with `generateLegacyDataset({ certificates: N, seed: 'bench', " +
     "premigratedShare: 0 })` (so all N certificates are pending; the generator's defects make about a fifth of them fail, by design) and " +
     "`setUpMigrationDatabases` seeds a legacy and a destination database on one MariaDB server (not timed). The " +
-    "job runs in a child process of its own (`node --import tsx`, workspace packages from source): two @certs/db " +
+    "job runs in a child process of its own (plain `node` on the built packages): two @certs/db " +
     `DataSources (\`openDataSource\`, pool ${POOL_SIZE}), then \`migrateCertificates\` with ${WORKERS} workers ` +
     "and the default group size of 50, writing `certificate_migration_report.xlsx` into a temp directory. Its " +
     "throughput is certificates attempted (migrated + failed) / the whole call, from opening the session " +

@@ -1,5 +1,5 @@
 // The job under test in a process of its own: `migrateCertificates` with 10 workers, MariaDB to MariaDB,
-// writing its Excel report. Run by the harness: `node --import tsx migrate-case.ts '<json>'`.
+// writing its Excel report. Run by the harness, compiled: `node migrate-case.mjs '<json>'` (see case-bundle.ts).
 import { statSync } from "node:fs";
 import { openDataSource, parseConnectionUrl } from "@certs/db";
 import { mappingFilePaths, migrateCertificates, type MigrationProgress } from "@certs/legacy-migration";

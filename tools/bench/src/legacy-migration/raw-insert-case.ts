@@ -1,7 +1,7 @@
 // The baseline in a process of its own: the final rows the job wrote (vehicles, certificates, the vehicles'
 // links, ledger rows), read back from its destination and inserted again into a fresh copy of the destination
 // schema with raw mysql2 multi-row INSERTs over several connections.
-// Run by the harness: `node --import tsx raw-insert-case.ts '<json>'`.
+// Run by the harness, compiled: `node raw-insert-case.mjs '<json>'` (see case-bundle.ts).
 import mysql, { type Connection, type FieldPacket, type RowDataPacket } from "mysql2/promise";
 import { caseInput, reportOnStop, reportProgress, reportResult } from "../case-process.js";
 
