@@ -2,7 +2,16 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "**/coverage/**", ".certs/**", "demo-output/**", "tools/bench/.cases/**"] },
+  {
+    ignores: [
+      "**/dist/**",
+      "**/node_modules/**",
+      "**/coverage/**",
+      ".certs/**",
+      "demo-output/**",
+      "tools/bench/.cases/**",
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
