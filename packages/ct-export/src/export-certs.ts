@@ -405,7 +405,7 @@ interface WrittenBatch {
 /**
  * Files written at once at most (their fsyncs overlap): small batches are bound by fsync latency, so more
  * of them are written at once; large ones by CPU and memory (each write holds its batch and an encoder
- * buffer), so two. Measured at batch 32 on the CI machine, four at once gave 0.85 of the raw loop where two
+ * buffer), so two. Measured at batch 32 on the benchmark machine, four at once gave 0.85 of the raw loop where two
  * gave 0.70 (four runs each, interleaved).
  */
 function maxWritesInFlight(batchSize: number): number {
@@ -434,15 +434,15 @@ interface Flight {
 class Flights {
   /** Batches launched so far, published or not. */
   launched = 0;
-  /** Files written at once at most; batches in flight at most is one more (the batch being deleted). */
-  constructor(private readonly maxWrites: number) {}
-
   failure: AppError | undefined;
   thrown: { readonly error: unknown } | undefined;
   private readonly pending: Promise<void>[] = [];
   private last: Promise<void> = Promise.resolve();
   /** Writes not yet returned (they may return out of order). */
   private readonly writes = new Set<Promise<void>>();
+
+  /** `maxWrites`: files written at once at most; one more batch may be in flight (the one being deleted). */
+  constructor(private readonly maxWrites: number) {}
 
   /** Flights not yet waited for (some may have ended already). */
   get size(): number {
