@@ -2,8 +2,11 @@
 import "reflect-metadata";
 import { createHash, webcrypto } from "node:crypto";
 import {
+  AuthorityInfoAccessExtension,
   AuthorityKeyIdentifierExtension,
   BasicConstraintsExtension,
+  CertificatePolicyExtension,
+  CRLDistributionPointsExtension,
   KeyUsageFlags,
   KeyUsagesExtension,
   SubjectKeyIdentifierExtension,
@@ -22,6 +25,15 @@ export interface IssuingAuthority {
   readonly chain: readonly Uint8Array[];
   /** SHA-256 of the issuing CA's SubjectPublicKeyInfo: a precert entry's issuer_key_hash. */
   readonly keyHash: Uint8Array;
+  /** Where its leaves point for OCSP, the issuer's certificate and the CRL (AIA and CRL DP extensions). */
+  readonly urls: AuthorityUrls;
+}
+
+/** The URLs a CA publishes, which real leaves and intermediates carry in their extensions. */
+export interface AuthorityUrls {
+  readonly ocsp: string;
+  readonly caIssuers: string;
+  readonly crl: string;
 }
 
 /** Keys and CAs shared by every generated entry of a process. */
@@ -37,6 +49,10 @@ const RSA: webcrypto.RsaHashedKeyGenParams = {
   publicExponent: new Uint8Array([1, 0, 1]),
   hash: "SHA-256",
 };
+/** Roots in the web PKI are mostly RSA 4096 (ISRG Root X1, USERTrust RSA, ...); their size is part of every chain. */
+const RSA_ROOT: webcrypto.RsaHashedKeyGenParams = { ...RSA, modulusLength: 4096 };
+/** anyPolicy, as intermediates of the web PKI assert it. */
+const ANY_POLICY = "2.5.29.32.0";
 const EC: webcrypto.EcKeyGenParams & webcrypto.EcdsaParams = {
   name: "ECDSA",
   namedCurve: "P-256",
@@ -58,7 +74,7 @@ export function keyMaterial(): Promise<KeyMaterial> {
 
 async function createKeyMaterial(): Promise<KeyMaterial> {
   const [rsaA, rsaB, rsaC, ecA, ecB, ecC] = await Promise.all([
-    generate(RSA),
+    generate(RSA_ROOT),
     generate(RSA),
     generate(RSA),
     generate(EC),
@@ -70,7 +86,7 @@ async function createKeyMaterial(): Promise<KeyMaterial> {
     "C=JP, O=Certs Synthetic Trust, CN=Certs Synthetic Root R1",
     "01",
     rsaA,
-    RSA,
+    RSA_ROOT,
   );
   const rsaIssuer = await intermediate(
     "C=JP, O=Certs Synthetic Trust, CN=Certs Synthetic TLS RSA CA 2025",
@@ -109,9 +125,9 @@ async function createKeyMaterial(): Promise<KeyMaterial> {
 
   return {
     authorities: [
-      authority(rsaIssuer, [rsaRoot]),
-      authority(ecIssuer, [ecRoot]),
-      authority(crossIssuer, [cross, rsaRoot]),
+      authority(rsaIssuer, [rsaRoot], publishedAt("pki.certs-synthetic.example", "tls-rsa-2025")),
+      authority(ecIssuer, [ecRoot], publishedAt("pki.example-synthetic.example", "ecc-dv-e5")),
+      authority(crossIssuer, [cross, rsaRoot], publishedAt("pki.certs-synthetic.example", "ov-ecc-2026")),
     ],
     leafKeys: [rsaA, ecA, rsaC, ecB],
   };
@@ -123,8 +139,17 @@ interface Signed {
   readonly algorithm: webcrypto.Algorithm | webcrypto.EcdsaParams;
 }
 
-function authority(issuer: Signed, above: readonly Signed[]): IssuingAuthority {
+function publishedAt(host: string, slug: string): AuthorityUrls {
   return {
+    ocsp: `http://ocsp.${host}/${slug}`,
+    caIssuers: `http://crt.${host}/${slug}.der`,
+    crl: `http://crl.${host}/${slug}.crl`,
+  };
+}
+
+function authority(issuer: Signed, above: readonly Signed[], urls: AuthorityUrls): IssuingAuthority {
+  return {
+    urls,
     name: issuer.certificate.subject,
     certificate: issuer.certificate,
     signingKey: issuer.keys.privateKey,
@@ -189,6 +214,14 @@ async function intermediate(
       ),
       await SubjectKeyIdentifierExtension.create(keys.publicKey),
       await AuthorityKeyIdentifierExtension.create(parent.keys.publicKey),
+      // What a real intermediate carries besides: where its issuer's certificate and CRL are, and its policy.
+      new AuthorityInfoAccessExtension({
+        caIssuers: `http://crt.synthetic-roots.example/${parent.certificate.serialNumber}.der`,
+      }),
+      new CRLDistributionPointsExtension([
+        `http://crl.synthetic-roots.example/${parent.certificate.serialNumber}.crl`,
+      ]),
+      new CertificatePolicyExtension([ANY_POLICY]),
     ],
   });
   return { certificate, keys, algorithm };

@@ -4,14 +4,18 @@ import type { webcrypto } from "node:crypto";
 import { AsnConvert } from "@peculiar/asn1-schema";
 import { Certificate, Extensions } from "@peculiar/asn1-x509";
 import {
+  AuthorityInfoAccessExtension,
   AuthorityKeyIdentifierExtension,
   BasicConstraintsExtension,
+  CertificatePolicyExtension,
+  CRLDistributionPointsExtension,
   ExtendedKeyUsage,
   ExtendedKeyUsageExtension,
   Extension,
   KeyUsageFlags,
   KeyUsagesExtension,
   SubjectAlternativeNameExtension,
+  SubjectKeyIdentifierExtension,
   X509CertificateGenerator,
 } from "@peculiar/x509";
 import { keyMaterial, type IssuingAuthority } from "./certificate-authorities.js";
@@ -50,6 +54,8 @@ export interface GenerateCtEntriesOptions {
 
 const POISON_OID = "1.3.6.1.4.1.11129.2.4.3";
 const SCT_LIST_OID = "1.3.6.1.4.1.11129.2.4.2";
+/** The CA/Browser Forum's domain-validated certificate policy. */
+const DV_POLICY = "2.23.140.1.2.1";
 const WORDS = [
   "sakura",
   "order",
@@ -132,7 +138,12 @@ async function generateEntry(
       names.map((value) => ({ type: "dns" as const, value })),
       !withCommonName,
     ),
+    await SubjectKeyIdentifierExtension.create(leafKey.publicKey),
     await AuthorityKeyIdentifierExtension.create(authority.certificate.publicKey),
+    new AuthorityInfoAccessExtension({ ocsp: authority.urls.ocsp, caIssuers: authority.urls.caIssuers }),
+    // Most public CAs still publish CRLs in their leaves; some (Let's Encrypt until 2025) leave them out.
+    ...(random.chance(0.6) ? [new CRLDistributionPointsExtension([authority.urls.crl])] : []),
+    new CertificatePolicyExtension([DV_POLICY]),
     entryType === "precert_entry"
       ? new Extension(POISON_OID, true, new Uint8Array([0x05, 0x00]))
       : new Extension(SCT_LIST_OID, false, octetString(vector(sctList(random), 2))),
