@@ -197,6 +197,7 @@ async function intermediate(
   parent: Signed,
   pathLength: number,
 ): Promise<Signed> {
+  const parentUrls = publishedAt("synthetic-roots.example", parent.certificate.serialNumber);
   const certificate = await X509CertificateGenerator.create({
     subject: name,
     issuer: parent.certificate.subjectName,
@@ -215,12 +216,8 @@ async function intermediate(
       await SubjectKeyIdentifierExtension.create(keys.publicKey),
       await AuthorityKeyIdentifierExtension.create(parent.keys.publicKey),
       // What a real intermediate carries besides: where its issuer's certificate and CRL are, and its policy.
-      new AuthorityInfoAccessExtension({
-        caIssuers: `http://crt.synthetic-roots.example/${parent.certificate.serialNumber}.der`,
-      }),
-      new CRLDistributionPointsExtension([
-        `http://crl.synthetic-roots.example/${parent.certificate.serialNumber}.crl`,
-      ]),
+      new AuthorityInfoAccessExtension({ caIssuers: parentUrls.caIssuers }),
+      new CRLDistributionPointsExtension([parentUrls.crl]),
       new CertificatePolicyExtension([ANY_POLICY]),
     ],
   });
