@@ -1,8 +1,8 @@
 import { Command, Option } from "commander";
 import { ExitCode, LOG_LEVELS } from "@certs/app-kit";
 import packageJson from "../package.json" with { type: "json" };
-import { runExport } from "./runExport.js";
-import { runVerify } from "./runVerify.js";
+import { runExport } from "./run-export.js";
+import { runVerify } from "./run-verify.js";
 
 const program = new Command()
   .name("certs-ct-export")

@@ -1,10 +1,10 @@
 import { Command, Option } from "commander";
 import { ExitCode, LOG_LEVELS } from "@certs/app-kit";
 import packageJson from "../package.json" with { type: "json" };
-import { runInspect } from "./runInspect.js";
-import { runMigrate } from "./runMigrate.js";
-import { runServe } from "./runServe.js";
-import { runSync } from "./runSync.js";
+import { runInspect } from "./run-inspect.js";
+import { runMigrate } from "./run-migrate.js";
+import { runServe } from "./run-serve.js";
+import { runSync } from "./run-sync.js";
 
 /** Repeated flags collect into a list. */
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];

@@ -1,4 +1,4 @@
-export { ExitCode } from "./exitCodes.js";
+export { ExitCode } from "./exit-codes.js";
 export { createAppLogger, LOG_LEVELS, type LogLevel, type AppLoggerOptions } from "./logger.js";
 export { formatFailure } from "./failure.js";
 export { handleInterrupts, type Interrupts } from "./interrupt.js";

@@ -1,4 +1,4 @@
-import { ExitCode } from "./exitCodes.js";
+import { ExitCode } from "./exit-codes.js";
 
 /** What {@link handleInterrupts} gives the app: a signal for the library and the exit code to use. */
 export interface Interrupts {

@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
 import { ExitCode, LOG_LEVELS } from "@certs/app-kit";
 import packageJson from "../package.json" with { type: "json" };
-import { runMigration } from "./runMigration.js";
+import { runMigration } from "./run-migration.js";
 
 const program = new Command()
   .name("certs-legacy-migrate")

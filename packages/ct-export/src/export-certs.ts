@@ -14,9 +14,9 @@ import type { DataSource } from "typeorm";
 import { claimBatch, deleteIds, type ClaimedBatch } from "./claimed-batch.js";
 import { ClaimSessions } from "./claim-sessions.js";
 import { inspectCertsTable } from "./certs-table-columns.js";
-import { ExportJournal, tempFileName, type JournalEntry } from "./export-journal.js";
-import { reconcileOrphans, type ReconcileSummary } from "./journal-reconcile.js";
-import { batchId, endJournalOwner, newJournalOwner, type JournalOwner } from "./journal-owner.js";
+import { ExportJournal, tempFileName, type JournalEntry } from "./journal/export-journal.js";
+import { reconcileOrphans, type ReconcileSummary } from "./journal/reconcile-journal.js";
+import { batchId, endJournalOwner, newJournalOwner, type JournalOwner } from "./journal/journal-owner.js";
 import { PendingFileEncoder } from "./pending-file-encoder.js";
 import {
   writeJournaledPendingFile,

@@ -30,5 +30,5 @@ export {
   type ExportSummary,
   type StopReason,
 } from "./export-certs.js";
-export { reconcileJournal, type ReconcileJournalOptions } from "./reconcile-journal.js";
-export type { ReconcileSummary } from "./journal-reconcile.js";
+export { reconcileJournal, type ReconcileJournalOptions } from "./journal/reconcile-journal.js";
+export type { ReconcileSummary } from "./journal/reconcile-journal.js";

@@ -3,8 +3,8 @@ import { link, unlink } from "node:fs/promises";
 import path from "node:path";
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import { errorCode, fsyncDirectory, writeNewFileDurably } from "./durable-file.js";
-import { tempFileName, type ExportJournal, type JournalEntry } from "./export-journal.js";
-import type { JournalOwner } from "./journal-owner.js";
+import { tempFileName, type ExportJournal, type JournalEntry } from "./journal/export-journal.js";
+import type { JournalOwner } from "./journal/journal-owner.js";
 import {
   formatPendingFile,
   pendingFileName,

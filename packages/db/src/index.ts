@@ -10,9 +10,14 @@ export {
   type EmbeddedConnectionSpec,
   type ServerAddress,
   type TlsMode,
-} from "./ConnectionUrl.js";
-export type { ConnectionOptions, TlsOptions } from "./ConnectionOptions.js";
-export { openDataSource, closeDataSource, describeServer, type OpenDataSourceOptions } from "./DataSource.js";
+} from "./connection-url.js";
+export type { ConnectionOptions, TlsOptions } from "./connection-options.js";
+export {
+  openDataSource,
+  closeDataSource,
+  describeServer,
+  type OpenDataSourceOptions,
+} from "./data-source.js";
 export { transaction, type IsolationLevel, type TransactionOptions } from "./transaction.js";
 export {
   classifyDbError,
@@ -20,7 +25,7 @@ export {
   isDriverError,
   type DbErrorKind,
   type DbErrorClassification,
-} from "./DbError.js";
+} from "./db-error.js";
 export {
   retry,
   backoffDelayMs,
@@ -35,6 +40,6 @@ export {
   startEmbeddedPostgres,
   type EmbeddedPostgres,
   type EmbeddedPostgresOptions,
-} from "./EmbeddedPostgres.js";
-export { createPgPool, type PgPoolOptions } from "./pgPool.js";
-export { silentLogger, type Logger } from "./Logger.js";
+} from "./embedded-postgres.js";
+export { createPgPool, type PgPoolOptions } from "./pg-pool.js";
+export { silentLogger, type Logger } from "./logger.js";

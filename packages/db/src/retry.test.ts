@@ -1,6 +1,6 @@
 import { appError, err, ok, type AppError, type Result } from "@certs/result";
 import { describe, expect, it } from "vitest";
-import { databaseError } from "./DbError.js";
+import { databaseError } from "./db-error.js";
 import { abortableSleep, backoffDelayMs, retry, type RetryPolicy, type Sleep } from "./retry.js";
 
 const policy: RetryPolicy = {

@@ -1,6 +1,6 @@
 import { appError, err, ErrorCode, type AppError, type Result } from "@certs/result";
-import { classifyDbError, databaseError, isDriverError } from "./DbError.js";
-import { silentLogger, type Logger } from "./Logger.js";
+import { classifyDbError, databaseError, isDriverError } from "./db-error.js";
+import { silentLogger, type Logger } from "./logger.js";
 import { redactError } from "./redact.js";
 
 /**

@@ -1,8 +1,8 @@
 import { appError, err, ErrorCode, type AppError, type Result } from "@certs/result";
 import type { DataSource, EntityManager, QueryRunner } from "typeorm";
-import { watchConnection, type ConnectionWatch } from "./ConnectionWatch.js";
-import { classifyDbError, databaseError, isDriverError } from "./DbError.js";
-import { silentLogger, type Logger } from "./Logger.js";
+import { watchConnection, type ConnectionWatch } from "./connection-watch.js";
+import { classifyDbError, databaseError, isDriverError } from "./db-error.js";
+import { silentLogger, type Logger } from "./logger.js";
 import { redactError } from "./redact.js";
 
 /** SQL isolation levels both MySQL/MariaDB and PostgreSQL accept. */

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DataSource } from "typeorm";
 import { ok, type AppError } from "@certs/result";
-import { classifyDbError, databaseError } from "../src/DbError.js";
-import { openDataSource } from "../src/DataSource.js";
+import { classifyDbError, databaseError } from "../src/db-error.js";
+import { openDataSource } from "../src/data-source.js";
 import { transaction } from "../src/transaction.js";
-import { barrier, createTestServer, SERVER_KINDS, type TestServer } from "./testServer.js";
+import { barrier, createTestServer, SERVER_KINDS, type TestServer } from "./test-server.js";
 
 /** Runs `sql` and returns what it threw; fails the test if it did not throw. */
 async function thrownBy(run: () => Promise<unknown>): Promise<unknown> {

@@ -3,7 +3,7 @@ import type { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { retry, type RetryPolicy } from "../src/retry.js";
 import { transaction } from "../src/transaction.js";
-import { createTestServer, SERVER_KINDS, type TestServer } from "./testServer.js";
+import { createTestServer, SERVER_KINDS, type TestServer } from "./test-server.js";
 
 const policy: RetryPolicy = { maxAttempts: 3, initialDelayMs: 50, maxDelayMs: 500, factor: 2, jitter: true };
 

@@ -2,7 +2,7 @@ import { appError, err, ok } from "@certs/result";
 import type { DataSource } from "typeorm";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { transaction } from "../src/transaction.js";
-import { createTestServer, SERVER_KINDS, type TestServer } from "./testServer.js";
+import { createTestServer, SERVER_KINDS, type TestServer } from "./test-server.js";
 
 describe.each(SERVER_KINDS)("transaction on a real %s server", (kind) => {
   let server: TestServer;

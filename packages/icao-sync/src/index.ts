@@ -1,5 +1,5 @@
-export { parseCertificate, type CertificateSummary } from "./certificate-summary.js";
-export { parseCrl, type ParsedCrl, type RevocationReason, type RevokedCertificate } from "./crl.js";
+export { parseCertificate, type CertificateSummary } from "./parse/certificate-summary.js";
+export { parseCrl, type ParsedCrl, type RevocationReason, type RevokedCertificate } from "./parse/crl.js";
 export {
   parseLdif,
   type LdifCertificate,
@@ -7,24 +7,29 @@ export {
   type LdifCrl,
   type LdifMasterList,
   type LdifOptions,
-} from "./ldif.js";
+} from "./parse/ldif.js";
 export {
   CSCA_MASTER_LIST_OID,
   parseMasterList,
   type MasterList,
   type MasterListContent,
   type MasterListOptions,
-} from "./master-list.js";
+} from "./parse/master-list.js";
 export {
   verifyMasterList,
   type ChainCheck,
   type MasterListVerification,
   type VerifiedSigner,
   type VerifyOptions,
-} from "./master-list-verification.js";
-export { defaultParseLimits, type ParseLimits } from "./parse-limits.js";
-export type { AlgorithmIdentifier, SignedAttributes, SignerIdentifier, SignerInfo } from "./signed-data.js";
-export { loadTrustAnchors, type TrustAnchor } from "./trust-anchors.js";
+} from "./verify/master-list-verification.js";
+export { defaultParseLimits, type ParseLimits } from "./parse/parse-limits.js";
+export type {
+  AlgorithmIdentifier,
+  SignedAttributes,
+  SignerIdentifier,
+  SignerInfo,
+} from "./parse/signed-data.js";
+export { loadTrustAnchors, type TrustAnchor } from "./verify/trust-anchors.js";
 export {
   buildTrustStoreRows,
   DEFAULT_SOURCE,
@@ -34,8 +39,8 @@ export {
   type RowOptions,
   type TrustStoreContent,
   type TrustStoreRows,
-} from "./trust-store-rows.js";
-export { migrateTrustStore, TRUST_STORE_SCHEMA_VERSION } from "./trust-store-migrations.js";
+} from "./trust-store/trust-store-rows.js";
+export { migrateTrustStore, TRUST_STORE_SCHEMA_VERSION } from "./trust-store/trust-store-migrations.js";
 export {
   countTrustStore,
   readSyncLog,
@@ -44,7 +49,7 @@ export {
   type ReplaceOutcome,
   type SyncLogEntry,
   type TableCounts,
-} from "./trust-store-repository.js";
+} from "./trust-store/trust-store-repository.js";
 // The sync pipeline: sources -> parse and verify -> rows -> transactional replace (see src/sync/index.ts).
 export * from "./sync/index.js";
 // Downloads: http(s) with limits, retries and OpenID Connect; local paths and file: URLs (see src/download/).

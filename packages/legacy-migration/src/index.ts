@@ -1,7 +1,7 @@
-export { certificateStatus, deviceBlockRequired } from "./rules/certificateStatus.js";
-export type { CertificateStatus, CertificateStatusInput } from "./rules/certificateStatus.js";
-export { parseSpeedLimit, type SpeedLimit } from "./rules/speedLimit.js";
-export { splitVehicleType, type VehicleMake } from "./rules/vehicleType.js";
+export { certificateStatus, deviceBlockRequired } from "./rules/certificate-status.js";
+export type { CertificateStatus, CertificateStatusInput } from "./rules/certificate-status.js";
+export { parseSpeedLimit, type SpeedLimit } from "./rules/speed-limit.js";
+export { splitVehicleType, type VehicleMake } from "./rules/vehicle-type.js";
 export { DEVICE_FAMILIES, deviceFamilyForEcu, ecuKey, trimEcu, type DeviceFamily } from "./rules/ecu.js";
 export {
   DEFAULT_LEGACY_TIME_ZONE,
@@ -10,11 +10,11 @@ export {
   sqlUtc,
   validateTimeZone,
   type LegacyDateKind,
-} from "./rules/legacyDate.js";
-export { dialectOf, type SqlDialect } from "./schema/SqlDialect.js";
-export * from "./schema/legacySchema.js";
-export * from "./schema/destinationSchema.js";
-export * from "./schema/ledgerSchema.js";
+} from "./rules/legacy-date.js";
+export { dialectOf, type SqlDialect } from "./schema/sql-dialect.js";
+export * from "./schema/legacy-schema.js";
+export * from "./schema/destination-schema.js";
+export * from "./schema/ledger-schema.js";
 export {
   loadMappingFiles,
   mappingFilePaths,
@@ -23,18 +23,18 @@ export {
   type MappingFiles,
   type TechnicianMapping,
   type UserMapping,
-} from "./mapping/mappingFiles.js";
-export { writeCertificateMappings, writeTechnicianMappings } from "./mapping/mappingFileWriters.js";
-export { writeFileAtomic, writeTextFileAtomic } from "./mapping/atomicFile.js";
-export { migrateCertificates, type MigrateCertificatesOptions } from "./migration/migrateCertificates.js";
+} from "./mapping/mapping-files.js";
+export { writeCertificateMappings, writeTechnicianMappings } from "./mapping/mapping-file-writers.js";
+export { writeFileAtomic, writeTextFileAtomic } from "./mapping/atomic-file.js";
+export { migrateCertificates, type MigrateCertificatesOptions } from "./migration/migrate-certificates.js";
 export {
   migrateInteractively,
   type InteractiveChoice,
   type InteractiveStep,
   type MigrateInteractivelyOptions,
-} from "./migration/migrateInteractively.js";
-export type { FailedRecord, MigrationProgress, MigrationSummary } from "./migration/RunTally.js";
-export type { RunSelectionOptions } from "./migration/RunSelection.js";
+} from "./migration/migrate-interactively.js";
+export type { FailedRecord, MigrationProgress, MigrationSummary } from "./migration/run-tally.js";
+export type { RunSelectionOptions } from "./migration/run-selection.js";
 export {
   MigrationSession,
   openMigrationSession,
@@ -42,9 +42,9 @@ export {
   type MigrationSources,
   type PendingPage,
   type PendingSelection,
-} from "./migration/MigrationSession.js";
-export type { GroupResult } from "./migration/migrateGroup.js";
-export type { LegacyCertificate, LegacyDateValue } from "./migration/legacyCertificates.js";
+} from "./migration/migration-session.js";
+export type { GroupResult } from "./migration/migrate-group.js";
+export type { LegacyCertificate, LegacyDateValue } from "./migration/legacy-certificates.js";
 export type {
   CertificatePlan,
   MigrationStep,
@@ -52,12 +52,12 @@ export type {
   StepFailure,
   TechnicianChoice,
   VehiclePlan,
-} from "./migration/planCertificate.js";
-export type { DestinationUser } from "./migration/referenceData.js";
+} from "./migration/plan-certificate.js";
+export type { DestinationUser } from "./migration/reference-data.js";
 export type {
   CertificateOutcome,
   FailureSummary,
   LegacyIdentity,
   MigratedCertificate,
 } from "./migration/outcomes.js";
-export { MigrationReportWriter } from "./report/MigrationReportWriter.js";
+export { MigrationReportWriter } from "./report/migration-report-writer.js";

@@ -12,7 +12,7 @@ import {
   type MigrateCertificatesOptions,
 } from "../src/index.js";
 import type { GeneratedCertificate } from "../src/testing/index.js";
-import { count, dateText, migratedCertificates, orphanVehicles } from "./support/destinationRows.js";
+import { count, dateText, migratedCertificates, orphanVehicles } from "./support/destination-rows.js";
 import { certificate, handmadeDataset, MARCH_FIRST_NOON_DUBAI } from "./support/handmade.js";
 import { prepareScenario, type Scenario } from "./support/scenario.js";
 

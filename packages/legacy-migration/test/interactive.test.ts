@@ -9,7 +9,7 @@ import {
   type InteractiveStep,
   type MigrationProgress,
 } from "../src/index.js";
-import { count, migratedCertificates } from "./support/destinationRows.js";
+import { count, migratedCertificates } from "./support/destination-rows.js";
 import { certificate, handmadeDataset } from "./support/handmade.js";
 import { prepareScenario, type Scenario } from "./support/scenario.js";
 

@@ -3,7 +3,7 @@ import { Result } from "@certs/result";
 import ExcelJS from "exceljs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { migrateCertificates, type MigrationSummary } from "../src/index.js";
-import { count } from "./support/destinationRows.js";
+import { count } from "./support/destination-rows.js";
 import { certificate, handmadeDataset } from "./support/handmade.js";
 import { prepareScenario, type Scenario } from "./support/scenario.js";
 

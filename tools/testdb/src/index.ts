@@ -6,7 +6,7 @@ import { RUN_PREFIX_KEY, SERVERS_KEY } from "./provided.js";
 import { startServer, type ManagedServer, type ServerKind } from "./servers.js";
 
 export type { ServerKind, ManagedServer } from "./servers.js";
-export type { ServerHandle } from "./ServerHandle.js";
+export type { ServerHandle } from "./server-handle.js";
 
 /** A fresh, empty database of its own for one test file. */
 export interface TestDatabase {
@@ -87,4 +87,4 @@ export async function startPrivateServer(kind: ServerKind): Promise<PrivateServe
   return { ...server, url };
 }
 
-export { spawnTypeScript, runTypeScript, SOURCE_TSCONFIG, type ProcessOutcome } from "./spawnTypeScript.js";
+export { spawnTypeScript, runTypeScript, SOURCE_TSCONFIG, type ProcessOutcome } from "./spawn-typescript.js";

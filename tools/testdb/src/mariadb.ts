@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import mysql from "mysql2/promise";
-import type { ServerHandle } from "./ServerHandle.js";
+import type { ServerHandle } from "./server-handle.js";
 
 /** The account the test suite uses on its own MariaDB; the password only guards a throwaway loopback server. */
 export const MARIADB_USER = "certs";

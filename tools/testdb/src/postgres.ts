@@ -1,7 +1,7 @@
 import { formatConnectionUrl, startEmbeddedPostgres, type EmbeddedPostgres } from "@certs/db";
 import { chmodSync } from "node:fs";
 import path from "node:path";
-import type { ServerHandle } from "./ServerHandle.js";
+import type { ServerHandle } from "./server-handle.js";
 
 function alive(pid: number): boolean {
   try {

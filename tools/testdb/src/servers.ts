@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { freePort } from "./freePort.js";
+import { freePort } from "./free-port.js";
 import { startMariaDb } from "./mariadb.js";
 import { startPostgres } from "./postgres.js";
-import type { ServerHandle } from "./ServerHandle.js";
+import type { ServerHandle } from "./server-handle.js";
 
 export type ServerKind = "mysql" | "postgres";
 

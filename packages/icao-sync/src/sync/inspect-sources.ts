@@ -1,5 +1,5 @@
 import { ok, type Result } from "@certs/result";
-import { buildTrustStoreRows, DEFAULT_SOURCE } from "../trust-store-rows.js";
+import { buildTrustStoreRows, DEFAULT_SOURCE } from "../trust-store/trust-store-rows.js";
 import type { SyncInput } from "./sync-input.js";
 import { type CollectOptions, collectSources, type SourceReport } from "./source-collection.js";
 import type { VerificationReport } from "./verification-report.js";

@@ -1,15 +1,15 @@
 import { createHash } from "node:crypto";
 import { type Logger, silentLogger } from "@certs/db";
 import { type AppError, appError, err, ErrorCode, ok, type Result } from "@certs/result";
-import type { CertificateSummary } from "../certificate-summary.js";
-import { type ParsedCrl, parseCrl } from "../crl.js";
+import type { CertificateSummary } from "../parse/certificate-summary.js";
+import { type ParsedCrl, parseCrl } from "../parse/crl.js";
 import { loadSource } from "../download/load-source.js";
 import { redactSourceUrl } from "../download/source-url.js";
-import { parseLdif } from "../ldif.js";
-import { parseMasterList } from "../master-list.js";
-import type { ParseLimits } from "../parse-limits.js";
-import { loadTrustAnchors, type TrustAnchor } from "../trust-anchors.js";
-import type { TrustStoreContent } from "../trust-store-rows.js";
+import { parseLdif } from "../parse/ldif.js";
+import { parseMasterList } from "../parse/master-list.js";
+import type { ParseLimits } from "../parse/parse-limits.js";
+import { loadTrustAnchors, type TrustAnchor } from "../verify/trust-anchors.js";
+import type { TrustStoreContent } from "../trust-store/trust-store-rows.js";
 import type { SourceDownloadOptions, SourceLoader } from "./source-loader.js";
 import type { SourceKind, SyncInput, SyncSource } from "./sync-input.js";
 import {

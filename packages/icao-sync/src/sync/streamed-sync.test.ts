@@ -6,7 +6,7 @@ import { createPgPool, type Logger, parseConnectionUrl } from "@certs/db";
 import { createTestDatabase, type TestDatabase } from "@certs/testdb";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseLdif } from "../ldif.js";
+import { parseLdif } from "../parse/ldif.js";
 import {
   generateSigningKey,
   issueCertificate,
@@ -16,9 +16,9 @@ import {
   simpleName,
   writePkdLdif,
 } from "../testing/index.js";
-import { migrateTrustStore } from "../trust-store-migrations.js";
-import { readSyncLog } from "../trust-store-repository.js";
-import { buildTrustStoreRows } from "../trust-store-rows.js";
+import { migrateTrustStore } from "../trust-store/trust-store-migrations.js";
+import { readSyncLog } from "../trust-store/trust-store-repository.js";
+import { buildTrustStoreRows } from "../trust-store/trust-store-rows.js";
 import { syncTrustStore } from "./sync-trust-store.js";
 
 // A generated PKD LDIF far larger than one batch: the sync must write it batch by batch while reading it.

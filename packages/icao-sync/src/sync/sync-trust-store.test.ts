@@ -9,8 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadSource } from "../download/load-source.js";
 import { startTestServer } from "../download/http-test-server.js";
 import { generateIcaoPki, type IcaoPki, type NameSpec } from "../testing/index.js";
-import { migrateTrustStore } from "../trust-store-migrations.js";
-import { readSyncLog } from "../trust-store-repository.js";
+import { migrateTrustStore } from "../trust-store/trust-store-migrations.js";
+import { readSyncLog } from "../trust-store/trust-store-repository.js";
 import type { SyncInput } from "./sync-input.js";
 import { syncTrustStore } from "./sync-trust-store.js";
 

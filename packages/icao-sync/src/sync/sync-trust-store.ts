@@ -2,20 +2,20 @@ import { type Logger, silentLogger } from "@certs/db";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import type pg from "pg";
 import { createHash } from "node:crypto";
-import { type LdifStreamItem, streamLdif } from "../ldif.js";
+import { type LdifStreamItem, streamLdif } from "../parse/ldif.js";
 import {
   DEFAULT_BATCH_ROWS,
   replaceTrustStoreWith,
   type TableCounts,
   type TrustStoreSink,
-} from "../trust-store-repository.js";
+} from "../trust-store/trust-store-repository.js";
 import {
   DEFAULT_SOURCE,
   TrustStoreRowBuilder,
   type CertificateRow,
   type CrlRow,
   type RevokedCertificateRow,
-} from "../trust-store-rows.js";
+} from "../trust-store/trust-store-rows.js";
 import { openLdifSources, type OpenedLdif, streamReadError } from "./ldif-sources.js";
 import type { SyncInput } from "./sync-input.js";
 import {

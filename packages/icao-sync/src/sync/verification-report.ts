@@ -1,4 +1,4 @@
-import type { MasterList } from "../master-list.js";
+import type { MasterList } from "../parse/master-list.js";
 
 /** What was established about one signer of a master list. */
 export interface SignerReport {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseMasterList } from "../master-list.js";
+import { parseMasterList } from "../parse/master-list.js";
 import { generateIcaoPki, type IcaoPki } from "./icao-pki.js";
 import { SeededRandom } from "./seeded-random.js";
 

@@ -1,6 +1,6 @@
-import type { CertificateStatus } from "../rules/certificateStatus.js";
-import type { LegacyCertificate } from "./legacyCertificates.js";
-import type { MigrationStep } from "./planCertificate.js";
+import type { CertificateStatus } from "../rules/certificate-status.js";
+import type { LegacyCertificate } from "./legacy-certificates.js";
+import type { MigrationStep } from "./plan-certificate.js";
 
 /** How a certificate is recognised in reports: its legacy id, serial, ECU and customer. */
 export interface LegacyIdentity {

@@ -1,4 +1,4 @@
-export { createLegacySchema, createDestinationSchema } from "./createSchemas.js";
+export { createLegacySchema, createDestinationSchema } from "./create-schemas.js";
 export {
   generateLegacyDataset,
   type GeneratedCertificate,
@@ -6,12 +6,12 @@ export {
   type GeneratedRow,
   type LegacyDataset,
   type LegacyDatasetOptions,
-} from "./legacyDataset.js";
+} from "./legacy-dataset.js";
 export {
   seedDestinationDatabase,
   seedLegacyDatabase,
   setUpMigrationDatabases,
   writeDatasetMappingFiles,
   type MigrationDatabasesSetup,
-} from "./seedDatabases.js";
+} from "./seed-databases.js";
 export { createRandom, type Random } from "./random.js";

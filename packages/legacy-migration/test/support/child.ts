@@ -3,16 +3,20 @@ import path from "node:path";
 
 const packageDir = path.resolve(import.meta.dirname, "../..");
 
-/** Starts `test/child/runMigration.ts` in a Node process of its own (through tsx), with `env` added. */
+/** Starts `test/child/run-migration.ts` in a Node process of its own (through tsx), with `env` added. */
 export function spawnMigration(
   options: Record<string, unknown>,
   env: Record<string, string> = {},
 ): ChildProcess {
-  return spawn(process.execPath, ["--import", "tsx", "test/child/runMigration.ts", JSON.stringify(options)], {
-    cwd: packageDir,
-    env: { ...process.env, TSX_TSCONFIG_PATH: path.join(packageDir, "test/child/tsconfig.json"), ...env },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  return spawn(
+    process.execPath,
+    ["--import", "tsx", "test/child/run-migration.ts", JSON.stringify(options)],
+    {
+      cwd: packageDir,
+      env: { ...process.env, TSX_TSCONFIG_PATH: path.join(packageDir, "test/child/tsconfig.json"), ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
 }
 
 /** Waits for a child to exit; resolves with its exit code, signal and output. */

@@ -1,0 +1,118 @@
+import { createAppLogger, ExitCode } from "@certs/app-kit";
+import { type InspectReport, inspectSources, type SyncInput } from "@certs/icao-sync";
+import { appError, ErrorCode } from "@certs/result";
+import { reportFailure } from "./failure-report.js";
+import { inspectSettings } from "./settings.js";
+import { countLines, verificationLines } from "./sync-summary.js";
+
+/** Sorts the positional files by what their names say: `.ldif`, `.crl`, anything else a master list. */
+export function classifyFiles(files: readonly string[], extra: { ldif: string[]; crl: string[] }): SyncInput {
+  const byExtension = (pattern: RegExp) => files.filter((file) => pattern.test(file));
+  return {
+    masterLists: files.filter((file) => !/\.(ldif|crl)$/i.test(file)),
+    ldif: [...byExtension(/\.ldif$/i), ...extra.ldif],
+    crls: [...byExtension(/\.crl$/i), ...extra.crl],
+  };
+}
+
+function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((title, i) =>
+    Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
+  );
+  const line = (cells: readonly string[]) =>
+    `  ${cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ")}`;
+  return [line(header), ...rows.map(line)];
+}
+
+/** What `inspect` prints without `--json`: one table per database table, then the verification. */
+export function formatInspectReport(report: InspectReport): string {
+  const lines: string[] = ["rows that would be stored:"];
+  lines.push(
+    ...countLines({
+      root_ca: report.root_ca.length,
+      dsc: report.dsc.length,
+      crls: report.crls.length,
+      revoked_certificate_list: report.revoked_certificate_list.length,
+    }),
+  );
+  for (const name of ["root_ca", "dsc"] as const) {
+    if (report[name].length === 0) continue;
+    lines.push("", `${name}:`);
+    lines.push(
+      ...table(
+        ["isn", "subject_key_identifier", "authority_key_identifier", "issuer"],
+        report[name].map((r) => [
+          r.isn,
+          r.subject_key_identifier ?? "-",
+          r.authority_key_identifier ?? "-",
+          r.issuer,
+        ]),
+      ),
+    );
+  }
+  if (report.crls.length > 0) {
+    const revokedPerCrl = new Map<string, number>();
+    for (const entry of report.revoked_certificate_list) {
+      revokedPerCrl.set(entry.crl, (revokedPerCrl.get(entry.crl) ?? 0) + 1);
+    }
+    lines.push("", "crls:");
+    lines.push(
+      ...table(
+        ["country", "revoked", "issuer"],
+        report.crls.map((r) => [r.country ?? "-", String(revokedPerCrl.get(r.id) ?? 0), r.issuer]),
+      ),
+    );
+  }
+  if (report.revoked_certificate_list.length > 0) {
+    lines.push("", "revoked_certificate_list:");
+    lines.push(
+      ...table(
+        ["country", "isn", "revocation_date", "revocation_reason"],
+        report.revoked_certificate_list.map((r) => [
+          r.country ?? "-",
+          r.isn,
+          r.revocation_date,
+          r.revocation_reason ?? "-",
+        ]),
+      ),
+    );
+  }
+  lines.push("", ...verificationLines(report.verification));
+  return lines.join("\n");
+}
+
+/** `certs-icao-sync inspect <file>...`: returns the exit code. */
+export async function runInspect(
+  files: readonly string[],
+  flags: Readonly<Record<string, unknown>>,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<number> {
+  const settings = inspectSettings(flags, env);
+  if (!settings.ok) return reportFailure(settings.error, false);
+  const options = settings.value;
+  const input = classifyFiles(files, options);
+  if ((input.masterLists?.length ?? 0) + (input.ldif?.length ?? 0) + (input.crls?.length ?? 0) === 0) {
+    return reportFailure(
+      appError(
+        ErrorCode.CONFIGURATION_ERROR,
+        "inspect: name at least one file (a master list, .ldif or .crl).",
+      ),
+      false,
+    );
+  }
+  const logger = createAppLogger({ level: options.logLevel });
+  const report = await inspectSources(
+    { ...input, trustAnchors: options.trustAnchor },
+    {
+      verify: options.verify,
+      logger,
+      ...(options.maxBytes === undefined ? {} : { download: { maxBytes: options.maxBytes } }),
+      ...(options.sourceLabel === undefined ? {} : { sourceLabel: options.sourceLabel }),
+    },
+  );
+  if (!report.ok) return reportFailure(report.error, options.verbose);
+  process.stdout.write(
+    options.json ? `${JSON.stringify(report.value)}\n` : `${formatInspectReport(report.value)}\n`,
+  );
+  return ExitCode.OK;
+}

@@ -1,0 +1,146 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { Logger } from "@certs/db";
+import type { SyncLogEntry, TableCounts } from "@certs/icao-sync";
+import type { SyncService } from "./sync-service.js";
+
+/** What the database holds, for `/info`. */
+export interface StoreStatus {
+  /** Rows per table now. */
+  readonly tables: TableCounts;
+  /** The newest sync log entry, from any process. */
+  readonly lastLoggedRun: SyncLogEntry | null;
+}
+
+/** What the endpoints need besides the service. */
+export interface StatusServerOptions {
+  readonly service: SyncService;
+  /** True when the database answers (checked on every `/ready`). */
+  readonly databaseReachable: () => Promise<boolean>;
+  /** What the database holds; null when it cannot be read (`/info` still answers). */
+  readonly storeStatus: () => Promise<StoreStatus | null>;
+  readonly version: string;
+  readonly schedule: string;
+  readonly database: string;
+  readonly logger: Logger;
+}
+
+/** A listening status server and how to stop it. */
+export interface StatusServer {
+  /** `http://host:port`, with the port actually bound (useful with `--port 0`). */
+  readonly url: string;
+  /** Stops accepting connections, ends idle keep-alive ones, and resolves once the in-flight requests end. */
+  close(): Promise<void>;
+}
+
+function send(
+  response: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  const text = `${JSON.stringify(body)}\n`;
+  response.writeHead(status, {
+    "content-type": "application/json; charset=utf-8",
+    "cache-control": "no-store",
+    "content-length": Buffer.byteLength(text),
+    ...headers,
+  });
+  response.end(text);
+}
+
+async function handle(request: IncomingMessage, response: ServerResponse, options: StatusServerOptions) {
+  const path = new URL(request.url ?? "/", "http://localhost").pathname;
+  const method = request.method ?? "GET";
+  const routes: Record<string, string> = {
+    "/health": "GET",
+    "/ready": "GET",
+    "/info": "GET",
+    "/trigger": "POST",
+  };
+  const allowed = routes[path];
+  if (allowed === undefined) return send(response, 404, { error: `no endpoint ${path}` });
+  const isHead = method === "HEAD" && allowed === "GET";
+  if (method !== allowed && !isHead) {
+    return send(
+      response,
+      405,
+      { error: `${path} takes ${allowed}` },
+      { allow: allowed === "GET" ? "GET, HEAD" : allowed },
+    );
+  }
+  const { service } = options;
+  switch (path) {
+    case "/health":
+      return send(response, 200, { status: "ok" });
+    case "/ready": {
+      if (!service.isReady())
+        return send(response, 503, { status: "not_ready", reason: "the schema is not migrated yet" });
+      if (!(await options.databaseReachable())) {
+        return send(response, 503, { status: "not_ready", reason: "the database does not answer" });
+      }
+      return send(response, 200, { status: "ready" });
+    }
+    case "/info": {
+      const last = service.lastRun() ?? null;
+      return send(response, 200, {
+        name: "certs-icao-sync",
+        version: options.version,
+        database: options.database,
+        schedule: options.schedule,
+        nextRun: service.nextRun()?.toISOString() ?? null,
+        running: service.currentRun() ?? null,
+        lastRun: last,
+        lastSuccessfulRun: service.lastSuccessfulRun() ?? null,
+        counts: service.lastSuccessfulRun()?.counts ?? null,
+        store: service.isReady() ? await options.storeStatus() : null,
+      });
+    }
+    default: {
+      const result = service.trigger("manual");
+      if (result.started) return send(response, 202, { status: "started", run: result.run });
+      if (result.reason === "running") {
+        return send(response, 409, { status: "already_running", run: service.currentRun() ?? null });
+      }
+      return send(response, 503, { status: result.reason });
+    }
+  }
+}
+
+/** Serves `/health`, `/ready`, `/info` and `POST /trigger` on `host:port`. */
+export async function startStatusServer(
+  host: string,
+  port: number,
+  options: StatusServerOptions,
+): Promise<StatusServer> {
+  const server: Server = createServer((request, response) => {
+    // Only the method and path matter; drain any body so keep-alive connections stay usable.
+    request.resume();
+    handle(request, response, options).catch((error: unknown) => {
+      options.logger.error(
+        { error: error instanceof Error ? error.message : String(error) },
+        "status request failed",
+      );
+      if (!response.headersSent) send(response, 500, { error: "internal error" });
+      else response.destroy();
+    });
+  });
+  server.keepAliveTimeout = 5_000;
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const shownHost = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${shownHost}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+      }),
+  };
+}

@@ -1,0 +1,168 @@
+import { databaseError } from "@certs/db";
+import { err, ok, type Result } from "@certs/result";
+import type { DataSource } from "typeorm";
+import type { CertificateMapping, TechnicianMapping } from "../mapping/mapping-files.js";
+import { sqlUtc } from "../rules/legacy-date.js";
+import { LEDGER_TABLES } from "../schema/ledger-schema.js";
+import { placeholders, type SqlDialect } from "../schema/sql-dialect.js";
+
+type Id = string | number | null;
+
+/**
+ * The destination's ledger: which legacy certificates are migrated (the truth, written in each certificate's
+ * transaction), which failed last time, and which technicians the migration created. Reads page by key,
+ * never by OFFSET or huge IN lists.
+ */
+export class Ledger {
+  constructor(
+    private readonly destination: DataSource,
+    private readonly dialect: SqlDialect,
+  ) {}
+
+  private p(n: number, offset = 0): string {
+    return placeholders(this.dialect, n, offset);
+  }
+
+  /**
+   * Records the entries of an old `certificates_mappings.json` as migrated (source `imported`), leaving
+   * entries already in the ledger alone, so the old tool's runs are respected. Returns how many were new.
+   */
+  async importCertificateMappings(
+    mappings: readonly CertificateMapping[],
+    runId: string,
+    now: Date,
+  ): Promise<Result<number>> {
+    let added = 0;
+    const runner = this.destination.createQueryRunner();
+    try {
+      for (let start = 0; start < mappings.length; start += 500) {
+        const chunk = mappings.slice(start, start + 500);
+        const values: unknown[] = [];
+        const tuples = chunk.map((m, i) => {
+          values.push(
+            m.legacyCertificateId,
+            m.newCertificateId,
+            m.vehicleId,
+            m.deviceId,
+            m.customerId,
+            m.dealerId,
+            m.technicianId,
+            "imported",
+            runId,
+            sqlUtc(now),
+          );
+          return `(${this.p(10, i * 10)})`;
+        });
+        const columns =
+          "legacy_certificate_id, new_certificate_id, vehicle_id, device_id, customer_id, dealer_id, technician_id, source, run_id, migrated_at";
+        const sql =
+          this.dialect === "mysql"
+            ? `INSERT IGNORE INTO ${LEDGER_TABLES.ledger} (${columns}) VALUES ${tuples.join(", ")}`
+            : `INSERT INTO ${LEDGER_TABLES.ledger} (${columns}) VALUES ${tuples.join(", ")} ON CONFLICT DO NOTHING`;
+        const result = (await runner.query(sql, values, true)) as { affected?: number };
+        added += result.affected ?? 0;
+      }
+      return ok(added);
+    } catch (error) {
+      return err(databaseError(error, "could not import certificates_mappings.json into the ledger"));
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
+  }
+
+  /** Which of these legacy ids (one page, sorted) are already in the ledger. */
+  async migratedAmong(ids: readonly number[]): Promise<Result<Set<number>>> {
+    const first = ids[0];
+    const last = ids.at(-1);
+    if (first === undefined || last === undefined) return ok(new Set());
+    try {
+      // A dense page (a plain scan) is one range on the primary key; a sparse one (chosen ids, retried
+      // failures) is its own ids, at most a page of them, so the answer never outgrows the page.
+      const dense = last - first < ids.length * 4;
+      const rows: Array<{ id: Id }> = dense
+        ? await this.destination.query(
+            `SELECT legacy_certificate_id AS id FROM ${LEDGER_TABLES.ledger}
+              WHERE legacy_certificate_id BETWEEN ${this.p(1)} AND ${this.p(1, 1)}`,
+            [first, last],
+          )
+        : await this.destination.query(
+            `SELECT legacy_certificate_id AS id FROM ${LEDGER_TABLES.ledger}
+              WHERE legacy_certificate_id IN (${this.p(ids.length)})`,
+            [...ids],
+          );
+      return ok(new Set(rows.map((row) => Number(row.id))));
+    } catch (error) {
+      return err(databaseError(error, "could not read the migration ledger"));
+    }
+  }
+
+  /** The legacy ids with a recorded failure, after `afterId`, a page at a time (for `retryFailed`). */
+  async failedIdPage(afterId: number, limit: number): Promise<Result<number[]>> {
+    try {
+      const rows: Array<{ id: Id }> = await this.destination.query(
+        `SELECT legacy_certificate_id AS id FROM ${LEDGER_TABLES.failures}
+          WHERE legacy_certificate_id > ${this.p(1)} ORDER BY legacy_certificate_id LIMIT ${Number(limit)}`,
+        [afterId],
+      );
+      return ok(rows.map((row) => Number(row.id)));
+    } catch (error) {
+      return err(databaseError(error, "could not read the recorded failures"));
+    }
+  }
+
+  /** The ledger as certificate mappings, in legacy id order, read a page at a time. */
+  async *certificateMappings(pageSize = 5000): AsyncGenerator<CertificateMapping, void, undefined> {
+    let after = -1;
+    for (;;) {
+      const rows: Array<{
+        legacy_certificate_id: Id;
+        new_certificate_id: Id;
+        vehicle_id: Id;
+        device_id: Id;
+        customer_id: Id;
+        dealer_id: Id;
+        technician_id: Id;
+      }> = await this.destination.query(
+        `SELECT legacy_certificate_id, new_certificate_id, vehicle_id, device_id, customer_id, dealer_id, technician_id
+           FROM ${LEDGER_TABLES.ledger} WHERE legacy_certificate_id > ${this.p(1)}
+          ORDER BY legacy_certificate_id LIMIT ${Number(pageSize)}`,
+        [after],
+      );
+      const text = (value: Id): string | null => (value === null ? null : String(value));
+      for (const row of rows) {
+        yield {
+          legacyCertificateId: Number(row.legacy_certificate_id),
+          newCertificateId: row.new_certificate_id === null ? null : Number(row.new_certificate_id),
+          vehicleId: text(row.vehicle_id),
+          deviceId: text(row.device_id),
+          customerId: text(row.customer_id),
+          dealerId: text(row.dealer_id),
+          technicianId: text(row.technician_id),
+        };
+      }
+      const last = rows.at(-1);
+      if (last === undefined || rows.length < pageSize) return;
+      after = Number(last.legacy_certificate_id);
+    }
+  }
+
+  /** The technicians the migration created (in any run), as technicians_mapping.json entries. */
+  async createdTechnicians(): Promise<Result<TechnicianMapping[]>> {
+    try {
+      const rows: Array<{ technician_id: Id; user_id: Id; old_technician_id: Id }> =
+        await this.destination.query(
+          `SELECT technician_id, user_id, old_technician_id FROM ${LEDGER_TABLES.technicianClaims}
+          WHERE technician_id IS NOT NULL ORDER BY technician_id`,
+        );
+      return ok(
+        rows.map((row) => ({
+          technicianId: String(row.technician_id),
+          oldTechnicianId: Number(row.old_technician_id),
+          userId: String(row.user_id),
+        })),
+      );
+    } catch (error) {
+      return err(databaseError(error, "could not read the technicians the migration created"));
+    }
+  }
+}

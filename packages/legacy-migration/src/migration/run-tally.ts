@@ -1,0 +1,169 @@
+import { appError, err, ok, type AppError, type Result } from "@certs/result";
+import type { MigrationReportWriter } from "../report/migration-report-writer.js";
+import type { MigrationSession } from "./migration-session.js";
+import type { CertificateOutcome } from "./outcomes.js";
+
+/** Running totals of a run. */
+export interface MigrationProgress {
+  /** Certificates to go through (pending when the run started, capped by `limit`). */
+  readonly total: number;
+  /** Attempted so far (migrated + failed). */
+  readonly processed: number;
+  readonly migrated: number;
+  readonly failed: number;
+  /** Already in the ledger when reached, or skipped by the operator. */
+  readonly skipped: number;
+  readonly elapsedMs: number;
+  /** Certificates attempted per second so far. */
+  readonly ratePerSecond: number;
+  /** Estimated time to finish, when a rate is known. */
+  readonly etaMs: number | null;
+  readonly lastFailed?: FailedRecord;
+}
+
+/** The last certificate that failed, for progress lines and the summary. */
+export interface FailedRecord {
+  readonly legacyId: number;
+  readonly ecu: string;
+  readonly message: string;
+}
+
+/** What a run did. */
+export interface MigrationSummary {
+  readonly runId: string;
+  readonly mode: "automated" | "interactive";
+  readonly dryRun: boolean;
+  /** `cancelled` when the signal (Ctrl+C) or the operator stopped it. */
+  readonly stopReason: "completed" | "cancelled";
+  readonly startedAt: Date;
+  readonly finishedAt: Date;
+  readonly elapsedMs: number;
+  readonly total: number;
+  readonly migrated: number;
+  readonly failed: number;
+  readonly skipped: number;
+  /** migrated / (migrated + failed); 1 when nothing was attempted. */
+  readonly successRate: number;
+  readonly ratePerSecond: number;
+  /** How many warnings migrated certificates carry (speeds without digits, no vehicle, ...). */
+  readonly warnings: number;
+  readonly lastFailed?: FailedRecord;
+  /** The options of the run, as text, for the report. */
+  readonly options: Readonly<Record<string, string>>;
+  /** The databases (no passwords). */
+  readonly databases: { readonly legacy: string; readonly destination: string };
+  readonly reportPath?: string;
+}
+
+/** Counts a run's outcomes, feeds the report, and makes the progress and the summary. */
+export class RunTally {
+  private migrated = 0;
+  private failed = 0;
+  private skipped = 0;
+  private warnings = 0;
+  private lastFailed: FailedRecord | undefined;
+  private readonly started = performance.now();
+
+  constructor(
+    private readonly total: number,
+    private readonly startedAt: Date,
+    private readonly report: MigrationReportWriter | undefined,
+    private readonly onOutcome: ((outcome: CertificateOutcome) => void) | undefined,
+  ) {}
+
+  /** Counts records the ledger already had (not reported one by one). */
+  alreadyMigrated(count: number): void {
+    this.skipped += count;
+  }
+
+  /** Counts one outcome, tells the listener and adds it to the report. */
+  async record(outcome: CertificateOutcome): Promise<void> {
+    if (outcome.kind === "migrated") {
+      this.migrated += 1;
+      this.warnings += outcome.warnings.length;
+    } else if (outcome.kind === "failed") {
+      this.failed += 1;
+      this.lastFailed = {
+        legacyId: outcome.legacy.legacyId,
+        ecu: outcome.legacy.ecu,
+        message: outcome.failures.map((f) => f.message).join(", "),
+      };
+    } else {
+      this.skipped += 1;
+    }
+    this.onOutcome?.(outcome);
+    await this.report?.add(outcome);
+  }
+
+  /** The running totals. */
+  progress(): MigrationProgress {
+    const elapsedMs = performance.now() - this.started;
+    const processed = this.migrated + this.failed;
+    const ratePerSecond = elapsedMs > 0 ? (processed * 1000) / elapsedMs : 0;
+    return {
+      total: this.total,
+      processed,
+      migrated: this.migrated,
+      failed: this.failed,
+      skipped: this.skipped,
+      elapsedMs,
+      ratePerSecond,
+      etaMs: ratePerSecond > 0 ? (Math.max(0, this.total - processed) * 1000) / ratePerSecond : null,
+      ...(this.lastFailed === undefined ? {} : { lastFailed: this.lastFailed }),
+    };
+  }
+
+  /**
+   * Ends the run: exports the mapping files through the session, writes the report, and returns the
+   * summary, or the first error (`fatal`, the export's or the report's) with the summary in its details.
+   */
+  async finish(
+    session: MigrationSession,
+    details: {
+      readonly mode: MigrationSummary["mode"];
+      readonly stopReason: MigrationSummary["stopReason"];
+      readonly finishedAt: Date;
+      readonly options: Readonly<Record<string, string>>;
+      readonly reportPath?: string;
+      readonly fatal?: AppError;
+    },
+  ): Promise<Result<MigrationSummary>> {
+    const exported = await session.finish();
+    const progress = this.progress();
+    const summary: MigrationSummary = {
+      runId: session.runId,
+      mode: details.mode,
+      dryRun: session.dryRun,
+      stopReason: details.stopReason,
+      startedAt: this.startedAt,
+      finishedAt: details.finishedAt,
+      elapsedMs: progress.elapsedMs,
+      total: this.total,
+      migrated: this.migrated,
+      failed: this.failed,
+      skipped: this.skipped,
+      successRate: progress.processed === 0 ? 1 : this.migrated / progress.processed,
+      ratePerSecond: progress.ratePerSecond,
+      warnings: this.warnings,
+      ...(this.lastFailed === undefined ? {} : { lastFailed: this.lastFailed }),
+      options: details.options,
+      databases: session.describeDatabases(),
+      ...(details.reportPath === undefined ? {} : { reportPath: details.reportPath }),
+    };
+    let fatal = details.fatal;
+    if (this.report !== undefined) {
+      const written = await this.report.finish(summary);
+      if (!written.ok) fatal ??= written.error;
+    }
+    if (!exported.ok) fatal ??= exported.error;
+    if (fatal !== undefined) {
+      return err(
+        appError(fatal.code, fatal.message, {
+          cause: fatal.cause,
+          details: { ...fatal.details, summary },
+        }),
+      );
+    }
+    return ok(summary);
+  }
+}
