@@ -12,15 +12,15 @@ export {
   CSCA_MASTER_LIST_OID,
   parseMasterList,
   type MasterList,
-  type MasterListContent,
   type MasterListOptions,
 } from "./parse/master-list.js";
-export {
-  verifyMasterList,
-  type ChainCheck,
-  type MasterListVerification,
-  type VerifiedSigner,
-  type VerifyOptions,
+export type { MasterListContent } from "./parse/master-list-content.js";
+export { verifyMasterList } from "./verify/verify-master-list.js";
+export type {
+  ChainCheck,
+  MasterListVerification,
+  VerifiedSigner,
+  VerifyOptions,
 } from "./verify/master-list-verification.js";
 export { defaultParseLimits, type ParseLimits } from "./parse/parse-limits.js";
 export type {

@@ -33,7 +33,7 @@ export {
   type InteractiveStep,
   type MigrateInteractivelyOptions,
 } from "./migration/migrate-interactively.js";
-export type { FailedRecord, MigrationProgress, MigrationSummary } from "./migration/run-tally.js";
+export type { FailedRecord, MigrationProgress, MigrationSummary } from "./migration/migration-summary.js";
 export type { RunSelectionOptions } from "./migration/run-selection.js";
 export {
   MigrationSession,

@@ -3,7 +3,7 @@ import { zipSync } from "fflate";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { TrustAnchor } from "../verify/certificate-chain.js";
 import { parseMasterList } from "./master-list.js";
-import { verifyMasterList } from "../verify/master-list-verification.js";
+import { verifyMasterList } from "../verify/verify-master-list.js";
 import {
   generateIcaoPki,
   generateSigningKey,

@@ -11,20 +11,13 @@ import {
   checkSignerSignatures,
   type MasterListVerification,
 } from "../verify/master-list-verification.js";
+import type { MasterListContent } from "./master-list-content.js";
 import { parseFailure } from "./parse-failure.js";
 import { type ParseLimits, resolveParseLimits } from "./parse-limits.js";
-import { readSignedData, type SignerInfo } from "./signed-data.js";
+import { readSignedData } from "./signed-data.js";
 
 /** eContentType of an ICAO CSCA master list (ICAO 9303-12). */
 export const CSCA_MASTER_LIST_OID = "2.23.136.1.1.2";
-
-/** The signed content of a master list, kept so that `verifyMasterList` can run after a `verify: false` parse. */
-export interface MasterListContent {
-  readonly eContentType: string;
-  /** The CscaMasterList DER the signature covers. */
-  readonly eContent: Uint8Array;
-  readonly signerInfos: readonly SignerInfo[];
-}
 
 /** A parsed CSCA master list. */
 export interface MasterList {

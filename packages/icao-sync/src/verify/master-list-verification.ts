@@ -2,7 +2,7 @@ import { createHash, type KeyObject, timingSafeEqual, X509Certificate } from "no
 import { type AppError, appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import { CertificatePathFinder, type TrustAnchor } from "./certificate-chain.js";
 import type { CertificateSummary } from "../parse/certificate-summary.js";
-import type { MasterList, MasterListContent } from "../parse/master-list.js";
+import type { MasterListContent } from "../parse/master-list-content.js";
 import {
   digestName,
   resolveSignatureScheme,
@@ -60,21 +60,6 @@ function signatureFailure(reason: string, details?: Record<string, unknown>): Ap
   return appError(ErrorCode.SIGNATURE_ERROR, `The master list signature is not valid: ${reason}.`, {
     ...(details === undefined ? {} : { details }),
   });
-}
-
-/**
- * Verifies the signature of a parsed master list and, given trust anchors, its signer's chain (RFC 5652 and
- * ICAO 9303-12): the messageDigest attribute must equal the digest of the content, the signature over the
- * signed attributes must verify with the signer certificate, and that certificate must chain to an anchor at
- * the signing time. Any failure is a SIGNATURE_ERROR.
- */
-export function verifyMasterList(
-  list: MasterList,
-  options: VerifyOptions = {},
-): Result<MasterListVerification> {
-  const signers = checkSignerSignatures(list.content, list.signerCertificates, list.cscas);
-  if (!signers.ok) return signers;
-  return checkSignerChains(signers.value, [...list.cscas, ...list.signerCertificates], options);
 }
 
 /** Step 2 of verification: every SignerInfo's digest and signature. */

@@ -4,7 +4,8 @@ import type { LegacyCertificate } from "./legacy-certificates.js";
 import { MigrationSession, type MigrationSettings, type MigrationSources } from "./migration-session.js";
 import type { CertificateOutcome } from "./outcomes.js";
 import { describeSelection, validateSelection, type RunSelectionOptions } from "./run-selection.js";
-import { RunTally, type MigrationProgress, type MigrationSummary } from "./run-tally.js";
+import type { MigrationProgress, MigrationSummary } from "./migration-summary.js";
+import { RunTally } from "./run-tally.js";
 import { WorkQueue } from "./work-queue.js";
 
 /** Options of an automated run, on top of the {@link MigrationSettings} and the selection. */

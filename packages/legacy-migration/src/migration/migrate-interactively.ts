@@ -5,7 +5,8 @@ import { MigrationSession, type MigrationSettings, type MigrationSources } from 
 import type { CertificateOutcome } from "./outcomes.js";
 import type { PlanResult } from "./plan-certificate.js";
 import { describeSelection, validateSelection, type RunSelectionOptions } from "./run-selection.js";
-import { RunTally, type MigrationProgress, type MigrationSummary } from "./run-tally.js";
+import type { MigrationProgress, MigrationSummary } from "./migration-summary.js";
+import { RunTally } from "./run-tally.js";
 
 /** What the operator does with one certificate. */
 export type InteractiveChoice = "migrate" | "skip" | "exit";

@@ -8,7 +8,7 @@ import { EventEmitter, once } from "node:events";
 import { redactSecrets } from "@certs/db";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import ExcelJS from "exceljs";
-import type { MigrationSummary } from "../migration/run-tally.js";
+import type { MigrationSummary } from "../migration/migration-summary.js";
 import { oneLine, type CertificateOutcome } from "../migration/outcomes.js";
 
 const DATE_FORMAT = "yyyy-mm-dd hh:mm:ss";
