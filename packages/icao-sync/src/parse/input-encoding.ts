@@ -1,6 +1,6 @@
-import { unzipSync } from "fflate";
 import { MalformedInputError } from "./malformed-input.js";
 import type { ParseLimits } from "./parse-limits.js";
+import { extractMasterListEntry } from "./zip-archive.js";
 
 /** A PEM block: its label (e.g. `CERTIFICATE`, `X509 CRL`, `CMS`) and decoded bytes. */
 export interface PemBlock {
@@ -9,22 +9,48 @@ export interface PemBlock {
 }
 
 const ZIP_MAGIC = [0x50, 0x4b, 0x03, 0x04];
-const MASTER_LIST_NAME = /\.(ml|mls|bin|der|p7m|p7s|p7b|cms)$/i;
 const BASE64_BODY = /^[A-Za-z0-9+/]*={0,2}$/;
 const latin1 = new TextDecoder("latin1");
 
-/** Reads every PEM block of a text; text outside the blocks (comments, OpenSSL's "Bag Attributes") is ignored. */
+const PEM_BEGIN = "-----BEGIN ";
+const PEM_END = "-----END ";
+const PEM_LABEL = /^[A-Z0-9 ]{1,64}$/;
+
+/**
+ * Reads every PEM block of a text; text outside the blocks (comments, OpenSSL's "Bag Attributes") is ignored.
+ * One forward pass: each block ends at the first END marker after its BEGIN, so a text of BEGIN lines
+ * without END costs time linear in its length (a backtracking regex here was quadratic).
+ */
 export function readPemBlocks(text: string): PemBlock[] {
   const blocks: PemBlock[] = [];
-  const pattern = /-----BEGIN ([A-Z0-9 ]+)-----([\s\S]*?)-----END \1-----/g;
-  for (const match of text.matchAll(pattern)) {
-    const label = match[1] as string;
+  let from = 0;
+  for (;;) {
+    const firstBegin = text.indexOf(PEM_BEGIN, from);
+    if (firstBegin === -1) return blocks;
+    const end = text.indexOf(PEM_END, firstBegin);
+    if (end === -1) return blocks;
+    // The block is opened by the last BEGIN before this END (earlier unclosed BEGIN lines are text).
+    const begin = text.lastIndexOf(PEM_BEGIN, end);
+    const beginLabel = readPemLabel(text, begin + PEM_BEGIN.length);
+    const endLabel = readPemLabel(text, end + PEM_END.length);
+    from = end + PEM_END.length;
+    if (beginLabel === null || endLabel === null) continue;
+    from = endLabel.next;
+    if (beginLabel.label !== endLabel.label) continue;
+    const label = beginLabel.label;
     // Encapsulated headers (RFC 1421 "Proc-Type: ...") end at the first blank line.
-    let body = match[2] as string;
+    let body = text.slice(beginLabel.next, end);
     if (body.includes(":")) body = body.slice(body.search(/\r?\n\r?\n/) + 1);
     blocks.push({ label, der: decodeBase64Strict(body, `PEM block ${label}`) });
   }
-  return blocks;
+}
+
+/** The label of a BEGIN/END marker whose label starts at `at`, and where the marker ends; null if malformed. */
+function readPemLabel(text: string, at: number): { readonly label: string; readonly next: number } | null {
+  const close = text.indexOf("-----", at);
+  if (close === -1 || close - at > 64) return null;
+  const label = text.slice(at, close);
+  return PEM_LABEL.test(label) ? { label, next: close + 5 } : null;
 }
 
 /** Decodes base64 text, refusing characters outside the alphabet instead of skipping them as Node does. */
@@ -67,7 +93,7 @@ export function decodeBinaryInput(
   if (startsWith(bytes, ZIP_MAGIC)) {
     if (!options.zip)
       throw new MalformedInputError(`the ${what} is a ZIP archive, which is not accepted here`);
-    const inner = extractSingleEntry(bytes, what, limits);
+    const inner = extractMasterListEntry(bytes, what, limits);
     return decodeBinaryInput(inner, { ...options, zip: false });
   }
   if (!looksLikeText(bytes)) {
@@ -81,35 +107,4 @@ export function decodeBinaryInput(
     return first.der;
   }
   return decodeBase64Strict(text, `the ${what}`);
-}
-
-function extractSingleEntry(zip: Uint8Array, what: string, limits: ParseLimits): Uint8Array {
-  const oversized: string[] = [];
-  let entries: Record<string, Uint8Array>;
-  try {
-    entries = unzipSync(zip, {
-      filter: (file) => {
-        if (file.name.endsWith("/")) return false;
-        if (file.originalSize > limits.maxZipEntryBytes) {
-          oversized.push(file.name);
-          return false;
-        }
-        return true;
-      },
-    });
-  } catch (error) {
-    throw new MalformedInputError(`the ${what} is a ZIP archive that cannot be read: ${String(error)}`);
-  }
-  const names = Object.keys(entries);
-  const candidates = names.length === 1 ? names : names.filter((n) => MASTER_LIST_NAME.test(n));
-  if (candidates.length !== 1) {
-    const listed =
-      names.length === 0 && oversized.length > 0
-        ? `only oversized entries (${oversized.join(", ")})`
-        : names.join(", ");
-    throw new MalformedInputError(
-      `the ${what} ZIP archive must hold exactly one master list file, but it holds ${listed === "" ? "none" : listed}`,
-    );
-  }
-  return entries[candidates[0] as string] as Uint8Array;
 }

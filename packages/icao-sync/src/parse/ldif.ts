@@ -247,25 +247,31 @@ class LdifRecordReader {
   private logicalLine = 0;
   private inComment = false;
   private lineNumber = 0;
-  private pending = "";
+  /** The pieces of a line not yet ended, kept apart so that a long line costs linear time over many chunks. */
+  private pending: string[] = [];
 
   push(text: string): RawEntry[] {
     const out: RawEntry[] = [];
-    const data = this.pending.length === 0 ? text : this.pending + text;
     let start = 0;
-    for (let end = data.indexOf("\n", start); end !== -1; end = data.indexOf("\n", start)) {
-      this.line(data.slice(start, end), out);
+    for (let end = text.indexOf("\n"); end !== -1; end = text.indexOf("\n", start)) {
+      const piece = text.slice(start, end);
+      if (this.pending.length === 0) this.line(piece, out);
+      else {
+        this.pending.push(piece);
+        this.line(this.pending.join(""), out);
+        this.pending = [];
+      }
       start = end + 1;
     }
-    this.pending = data.slice(start);
+    if (start < text.length) this.pending.push(text.slice(start));
     return out;
   }
 
   end(): RawEntry[] {
     const out: RawEntry[] = [];
     // The text after the last newline is a line of its own, as when the file ends without one.
-    this.line(this.pending, out);
-    this.pending = "";
+    this.line(this.pending.join(""), out);
+    this.pending = [];
     this.finishLine();
     if (this.current !== null) out.push(this.current);
     this.current = null;
@@ -325,6 +331,12 @@ class LdifRecordReader {
         : value;
       this.current = { line: at, dn, values: [] };
       return;
+    }
+    if (attribute.toLowerCase() === "changetype") {
+      // A delta file lists changes, not the directory: read as a whole one it would empty the store.
+      throw new MalformedInputError(
+        `LDIF line ${at} is a change record (changetype: ${value.slice(0, 20)}); PKD delta files are not accepted, use a complete download`,
+      );
     }
     this.current.values.push({ attribute, value, base64, line: at });
   }

@@ -351,7 +351,7 @@ describe("input encodings", () => {
   it("refuses a ZIP entry larger than the limit without inflating it", () => {
     const zip = zipSync({ "big.ml": new Uint8Array(2_000_000) });
     expect(refused(zip, { limits: { maxZipEntryBytes: 1_000_000 } }).message).toContain(
-      "only oversized entries (big.ml)",
+      "declares 2000000 bytes of content, over the limit of 1000000",
     );
   });
 
