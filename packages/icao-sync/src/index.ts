@@ -50,8 +50,25 @@ export {
   type SyncLogEntry,
   type TableCounts,
 } from "./trust-store/trust-store-repository.js";
-// The sync pipeline: sources -> parse and verify -> rows -> transactional replace (see src/sync/index.ts).
-export * from "./sync/index.js";
+// The sync pipeline: sources -> parse and verify -> rows -> transactional replace.
+export {
+  inspectSources,
+  type CertificateRowJson,
+  type CrlRowJson,
+  type InspectOptions,
+  type InspectReport,
+  type RevokedCertificateRowJson,
+} from "./sync/inspect-sources.js";
+export type { CollectOptions, SourceReport } from "./sync/source-collection.js";
+export type { LoadedSource, SourceDownloadOptions, SourceLoader } from "./sync/source-loader.js";
+export type { SourceBytes, SourceKind, SourceLocation, SyncInput, SyncSource } from "./sync/sync-input.js";
+export {
+  syncTrustStore,
+  type SyncOptions,
+  type SyncOutcome,
+  type SyncTimings,
+} from "./sync/sync-trust-store.js";
+export type { ListVerificationReport, SignerReport, VerificationReport } from "./sync/verification-report.js";
 // Downloads: http(s) with limits, retries and OpenID Connect; local paths and file: URLs (see src/download/).
 export {
   DEFAULT_DOWNLOAD_MAX_BYTES,

@@ -5,16 +5,47 @@ export { splitVehicleType, type VehicleMake } from "./rules/vehicle-type.js";
 export { DEVICE_FAMILIES, deviceFamilyForEcu, ecuKey, trimEcu, type DeviceFamily } from "./rules/ecu.js";
 export {
   DEFAULT_LEGACY_TIME_ZONE,
-  legacyDateKindOfSqlType,
   legacyDateToUtc,
-  sqlUtc,
   validateTimeZone,
   type LegacyDateKind,
 } from "./rules/legacy-date.js";
-export { dialectOf, type SqlDialect } from "./schema/sql-dialect.js";
-export * from "./schema/legacy-schema.js";
-export * from "./schema/destination-schema.js";
-export * from "./schema/ledger-schema.js";
+export type { SqlDialect } from "./schema/sql-dialect.js";
+export {
+  legacyEntitySchemas,
+  type LegacyCertificateRow,
+  type LegacyCustomerRow,
+  type LegacyDateStorage,
+  type LegacyDealerRow,
+  type LegacyEcuRow,
+  type LegacyEntitySchemas,
+  type LegacyFleetRow,
+  type LegacySchemaOptions,
+  type LegacyTechnicianRow,
+  type LegacyUserRow,
+} from "./schema/legacy-schema.js";
+export {
+  destinationEntitySchemas,
+  type CertificateRow,
+  type CustomerDealerRow,
+  type CustomerRow,
+  type DestinationEntitySchemas,
+  type DeviceModelRow,
+  type DeviceRow,
+  type DeviceTypeRow,
+  type DeviceVariantRow,
+  type TechnicianRow,
+  type TechnicianUserRow,
+  type UserRow,
+  type VehicleRow,
+} from "./schema/destination-schema.js";
+export {
+  LEDGER_TABLES,
+  ledgerEntitySchemas,
+  type FailureRow,
+  type LedgerEntitySchemas,
+  type LedgerRow,
+  type TechnicianClaimRow,
+} from "./schema/ledger-schema.js";
 export {
   loadMappingFiles,
   mappingFilePaths,
@@ -25,7 +56,6 @@ export {
   type UserMapping,
 } from "./mapping/mapping-files.js";
 export { writeCertificateMappings, writeTechnicianMappings } from "./mapping/mapping-file-writers.js";
-export { writeFileAtomic, writeTextFileAtomic } from "./mapping/atomic-file.js";
 export { migrateCertificates, type MigrateCertificatesOptions } from "./migration/migrate-certificates.js";
 export {
   migrateInteractively,
