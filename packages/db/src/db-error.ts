@@ -99,6 +99,7 @@ const POSTGRES_SQLSTATE: ReadonlyMap<string, DbErrorKind> = new Map<string, DbEr
 const CONNECTION_LOST_MESSAGES = [
   /connection terminated/i,
   /connection is in closed state/i,
+  /connection is closed/i,
   /client has encountered a connection error/i,
   /client was closed and is not queryable/i,
   /connection lost/i,

@@ -19,6 +19,8 @@ export {
   type OpenDataSourceOptions,
 } from "./data-source.js";
 export { transaction, type IsolationLevel, type TransactionOptions } from "./transaction.js";
+export { pgTransaction } from "./pg-transaction.js";
+export { sqlDialect, quoteIdentifier, placeholder, placeholders, type SqlDialect } from "./sql-dialect.js";
 export {
   classifyDbError,
   databaseError,
@@ -31,6 +33,7 @@ export {
   backoffDelayMs,
   abortableSleep,
   defaultRetryPolicy,
+  validateRetryPolicy,
   type RetryPolicy,
   type RetryOptions,
   type Sleep,

@@ -1,7 +1,14 @@
 import { appError, err, ok, type AppError, type Result } from "@certs/result";
 import { describe, expect, it } from "vitest";
 import { databaseError } from "./db-error.js";
-import { abortableSleep, backoffDelayMs, retry, type RetryPolicy, type Sleep } from "./retry.js";
+import {
+  abortableSleep,
+  backoffDelayMs,
+  retry,
+  validateRetryPolicy,
+  type RetryPolicy,
+  type Sleep,
+} from "./retry.js";
 
 const policy: RetryPolicy = {
   maxAttempts: 4,
@@ -162,6 +169,17 @@ describe("retry", () => {
       expect(!result.ok && result.error.code).toBe("CONFIGURATION_ERROR");
     }
     expect(attempts).toEqual([]);
+  });
+});
+
+describe("validateRetryPolicy", () => {
+  it("accepts a usable policy as it is and names what is wrong with an unusable one", () => {
+    expect(validateRetryPolicy(policy)).toEqual(ok(policy));
+    const result = validateRetryPolicy({ ...policy, maxDelayMs: 10 });
+    expect(!result.ok && result.error.code).toBe("CONFIGURATION_ERROR");
+    expect(!result.ok && result.error.message).toBe(
+      "retry policy maxDelayMs must be at least initialDelayMs (100), got 10",
+    );
   });
 });
 

@@ -1,4 +1,4 @@
-import { appError, err, ErrorCode, type AppError, type Result } from "@certs/result";
+import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import { classifyDbError, databaseError, isDriverError } from "./db-error.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { redactError } from "./redact.js";
@@ -54,10 +54,8 @@ export async function retry<T, E = AppError>(
   fn: (attempt: number) => PromiseLike<Result<T, E>> | Result<T, E>,
   options: RetryOptions<E> = {},
 ): Promise<Result<T, E | AppError>> {
-  const invalid = policyProblem(policy);
-  if (invalid !== undefined) {
-    return err(appError(ErrorCode.CONFIGURATION_ERROR, `retry policy ${invalid}`, { details: { policy } }));
-  }
+  const valid = validateRetryPolicy(policy);
+  if (!valid.ok) return valid;
   const { signal, logger = silentLogger, sleep = abortableSleep, random = Math.random } = options;
   const isRetryable = options.isRetryable ?? ((error: E | AppError) => classifyDbError(error).retryable);
 
@@ -101,6 +99,17 @@ function cancelled(attempt: number, signal: AbortSignal): AppError {
     cause: signal.reason,
     details: { attempt },
   });
+}
+
+/**
+ * Checks a policy before it is used: whole `maxAttempts` of at least 1, delays of 0 or more with
+ * `maxDelayMs` at least `initialDelayMs`, `factor` at least 1. What is wrong is a CONFIGURATION_ERROR
+ * ("retry policy maxAttempts must be ...") with the policy in `details`.
+ */
+export function validateRetryPolicy(policy: RetryPolicy): Result<RetryPolicy> {
+  const problem = policyProblem(policy);
+  if (problem === undefined) return ok(policy);
+  return err(appError(ErrorCode.CONFIGURATION_ERROR, `retry policy ${problem}`, { details: { policy } }));
 }
 
 function policyProblem(policy: RetryPolicy): string | undefined {

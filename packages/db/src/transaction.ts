@@ -8,26 +8,30 @@ import { redactError } from "./redact.js";
 /** SQL isolation levels both MySQL/MariaDB and PostgreSQL accept. */
 export type IsolationLevel = "READ UNCOMMITTED" | "READ COMMITTED" | "REPEATABLE READ" | "SERIALIZABLE";
 
-/** Optional settings for {@link transaction}. */
+/** Optional settings for {@link transaction} and `pgTransaction`. */
 export interface TransactionOptions {
   /** Default: the server's (REPEATABLE READ on MySQL/MariaDB, READ COMMITTED on PostgreSQL). */
   readonly isolation?: IsolationLevel;
+  /** Roll back even when the work returns ok, and return its value: a dry run leaves nothing behind. */
+  readonly dryRun?: boolean;
   /** Told when a rollback itself fails (the connection is usually gone then). */
   readonly logger?: Logger;
 }
 
 /**
- * Runs `fn` in a database transaction on a connection of its own: commits when `fn` returns ok, rolls back
- * when it returns err (that error is returned as is) or throws (a driver error becomes a classified
+ * Runs `fn` in a database transaction on a connection of its own: commits when `fn` returns ok (rolls back
+ * in a `dryRun`), rolls back when it returns err (that error is returned as is) or throws (a driver error becomes a classified
  * DATABASE_ERROR, anything else an UNEXPECTED_ERROR). Failing to connect, begin or commit is a classified
  * DATABASE_ERROR. A connection that breaks between two statements (the server ends the session) is
  * reported with the driver's error for the break, not TypeORM's later refusal to use the connection, so
  * it is classified `connection_lost`. Never rejects. The connection goes back to the pool, except one
- * that was lost or could not be rolled back, which is closed instead.
+ * that was lost or could not be rolled back, which is closed instead. `fn` also gets the transaction's
+ * query runner, for statements the manager cannot send (structured results, savepoints); it must not commit,
+ * roll back or release it.
  */
 export async function transaction<T, E = AppError>(
   dataSource: DataSource,
-  fn: (manager: EntityManager) => PromiseLike<Result<T, E>> | Result<T, E>,
+  fn: (manager: EntityManager, queryRunner: QueryRunner) => PromiseLike<Result<T, E>> | Result<T, E>,
   options: TransactionOptions = {},
 ): Promise<Result<T, E | AppError>> {
   const logger = options.logger ?? silentLogger;
@@ -54,7 +58,7 @@ export async function transaction<T, E = AppError>(
 
     let outcome: Result<T, E>;
     try {
-      outcome = await fn(queryRunner.manager);
+      outcome = await fn(queryRunner.manager, queryRunner);
     } catch (thrown) {
       const failure = failureBehind(thrown, queryRunner, watch);
       await abandon(queryRunner, watch, logger, failure);
@@ -71,8 +75,8 @@ export async function transaction<T, E = AppError>(
       );
     }
 
-    if (!outcome.ok) {
-      await abandon(queryRunner, watch, logger, outcome.error);
+    if (!outcome.ok || options.dryRun === true) {
+      await abandon(queryRunner, watch, logger, outcome.ok ? undefined : outcome.error);
       return outcome;
     }
     try {

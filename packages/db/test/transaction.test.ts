@@ -76,6 +76,20 @@ describe.each(SERVER_KINDS)("transaction on a real %s server", (kind) => {
     expect(await names()).toEqual(["taken"]);
   });
 
+  it("in a dry run, returns the work's value and keeps none of its rows", async () => {
+    const result = await transaction(
+      dataSource,
+      async (manager, queryRunner) => {
+        await manager.query("INSERT INTO item (name) VALUES ('dry')");
+        expect(queryRunner.isTransactionActive).toBe(true);
+        return ok("rehearsed");
+      },
+      { dryRun: true },
+    );
+    expect(result).toEqual(ok("rehearsed"));
+    expect(await names()).toEqual([]);
+  });
+
   it("accepts synchronous work and an isolation level", async () => {
     const result = await transaction(dataSource, () => ok("nothing to do"), { isolation: "SERIALIZABLE" });
     expect(result).toEqual(ok("nothing to do"));

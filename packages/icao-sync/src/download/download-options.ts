@@ -1,4 +1,11 @@
-import { abortableSleep, type Logger, type RetryPolicy, type Sleep, silentLogger } from "@certs/db";
+import {
+  abortableSleep,
+  type Logger,
+  type RetryPolicy,
+  type Sleep,
+  silentLogger,
+  validateRetryPolicy,
+} from "@certs/db";
 import { type AppError, appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import { type OidcOptions, oidcProblem, oidcSecrets } from "./oidc-token.js";
 import { parseHttpUrl, redactSourceUrl } from "./source-url.js";
@@ -86,8 +93,8 @@ export function planDownload(url: string, options: DownloadOptions): Result<Down
   const maxBytesIssue = maxBytesProblem(maxBytes);
   if (maxBytesIssue !== undefined) return configurationError(maxBytesIssue);
   const policy = options.retry ?? defaultDownloadRetryPolicy;
-  const policyIssue = retryPolicyProblem(policy);
-  if (policyIssue !== undefined) return configurationError(`retry ${policyIssue}`);
+  const validPolicy = validateRetryPolicy(policy);
+  if (!validPolicy.ok) return validPolicy;
 
   const secrets: string[] = [];
   const headers = new Headers();
@@ -150,21 +157,6 @@ export function maxBytesProblem(maxBytes: number): string | undefined {
   return Number.isSafeInteger(maxBytes) && maxBytes > 0
     ? undefined
     : `maxBytes must be a whole number above 0, got ${maxBytes}`;
-}
-
-function retryPolicyProblem(policy: RetryPolicy): string | undefined {
-  if (!Number.isInteger(policy.maxAttempts) || policy.maxAttempts < 1) {
-    return `maxAttempts must be a whole number of at least 1, got ${policy.maxAttempts}`;
-  }
-  if (!Number.isFinite(policy.initialDelayMs) || policy.initialDelayMs < 0) {
-    return `initialDelayMs must be 0 or more, got ${policy.initialDelayMs}`;
-  }
-  if (!Number.isFinite(policy.maxDelayMs) || policy.maxDelayMs < policy.initialDelayMs) {
-    return `maxDelayMs must be at least initialDelayMs (${policy.initialDelayMs}), got ${policy.maxDelayMs}`;
-  }
-  if (!Number.isFinite(policy.factor) || policy.factor < 1)
-    return `factor must be at least 1, got ${policy.factor}`;
-  return undefined;
 }
 
 function configurationError(message: string): Result<never, AppError> {

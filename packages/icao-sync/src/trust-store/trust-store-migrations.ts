@@ -1,7 +1,6 @@
-import { databaseError } from "@certs/db";
+import { databaseError, pgTransaction } from "@certs/db";
 import { err, ok, type Result } from "@certs/result";
 import type pg from "pg";
-import { checkOutClient, type PooledClient } from "./pooled-client.js";
 
 /** One schema change, applied once and recorded in `icao_sync_migrations`. */
 interface Migration {
@@ -96,16 +95,7 @@ export async function migrateTrustStore(
   options: { readonly clock?: () => Date } = {},
 ): Promise<Result<{ readonly applied: readonly number[] }>> {
   const clock = options.clock ?? (() => new Date());
-  let checkedOut: PooledClient;
-  try {
-    checkedOut = await checkOutClient(pool);
-  } catch (error) {
-    return err(databaseError(error, "Could not connect to PostgreSQL to migrate the trust store"));
-  }
-  const client = checkedOut.client;
-  let broken: unknown;
-  try {
-    await client.query("BEGIN");
+  const migrated = await pgTransaction(pool, async (client) => {
     await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [MIGRATION_LOCK_KEY]);
     await client.query(
       `CREATE TABLE IF NOT EXISTS icao_sync_migrations (
@@ -126,22 +116,14 @@ export async function migrateTrustStore(
       );
       applied.push(migration.version);
     }
-    await client.query("COMMIT");
     return ok({ applied });
-  } catch (error) {
-    broken = error;
-    await client.query("ROLLBACK").catch(() => undefined);
-    return err(databaseError(error, "Migrating the trust-store schema failed and nothing was changed"));
-  } finally {
-    checkedOut.release(broken instanceof Error && isConnectionGone(broken) ? broken : undefined);
-  }
-}
-
-/** True for errors after which the connection must not go back to the pool. */
-export function isConnectionGone(error: Error): boolean {
-  const code = (error as { code?: unknown }).code;
-  return (
-    (typeof code === "string" && (code.startsWith("08") || code === "57P01" || code === "ECONNRESET")) ||
-    /Connection terminated|connection is closed/i.test(error.message)
+  });
+  if (migrated.ok) return migrated;
+  // The driver's own error, so the message reads as before: what failed, then the server's words.
+  return err(
+    databaseError(
+      migrated.error.cause ?? migrated.error,
+      "Migrating the trust-store schema failed and nothing was changed",
+    ),
   );
 }

@@ -1,9 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { databaseError } from "@certs/db";
+import { databaseError, pgTransaction } from "@certs/db";
 import { type AppError, err, ok, type Result } from "@certs/result";
 import type pg from "pg";
-import { checkOutClient, type PooledClient } from "./pooled-client.js";
-import { isConnectionGone } from "./trust-store-migrations.js";
 import { TrustStoreCopyWriter } from "./trust-store-copy.js";
 import type { TrustStoreRows } from "./trust-store-rows.js";
 
@@ -175,103 +173,98 @@ export async function replaceTrustStoreWith(
     source: options.source ?? null,
     inputDigest: options.inputDigest ?? null,
   };
-  let checkedOut: PooledClient;
-  try {
-    checkedOut = await checkOutClient(pool);
-  } catch (error) {
-    return err(databaseError(error, "Could not connect to PostgreSQL to replace the trust store"));
-  }
-  const client = checkedOut.client;
-  let broken: Error | undefined;
   let counts = options.counts ?? noCounts;
-  try {
-    await client.query("BEGIN");
-    if (options.lockTimeoutMs !== undefined) {
-      await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(options.lockTimeoutMs))}`);
-    }
-    await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [SYNC_LOCK_KEY]);
+  const replaced = await pgTransaction(
+    pool,
+    async (client): Promise<Result<ReplaceOutcome, RejectedInput>> => {
+      if (options.lockTimeoutMs !== undefined) {
+        await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(options.lockTimeoutMs))}`);
+      }
+      await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [SYNC_LOCK_KEY]);
 
-    if (options.inputDigest !== undefined) {
-      const last = await client.query<{
-        input_digest: string | null;
-        root_ca_count: number;
-        dsc_count: number;
-        crls_count: number;
-        revoked_certificate_list_count: number;
-      }>(
-        `SELECT input_digest, root_ca_count, dsc_count, crls_count, revoked_certificate_list_count
+      if (options.inputDigest !== undefined) {
+        const last = await client.query<{
+          input_digest: string | null;
+          root_ca_count: number;
+          dsc_count: number;
+          crls_count: number;
+          revoked_certificate_list_count: number;
+        }>(
+          `SELECT input_digest, root_ca_count, dsc_count, crls_count, revoked_certificate_list_count
          FROM icao_sync_log WHERE status IN ('replaced', 'unchanged')
          ORDER BY finished_at DESC, started_at DESC LIMIT 1`,
-      );
-      const previous = last.rows[0];
-      if (previous !== undefined && previous.input_digest === options.inputDigest) {
-        counts = options.counts ?? {
-          root_ca: previous.root_ca_count,
-          dsc: previous.dsc_count,
-          crls: previous.crls_count,
-          revoked_certificate_list: previous.revoked_certificate_list_count,
-        };
-        const durationMs = performance.now() - started;
-        await writeLog(client, {
-          ...base,
-          counts,
-          finishedAt: clock(),
-          status: "unchanged",
-          durationMs,
-          message: null,
-        });
-        await client.query("COMMIT");
-        return ok({ status: "unchanged", syncId, counts, durationMs });
+        );
+        const previous = last.rows[0];
+        if (previous !== undefined && previous.input_digest === options.inputDigest) {
+          counts = options.counts ?? {
+            root_ca: previous.root_ca_count,
+            dsc: previous.dsc_count,
+            crls: previous.crls_count,
+            revoked_certificate_list: previous.revoked_certificate_list_count,
+          };
+          const durationMs = performance.now() - started;
+          await writeLog(client, {
+            ...base,
+            counts,
+            finishedAt: clock(),
+            status: "unchanged",
+            durationMs,
+            message: null,
+          });
+          return ok({ status: "unchanged", syncId, counts, durationMs });
+        }
       }
-    }
 
-    await client.query("DELETE FROM revoked_certificate_list");
-    await client.query("DELETE FROM crls");
-    await client.query("DELETE FROM dsc");
-    await client.query("DELETE FROM root_ca");
-    const writer = new TrustStoreCopyWriter(client, options.onBatch);
-    let filled: Result<TableCounts>;
-    try {
-      filled = await fill(writer);
-    } catch (error) {
-      await writer.settle();
-      throw error;
-    }
-    // Every batch must be stored before the commit; a database error here is thrown and rolls back.
-    await writer.finish();
-    if (!filled.ok) {
-      await client.query("ROLLBACK");
-      return filled;
-    }
-    counts = filled.value;
-    const durationMs = performance.now() - started;
-    await writeLog(client, {
-      ...base,
-      counts,
-      finishedAt: clock(),
-      status: "replaced",
-      durationMs,
-      message: null,
-    });
-    await client.query("COMMIT");
-    return ok({ status: "replaced", syncId, counts, durationMs });
-  } catch (error) {
-    if (error instanceof Error && isConnectionGone(error)) broken = error;
-    await client.query("ROLLBACK").catch(() => undefined);
-    const appError = failure(error, "Replacing the trust store failed and the previous contents were kept");
-    // Best effort, outside the rolled-back transaction: the failed run is recorded too.
-    await writeLog(pool, {
-      ...base,
-      counts,
-      finishedAt: clock(),
-      status: "failed",
-      durationMs: performance.now() - started,
-      message: appError.message,
-    }).catch(() => undefined);
-    return err(appError);
-  } finally {
-    checkedOut.release(broken);
-  }
+      await client.query("DELETE FROM revoked_certificate_list");
+      await client.query("DELETE FROM crls");
+      await client.query("DELETE FROM dsc");
+      await client.query("DELETE FROM root_ca");
+      const writer = new TrustStoreCopyWriter(client, options.onBatch);
+      let filled: Result<TableCounts>;
+      try {
+        filled = await fill(writer);
+      } catch (error) {
+        await writer.settle();
+        throw error;
+      }
+      // Every batch must be stored before the commit; a database error here is thrown and rolls back.
+      await writer.finish();
+      if (!filled.ok) return err(new RejectedInput(filled.error));
+      counts = filled.value;
+      const durationMs = performance.now() - started;
+      await writeLog(client, {
+        ...base,
+        counts,
+        finishedAt: clock(),
+        status: "replaced",
+        durationMs,
+        message: null,
+      });
+      return ok({ status: "replaced", syncId, counts, durationMs });
+    },
+  );
+  if (replaced.ok) return replaced;
+  if (replaced.error instanceof RejectedInput) return err(replaced.error.error);
+  // The driver's own error, so the message reads as before: what failed, then the server's words.
+  const appError = failure(
+    replaced.error.cause ?? replaced.error,
+    "Replacing the trust store failed and the previous contents were kept",
+  );
+  // Best effort, outside the rolled-back transaction: the failed run is recorded too.
+  await writeLog(pool, {
+    ...base,
+    counts,
+    finishedAt: clock(),
+    status: "failed",
+    durationMs: performance.now() - started,
+    message: appError.message,
+  }).catch(() => undefined);
+  return err(appError);
+}
+
+/** The input broke half-way (`fill` returned err): rolled back and returned as is, not logged as a failed run. */
+class RejectedInput {
+  constructor(readonly error: AppError) {}
 }
 
 /** One row of the sync log. */
