@@ -5,6 +5,7 @@ describe("ErrorCode", () => {
   test("every documented code is a string equal to its name", () => {
     const documented = [
       "VALIDATION_ERROR",
+      "DATA_ERROR",
       "CONFIGURATION_ERROR",
       "DOWNLOAD_ERROR",
       "PARSE_ERROR",

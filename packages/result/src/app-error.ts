@@ -1,21 +1,26 @@
 import { ErrorCode } from "./error-code.js";
 
+/** What `AppError.details` holds when nothing more precise is said: structured context for logs. */
+export type ErrorDetails = Readonly<Record<string, unknown>>;
+
 /**
  * The error value every `@certs` library returns inside an `Err`: a plain, serializable object.
  * `code` is usually one of {@link ErrorCode}; `message` is one sentence a user can act on;
  * `cause` keeps the original thrown value; `details` carries structured context for logs.
+ * `D` types the details a function promises (e.g. `AppError<{ readonly summary?: RunSummary }>`), so a
+ * caller reads them without a cast; give it as a type alias (an interface has no index signature).
  */
-export interface AppError {
+export interface AppError<D extends ErrorDetails = ErrorDetails> {
   readonly code: string;
   readonly message: string;
   readonly cause?: unknown;
-  readonly details?: Readonly<Record<string, unknown>>;
+  readonly details?: D;
 }
 
 /** Optional parts of an {@link AppError}. */
-export interface AppErrorOptions {
+export interface AppErrorOptions<D extends ErrorDetails = ErrorDetails> {
   readonly cause?: unknown;
-  readonly details?: Readonly<Record<string, unknown>>;
+  readonly details?: D;
 }
 
 /**
@@ -26,14 +31,23 @@ export interface UnexpectedError extends AppError {
   readonly code: typeof ErrorCode.UNEXPECTED_ERROR;
 }
 
-/** Builds an {@link AppError}; `cause` and `details` are only present when given. */
+/**
+ * Builds an {@link AppError}; `cause` and `details` are only present when given. With a type argument,
+ * `appError<D>(code, message, { details })` checks the details against `D` and returns an `AppError<D>`.
+ */
+export function appError(code: string, message: string, options?: AppErrorOptions): AppError;
+export function appError<D extends ErrorDetails>(
+  code: string,
+  message: string,
+  options: AppErrorOptions<D>,
+): AppError<D>;
 export function appError(code: string, message: string, options?: AppErrorOptions): AppError {
   // Keys are added only when passed so the object stays minimal and exactOptionalPropertyTypes holds.
   const error: {
     code: string;
     message: string;
     cause?: unknown;
-    details?: Readonly<Record<string, unknown>>;
+    details?: ErrorDetails;
   } = {
     code,
     message,

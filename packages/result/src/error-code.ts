@@ -3,8 +3,10 @@
  * a domain may add codes of its own, which is why `AppError.code` is a plain string.
  */
 export const ErrorCode = Object.freeze({
-  /** An argument, a record or a value read from input breaks a rule the caller can fix. */
+  /** An argument or option the caller passed breaks a rule the caller can fix (a negative batch size). */
   VALIDATION_ERROR: "VALIDATION_ERROR",
+  /** Data read while working breaks a rule: a row that cannot be exported, sources that yield nothing. */
+  DATA_ERROR: "DATA_ERROR",
   /** A setting (flag, environment variable, connection URL, mapping file) is missing or malformed. */
   CONFIGURATION_ERROR: "CONFIGURATION_ERROR",
   /** A network transfer failed: connection refused, HTTP error status, body too large or cut short. */

@@ -1,5 +1,5 @@
 export { ErrorCode } from "./error-code.js";
-export type { AppError, AppErrorOptions, UnexpectedError } from "./app-error.js";
+export type { AppError, AppErrorOptions, ErrorDetails, UnexpectedError } from "./app-error.js";
 export { appError, isAppError, AppErrorException, toError } from "./app-error.js";
 export type { Ok, Err, InferOk, InferErr } from "./result.js";
 export { ok, err, isResult, isOk, isErr } from "./result.js";
