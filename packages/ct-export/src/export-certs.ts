@@ -68,7 +68,7 @@ export interface BatchProgress {
 /** Why a run stopped. */
 export type StopReason = "drained" | "once" | "max_batches" | "aborted";
 
-/** The outcome of a run, also attached (as `details.summary`) to the error of a failed run. */
+/** The outcome of a run, also attached (as `details.summary`, see {@link ExportFailure}) to the error of a failed run. */
 export interface ExportSummary {
   readonly rows: number;
   readonly files: number;
@@ -89,6 +89,9 @@ export interface ExportSummary {
   /** What start-up found in the journal from earlier runs. */
   readonly reconciled: ReconcileSummary;
 }
+
+/** The error of a failed run: `details.summary` says what had been done before it failed. */
+export type ExportFailure = AppError<{ readonly summary?: ExportSummary }>;
 
 interface RunState {
   rows: number;
@@ -124,7 +127,7 @@ const NOTHING_RECONCILED: ReconcileSummary = {
 export async function exportCerts(
   dataSource: DataSource,
   options: ExportCertsOptions,
-): Promise<Result<ExportSummary, AppError>> {
+): Promise<Result<ExportSummary, ExportFailure>> {
   const settings = validate(options);
   if (!settings.ok) return settings;
   const { batchSize, sleepMs, limit } = settings.value;
@@ -164,7 +167,7 @@ export async function exportCerts(
       reconciled,
     };
   };
-  const fail = (error: AppError): Result<never, AppError> =>
+  const fail = (error: AppError): Result<never, ExportFailure> =>
     err({ ...error, details: { ...error.details, summary: summary("failed") } });
 
   const runStep = async <T>(step: () => Promise<Result<T, AppError>>): Promise<Result<T, AppError>> =>
@@ -300,11 +303,11 @@ export async function exportCerts(
       await sessions.releaseIdle();
       await retryPendingDeletes();
     };
-    const stopFailed = async (error: AppError): Promise<Result<never, AppError>> => {
+    const stopFailed = async (error: AppError): Promise<Result<never, ExportFailure>> => {
       await wrapUp();
       return fail(flights.failure ?? error);
     };
-    const stop = async (reason: StopReason): Promise<Result<ExportSummary, AppError>> => {
+    const stop = async (reason: StopReason): Promise<Result<ExportSummary, ExportFailure>> => {
       await wrapUp();
       // A batch in flight may have failed while we were stopping for another reason: its rows stayed.
       if (flights.thrown !== undefined) throw flights.thrown.error;

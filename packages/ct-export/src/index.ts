@@ -27,6 +27,7 @@ export {
   exportCerts,
   type BatchProgress,
   type ExportCertsOptions,
+  type ExportFailure,
   type ExportSummary,
   type StopReason,
 } from "./export-certs.js";

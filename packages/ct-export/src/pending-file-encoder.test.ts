@@ -63,7 +63,7 @@ describe("PendingFileEncoder", () => {
 
   it("refuses a ct_index that is not an exact integer, as formatPendingFile does", () => {
     const result = new PendingFileEncoder().encode([row(), row({ ct_index: 2 ** 60 })]);
-    expect(!result.ok && result.error.code).toBe("VALIDATION_ERROR");
+    expect(!result.ok && result.error.code).toBe("DATA_ERROR");
     expect(!result.ok && result.error.details?.["position"]).toBe(1);
   });
 });

@@ -16,7 +16,7 @@ export class PendingFileEncoder {
   private buffer = Buffer.allocUnsafeSlow(INITIAL_BYTES);
   private length = 0;
 
-  /** The file's bytes for these rows; a VALIDATION_ERROR for a ct_index that is not an exact integer. */
+  /** The file's bytes for these rows; a DATA_ERROR for a ct_index that is not an exact integer. */
   encode(rows: readonly EncodableRow[]): Result<Buffer, AppError> {
     this.length = 0;
     if (rows.length === 0) {

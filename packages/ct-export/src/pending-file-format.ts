@@ -19,7 +19,7 @@ export const PENDING_FILE_NAME = /^upload_failure_\d{8}_\d{6}_[1-9]\d{3}\.json$/
 /**
  * Serialises rows exactly as `JSON.stringify(rows, null, 2)` would (the layout of the original exporter's
  * files), except that `ct_index` is spliced in as its decimal digits, so indices above 2^53 keep every digit.
- * A ct_index that is not an integer, or an unsafe JS number (digits already lost), is a VALIDATION_ERROR.
+ * A ct_index that is not an integer, or an unsafe JS number (digits already lost), is a DATA_ERROR.
  */
 export function formatPendingFile(rows: readonly PendingRow[]): Result<string, AppError> {
   if (rows.length === 0) return ok("[]");
@@ -41,10 +41,10 @@ export function formatPendingFile(rows: readonly PendingRow[]): Result<string, A
   return ok(`[\n${parts.join(",\n")}\n]`);
 }
 
-/** The VALIDATION_ERROR for a row whose ct_index would lose digits. */
+/** The DATA_ERROR for a row whose ct_index is missing or would lose digits: bad data, not bad usage. */
 export function inexactCtIndex(position: number, value: string | number | bigint): AppError {
   return appError(
-    ErrorCode.VALIDATION_ERROR,
+    ErrorCode.DATA_ERROR,
     `Row ${position} has ct_index ${String(value)}, which is not an exact integer; read BIGINT columns as strings.`,
     { details: { position } },
   );

@@ -51,7 +51,7 @@ describe("formatPendingFile", () => {
     for (const ct_index of [2 ** 53 + 2, 1.5, "12a", "", "01"]) {
       const formatted = formatPendingFile([row({ ct_index })]);
       expect(formatted.ok).toBe(false);
-      expect(!formatted.ok && formatted.error.code).toBe("VALIDATION_ERROR");
+      expect(!formatted.ok && formatted.error.code).toBe("DATA_ERROR");
     }
   });
 });

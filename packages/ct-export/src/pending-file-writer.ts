@@ -41,7 +41,7 @@ export interface JournaledBatch {
  * Writes rows to a new `upload_failure_YYYYMMDD_HHMMSS_XXXX.json` in `outputDir`, atomically and durably:
  * a hidden temp file is written and fsynced, then hard-linked to the final name (which fails instead of
  * overwriting, so a taken name makes it draw another suffix), the directory fsynced and the temp removed.
- * Any failure is a FILE_ERROR (or VALIDATION_ERROR for a bad ct_index) and leaves no file behind.
+ * Any failure is a FILE_ERROR (or DATA_ERROR for a bad ct_index) and leaves no file behind.
  */
 export async function writePendingFile(
   outputDir: string,
