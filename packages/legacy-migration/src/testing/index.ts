@@ -1,12 +1,6 @@
 export { createLegacySchema, createDestinationSchema } from "./create-schemas.js";
-export {
-  generateLegacyDataset,
-  type GeneratedCertificate,
-  type GeneratedMappingEntry,
-  type GeneratedRow,
-  type LegacyDataset,
-  type LegacyDatasetOptions,
-} from "./legacy-dataset.js";
+export { generateLegacyDataset, type LegacyDataset, type LegacyDatasetOptions } from "./legacy-dataset.js";
+export type { GeneratedCertificate, GeneratedMappingEntry, GeneratedRow } from "./dataset/generated-rows.js";
 export {
   seedDestinationDatabase,
   seedLegacyDatabase,

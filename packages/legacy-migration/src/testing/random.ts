@@ -41,3 +41,13 @@ export function createRandom(seed: string | number): Random {
     },
   };
 }
+
+/** A shuffled copy of `items` (Fisher-Yates), deterministic for the state of `random`. */
+export function shuffle<T>(random: Random, items: readonly T[]): T[] {
+  const copy = [...items];
+  for (let i = copy.length - 1; i > 0; i--) {
+    const j = random.int(0, i);
+    [copy[i], copy[j]] = [copy[j] as T, copy[i] as T];
+  }
+  return copy;
+}

@@ -9,7 +9,8 @@ import { DEFAULT_LEGACY_TIME_ZONE } from "../rules/legacy-date.js";
 import type { LegacyDateStorage } from "../schema/legacy-schema.js";
 import { dialectOf, placeholders, quoteIdentifier, type SqlDialect } from "../schema/sql-dialect.js";
 import { createDestinationSchema, createLegacySchema } from "./create-schemas.js";
-import type { GeneratedRow, LegacyDataset } from "./legacy-dataset.js";
+import type { GeneratedRow } from "./dataset/generated-rows.js";
+import type { LegacyDataset } from "./legacy-dataset.js";
 
 type Value = string | number | boolean | null;
 
