@@ -63,7 +63,12 @@ export {
   type InteractiveStep,
   type MigrateInteractivelyOptions,
 } from "./migration/migrate-interactively.js";
-export type { FailedRecord, MigrationProgress, MigrationSummary } from "./migration/migration-summary.js";
+export type {
+  FailedRecord,
+  MigrationFailure,
+  MigrationProgress,
+  MigrationSummary,
+} from "./migration/migration-summary.js";
 export type { RunSelectionOptions } from "./migration/run-selection.js";
 export {
   MigrationSession,

@@ -189,7 +189,10 @@ describe("syncTrustStore", () => {
   it("refuses a master list whose signature does not verify and leaves tables and sync log alone", async () => {
     const before = await snapshot();
     const log = await logLength();
-    const outcome = await syncTrustStore(pool, { masterLists: [files.tampered] });
+    const outcome = await syncTrustStore(pool, {
+      masterLists: [files.tampered],
+      trustAnchors: [files.anchor],
+    });
     expect(outcome.ok).toBe(false);
     if (outcome.ok) return;
     expect(outcome.error.code).toBe("SIGNATURE_ERROR");
@@ -236,10 +239,26 @@ describe("syncTrustStore", () => {
     expect(logger.warnings.join("\n")).toMatch(/verification is off/);
   });
 
-  it("says the chain was not checked when no trust anchor is given", async () => {
+  it("refuses to sync without a trust anchor, and writes nothing", async () => {
+    const before = await snapshot();
+    const log = await logLength();
+    for (const dryRun of [false, true]) {
+      const outcome = await syncTrustStore(pool, { masterLists: [files.masterList] }, { dryRun });
+      expect(!outcome.ok && outcome.error.code).toBe("SIGNATURE_ERROR");
+      expect(!outcome.ok && outcome.error.message).toMatch(/^No trust anchor configured: /);
+    }
+    expect(await snapshot()).toEqual(before);
+    expect(await logLength()).toBe(log);
+  });
+
+  it("with allowUnanchored says the chain was not checked", async () => {
     const logger = recordingLogger();
     const outcome = unwrap(
-      await syncTrustStore(pool, { masterLists: [files.masterList] }, { dryRun: true, logger }),
+      await syncTrustStore(
+        pool,
+        { masterLists: [files.masterList] },
+        { dryRun: true, allowUnanchored: true, logger },
+      ),
     );
     expect(outcome.verification.lists[0]).toMatchObject({ signature: "verified", chain: "not_checked" });
     expect(outcome.verification.lists[0]?.signers[0]?.chainNote).toBeTruthy();
@@ -249,15 +268,17 @@ describe("syncTrustStore", () => {
   it("refuses sources that yield no certificate unless allowEmpty is set", async () => {
     const before = await snapshot();
     const log = await logLength();
-    const refused = await syncTrustStore(pool, { crls: crlFiles });
-    expect(!refused.ok && refused.error.code).toBe("VALIDATION_ERROR");
+    const refused = await syncTrustStore(pool, { crls: crlFiles }, { verify: false });
+    expect(!refused.ok && refused.error.code).toBe("DATA_ERROR");
     expect(!refused.ok && refused.error.message).toBe(
       "The sources yielded no certificates; refusing to empty the trust store (allowEmpty to force).",
     );
     expect(await snapshot()).toEqual(before);
     expect(await logLength()).toBe(log);
 
-    const forced = unwrap(await syncTrustStore(pool, { crls: crlFiles }, { allowEmpty: true }));
+    const forced = unwrap(
+      await syncTrustStore(pool, { crls: crlFiles }, { allowEmpty: true, verify: false }),
+    );
     expect(forced.status).toBe("replaced");
     expect(await tableCount("root_ca")).toBe(0);
     expect(await tableCount("dsc")).toBe(0);
@@ -291,7 +312,7 @@ describe("syncTrustStore", () => {
 
   it("names a source that cannot be read", async () => {
     const missing = path.join(dir, "no-such.ml");
-    const outcome = await syncTrustStore(pool, { masterLists: [missing] });
+    const outcome = await syncTrustStore(pool, { masterLists: [missing], trustAnchors: [files.anchor] });
     expect(!outcome.ok && outcome.error.code).toBe("FILE_ERROR");
     expect(!outcome.ok && outcome.error.message).toContain(missing);
   });
@@ -330,7 +351,10 @@ describe("syncTrustStore", () => {
     try {
       const before = await snapshot();
       const log = await logLength();
-      const outcome = await syncTrustStore(pool, { masterLists: [server.url("/gone.ml")] });
+      const outcome = await syncTrustStore(pool, {
+        masterLists: [server.url("/gone.ml")],
+        trustAnchors: [files.anchor],
+      });
       expect(!outcome.ok && outcome.error.code).toBe("DOWNLOAD_ERROR");
       expect(await snapshot()).toEqual(before);
       expect(await logLength()).toBe(log);
@@ -364,11 +388,15 @@ describe("syncTrustStore", () => {
     const outcome = unwrap(
       await syncTrustStore(
         undefined,
-        { masterLists: [{ name: "in-memory list", bytes: pki.masterList }] },
+        {
+          masterLists: [{ name: "in-memory list", bytes: pki.masterList }],
+          trustAnchors: [{ name: "in-memory anchor", bytes: pki.anchor.der }],
+        },
         { dryRun: true },
       ),
     );
     expect(outcome.sources).toEqual([
+      expect.objectContaining({ kind: "trust_anchor", name: "in-memory anchor" }),
       expect.objectContaining({ kind: "master_list", name: "in-memory list", bytes: pki.masterList.length }),
     ]);
   });

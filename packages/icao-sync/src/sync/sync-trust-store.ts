@@ -39,6 +39,11 @@ export interface SyncOptions extends CollectOptions {
   readonly dryRun?: boolean;
   /** Let sources without a single certificate empty the trust store; default: refuse. */
   readonly allowEmpty?: boolean;
+  /**
+   * Sync with verification on but no trust anchor: signatures are checked, chains are not, so a list signed
+   * by anyone is accepted. Default: refuse (SIGNATURE_ERROR) before anything is read.
+   */
+  readonly allowUnanchored?: boolean;
   /** Rewrite the tables even when the input equals the last successful sync's. */
   readonly force?: boolean;
   /** The `source` column; default `icao-masterlist`. */
@@ -141,10 +146,17 @@ async function* hashing(chunks: AsyncIterable<Uint8Array>, hash: ReturnType<type
   }
 }
 
+function noTrustAnchor() {
+  return appError(
+    ErrorCode.SIGNATURE_ERROR,
+    "No trust anchor configured: without one a list signed by anyone would replace the trust store; give a trust anchor, or allowUnanchored (--allow-unanchored) or verify: false (--no-verify) to accept unverified data.",
+  );
+}
+
 function refuseEmpty(counts: TableCounts, sources: readonly SourceReport[]) {
   return err(
     appError(
-      ErrorCode.VALIDATION_ERROR,
+      ErrorCode.DATA_ERROR,
       "The sources yielded no certificates; refusing to empty the trust store (allowEmpty to force).",
       { details: { counts, sources: sources.map((s) => s.name) } },
     ),
@@ -160,7 +172,7 @@ function refuseEmpty(counts: TableCounts, sources: readonly SourceReport[]) {
  * into the transaction in batches of `batchSize` rows (binary COPY), so memory stays bounded whatever their
  * size; a broken entry, a nested list whose signature does not verify, or a file that changed since it was
  * hashed rolls the whole transaction back, leaving the old rows and no sync log entry. Sources without a
- * single certificate are refused (VALIDATION_ERROR, rolled back) unless `allowEmpty`: a broken upstream must
+ * single certificate are refused (DATA_ERROR, rolled back) unless `allowEmpty`: a broken upstream must
  * not wipe the trust store. An input equal to the last successful sync's is not rewritten (nor its LDIF
  * parsed). A cancelled signal stops the sync and rolls back whatever was written. Migrate the schema first
  * (`migrateTrustStore`).
@@ -180,6 +192,9 @@ export async function syncTrustStore(
   const verify = options.verify ?? true;
   const limits = options.limits === undefined ? {} : { limits: options.limits };
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_ROWS);
+  if (verify && (input.trustAnchors ?? []).length === 0 && options.allowUnanchored !== true) {
+    return err(noTrustAnchor());
+  }
 
   const collected = await collectSources(input, options, { ldif: "defer" });
   if (!collected.ok) return collected;

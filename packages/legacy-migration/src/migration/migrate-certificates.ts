@@ -4,7 +4,7 @@ import type { LegacyCertificate } from "./legacy-certificates.js";
 import { MigrationSession, type MigrationSettings, type MigrationSources } from "./migration-session.js";
 import type { CertificateOutcome } from "./outcomes.js";
 import { describeSelection, validateSelection, type RunSelectionOptions } from "./run-selection.js";
-import type { MigrationProgress, MigrationSummary } from "./migration-summary.js";
+import type { MigrationFailure, MigrationProgress, MigrationSummary } from "./migration-summary.js";
 import { RunTally } from "./run-tally.js";
 import { WorkQueue } from "./work-queue.js";
 
@@ -45,7 +45,7 @@ function sizeOption(name: string, value: number, max: number): Result<number> {
 export async function migrateCertificates(
   sources: MigrationSources,
   options: MigrateCertificatesOptions,
-): Promise<Result<MigrationSummary>> {
+): Promise<Result<MigrationSummary, MigrationFailure>> {
   const workers = sizeOption("workers", options.workers ?? 10, 256);
   if (!workers.ok) return workers;
   const groupSize = sizeOption("groupSize", options.groupSize ?? 50, 10_000);

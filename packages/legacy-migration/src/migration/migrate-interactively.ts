@@ -5,7 +5,7 @@ import { MigrationSession, type MigrationSettings, type MigrationSources } from 
 import type { CertificateOutcome } from "./outcomes.js";
 import type { PlanResult } from "./plan-certificate.js";
 import { describeSelection, validateSelection, type RunSelectionOptions } from "./run-selection.js";
-import type { MigrationProgress, MigrationSummary } from "./migration-summary.js";
+import type { MigrationFailure, MigrationProgress, MigrationSummary } from "./migration-summary.js";
 import { RunTally } from "./run-tally.js";
 
 /** What the operator does with one certificate. */
@@ -47,7 +47,7 @@ export interface MigrateInteractivelyOptions extends MigrationSettings, RunSelec
 export async function migrateInteractively(
   sources: MigrationSources,
   options: MigrateInteractivelyOptions,
-): Promise<Result<MigrationSummary>> {
+): Promise<Result<MigrationSummary, MigrationFailure>> {
   const selection = validateSelection(options);
   if (!selection.ok) return selection;
   const clock = options.clock ?? (() => new Date());

@@ -1,3 +1,5 @@
+import type { AppError } from "@certs/result";
+
 /** Running totals of a run. */
 export interface MigrationProgress {
   /** Certificates to go through (pending when the run started, capped by `limit`). */
@@ -49,3 +51,6 @@ export interface MigrationSummary {
   readonly databases: { readonly legacy: string; readonly destination: string };
   readonly reportPath?: string;
 }
+
+/** The error of a run that failed once started: `details.summary` says what had been done. */
+export type MigrationFailure = AppError<{ readonly summary?: MigrationSummary }>;

@@ -1,7 +1,12 @@
 import { appError, err, ok, type AppError, type Result } from "@certs/result";
 import type { MigrationReportWriter } from "../report/migration-report-writer.js";
 import type { MigrationSession } from "./migration-session.js";
-import type { FailedRecord, MigrationProgress, MigrationSummary } from "./migration-summary.js";
+import type {
+  FailedRecord,
+  MigrationFailure,
+  MigrationProgress,
+  MigrationSummary,
+} from "./migration-summary.js";
 import type { CertificateOutcome } from "./outcomes.js";
 
 /** Counts a run's outcomes, feeds the report, and makes the progress and the summary. */
@@ -76,7 +81,7 @@ export class RunTally {
       readonly reportPath?: string;
       readonly fatal?: AppError;
     },
-  ): Promise<Result<MigrationSummary>> {
+  ): Promise<Result<MigrationSummary, MigrationFailure>> {
     const exported = await session.finish();
     const progress = this.progress();
     const summary: MigrationSummary = {
