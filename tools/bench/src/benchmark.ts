@@ -1,4 +1,4 @@
-import type { ManagedServer, ServerKind } from "../../testdb/src/servers.js";
+import type { ManagedServer, ServerKind } from "@certs/testdb/servers";
 import type { CaseOutcome, CaseSpec } from "./case-runner.js";
 
 /** One measured figure: a line of the printed table and of bench/REPORT.md. */

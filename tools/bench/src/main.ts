@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { startServer, type ManagedServer, type ServerKind } from "../../testdb/src/servers.js";
+import { startServer, type ManagedServer, type ServerKind } from "@certs/testdb/servers";
 import type { BenchContext, BenchRow } from "./benchmark.js";
 import { runCase } from "./case-runner.js";
 import { parseCliOptions, USAGE, type CliOptions } from "./cli-options.js";

@@ -1,5 +1,5 @@
 import { openDataSource, parseConnectionUrl } from "@certs/db";
-import type { ServerKind } from "../../testdb/src/servers.js";
+import type { ServerKind } from "@certs/testdb/servers";
 
 /** Asks a started server for its version string (e.g. `10.11.19-MariaDB-0+deb12u1`, `17.6`). */
 export async function serverVersion(kind: ServerKind, adminUrl: string): Promise<string> {

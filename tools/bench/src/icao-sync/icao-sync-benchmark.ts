@@ -3,7 +3,7 @@ import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
-import type { ManagedServer } from "../../../testdb/src/servers.js";
+import type { ManagedServer } from "@certs/testdb/servers";
 import { ratioTo, type BenchContext, type Benchmark, type BenchRow } from "../benchmark.js";
 import type { CaseSources } from "./case-database.js";
 import type { CopyCaseInput, CopyCaseResult } from "./copy-case.js";

@@ -1,7 +1,7 @@
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ManagedServer } from "../../../testdb/src/servers.js";
+import type { ManagedServer } from "@certs/testdb/servers";
 import { ratioTo, type BenchContext, type Benchmark, type BenchRow } from "../benchmark.js";
 import type { MemoryPeak, MigrateCaseInput, MigrateCaseResult } from "./migrate-case.js";
 import { createMigrationFixture, type MigrationFixture } from "./migration-fixture.js";
