@@ -1,7 +1,7 @@
 import type { QueryRunner } from "typeorm";
 import { sqlUtc } from "../rules/legacy-date.js";
 import { LEDGER_TABLES } from "../schema/ledger-schema.js";
-import { placeholders, type SqlDialect } from "../schema/sql-dialect.js";
+import { placeholders, type SqlDialect } from "@certs/db";
 import type { CertificatePlan, TechnicianChoice, VehiclePlan } from "./plan-certificate.js";
 
 /** A row the migration wrote into the ledger, for one legacy certificate. */

@@ -1,10 +1,9 @@
-import { databaseError } from "@certs/db";
+import { databaseError, placeholders, type SqlDialect } from "@certs/db";
 import { err, ok, type Result } from "@certs/result";
 import type { DataSource } from "typeorm";
 import type { CertificateMapping, TechnicianMapping } from "../mapping/mapping-files.js";
 import { sqlUtc } from "../rules/legacy-date.js";
 import { LEDGER_TABLES } from "../schema/ledger-schema.js";
-import { placeholders, type SqlDialect } from "../schema/sql-dialect.js";
 
 type Id = string | number | null;
 

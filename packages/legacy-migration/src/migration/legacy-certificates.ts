@@ -1,9 +1,8 @@
-import { databaseError } from "@certs/db";
+import { databaseError, placeholder, placeholders, sqlDialect, type SqlDialect } from "@certs/db";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import type { DataSource } from "typeorm";
 import { ecuKey } from "../rules/ecu.js";
 import { legacyDateKindOfSqlType, type LegacyDateKind } from "../rules/legacy-date.js";
-import { dialectOf, placeholder, placeholders, type SqlDialect } from "../schema/sql-dialect.js";
 
 /** A legacy date as stored (text, or null) with the kind of its column, converted later by the rules. */
 export interface LegacyDateValue {
@@ -137,7 +136,7 @@ export class LegacyCertificateReader {
    * MySQL/MariaDB nor PostgreSQL, is a CONFIGURATION_ERROR.
    */
   static async open(legacy: DataSource): Promise<Result<LegacyCertificateReader>> {
-    const dialect = dialectOf(legacy);
+    const dialect = sqlDialect(legacy);
     if (!dialect.ok) return dialect;
     let columns: Array<{ name: string; type: string }>;
     try {

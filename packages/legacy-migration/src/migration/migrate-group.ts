@@ -1,4 +1,4 @@
-import { classifyDbError, databaseError, isDriverError, type Logger } from "@certs/db";
+import { classifyDbError, databaseError, isDriverError, transaction, type Logger } from "@certs/db";
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
 import type { SqlDialect } from "../schema/sql-dialect.js";
@@ -366,71 +366,83 @@ async function finishGroup(
   }
 }
 
+/** What a group's transaction did: each record's work, and the technician claims it held. */
+interface GroupWork {
+  readonly work: CertificateWork[];
+  readonly claims: Map<string, GroupClaim>;
+}
+
 /**
  * The group's transaction, once: claims, then the certificates (multi-row inserts where the server allows,
- * else a savepoint each), then what they share, then commit (or rollback).
+ * else a savepoint each), then what they share, then commit (or rollback in a dry run). Err with
+ * {@link AlreadyMigrated} when the ledger already has one of them, else a DATABASE_ERROR from the
+ * transaction (classified, so the caller can tell a retryable failure).
  */
 async function runGroupOnce(
   context: GroupContext,
   records: readonly LegacyCertificate[],
   cancelled: () => boolean,
-): Promise<{ work: CertificateWork[]; claims: Map<string, GroupClaim> }> {
-  const runner = context.destination.createQueryRunner();
-  try {
-    await runner.connect();
-    await runner.startTransaction("READ COMMITTED");
-    const writer = new DestinationWriter(runner, context.dialect, {
-      runId: context.runId,
-      countryId: context.countryId,
-    });
-    const now = context.clock();
-    const plans = records.map((record) => planCertificate(record, context.references, context.timeZone));
-    const claims = await claimTechnicians(writer, plans, now);
-    // Slot i is record i's work; certificates wait in `batch` for the next multi-row insert, which is
-    // flushed before any certificate written alone, so new ids keep the records' order.
-    const work: CertificateWork[] = [];
-    let batch: Array<{ index: number; plan: CertificatePlan; record: LegacyCertificate }> = [];
-    const flush = async (): Promise<void> => {
-      const written = await migrateBatch(writer, batch, claims, context, now);
-      for (const [i, item] of batch.entries()) work[item.index] = written[i] as CertificateWork;
-      batch = [];
-    };
-    for (const [index, record] of records.entries()) {
-      if (cancelled()) break;
-      const planned = plans[index] as PlanResult;
-      if (!planned.ok) {
-        // Nothing to write but its failure row, which the group writes at its end.
-        work[index] = failedWork(record, planned.failures.map(summarize));
-        continue;
+): Promise<Result<GroupWork, AlreadyMigrated | AppError>> {
+  return transaction(
+    context.destination,
+    async (_manager, runner): Promise<Result<GroupWork, AlreadyMigrated>> => {
+      try {
+        return ok(await writeGroup(runner, context, records, cancelled));
+      } catch (error) {
+        if (error instanceof AlreadyMigrated) return err(error);
+        // The driver's error, which the transaction classifies and rolls back on.
+        throw error instanceof StageFailure ? error.cause : error;
       }
-      const ready =
-        context.multiRowInserts &&
-        knownTechnician(planned.plan.calibrationTechnician, claims) !== null &&
-        knownTechnician(planned.plan.installationTechnician, claims) !== null;
-      if (ready) {
-        batch.push({ index, plan: planned.plan, record });
-        if (batch.length >= MAX_ROWS_PER_INSERT) await flush();
-        continue;
-      }
-      await flush();
-      work[index] = await migrateOne(writer, planned, record, claims, context, now);
-    }
-    await flush();
-    await finishGroup(writer, work, claims, now);
-    if (context.dryRun) await runner.rollbackTransaction();
-    else await runner.commitTransaction();
-    return { work, claims };
-  } catch (error) {
-    await rollbackQuietly(runner);
-    throw error instanceof StageFailure ? error.cause : error;
-  } finally {
-    await runner.release().catch(() => undefined);
-  }
+    },
+    { isolation: "READ COMMITTED", dryRun: context.dryRun },
+  );
 }
 
-async function rollbackQuietly(runner: QueryRunner): Promise<void> {
-  if (!runner.isTransactionActive) return;
-  await runner.rollbackTransaction().catch(() => undefined);
+async function writeGroup(
+  runner: QueryRunner,
+  context: GroupContext,
+  records: readonly LegacyCertificate[],
+  cancelled: () => boolean,
+): Promise<GroupWork> {
+  const writer = new DestinationWriter(runner, context.dialect, {
+    runId: context.runId,
+    countryId: context.countryId,
+  });
+  const now = context.clock();
+  const plans = records.map((record) => planCertificate(record, context.references, context.timeZone));
+  const claims = await claimTechnicians(writer, plans, now);
+  // Slot i is record i's work; certificates wait in `batch` for the next multi-row insert, which is
+  // flushed before any certificate written alone, so new ids keep the records' order.
+  const work: CertificateWork[] = [];
+  let batch: Array<{ index: number; plan: CertificatePlan; record: LegacyCertificate }> = [];
+  const flush = async (): Promise<void> => {
+    const written = await migrateBatch(writer, batch, claims, context, now);
+    for (const [i, item] of batch.entries()) work[item.index] = written[i] as CertificateWork;
+    batch = [];
+  };
+  for (const [index, record] of records.entries()) {
+    if (cancelled()) break;
+    const planned = plans[index] as PlanResult;
+    if (!planned.ok) {
+      // Nothing to write but its failure row, which the group writes at its end.
+      work[index] = failedWork(record, planned.failures.map(summarize));
+      continue;
+    }
+    const ready =
+      context.multiRowInserts &&
+      knownTechnician(planned.plan.calibrationTechnician, claims) !== null &&
+      knownTechnician(planned.plan.installationTechnician, claims) !== null;
+    if (ready) {
+      batch.push({ index, plan: planned.plan, record });
+      if (batch.length >= MAX_ROWS_PER_INSERT) await flush();
+      continue;
+    }
+    await flush();
+    work[index] = await migrateOne(writer, planned, record, claims, context, now);
+  }
+  await flush();
+  await finishGroup(writer, work, claims, now);
+  return { work, claims };
 }
 
 function delay(ms: number): Promise<void> {
@@ -472,29 +484,30 @@ async function migrateOneByOne(
     let done = false;
     for (let attempt = 1; attempt <= context.maxAttempts && !done; attempt++) {
       if (cancelled()) return ok({ outcomes, unattempted: records.slice(index) });
-      try {
-        const result = await runGroupOnce(context, [record], cancelled);
-        applyCommitted(context, result);
-        outcomes.push(...result.work.map((w) => w.outcome));
+      const result = await runGroupOnce(context, [record], cancelled);
+      if (result.ok) {
+        applyCommitted(context, result.value);
+        outcomes.push(...result.value.work.map((w) => w.outcome));
         done = true;
-      } catch (error) {
-        if (error instanceof AlreadyMigrated) {
-          // A concurrent run migrated it first: this transaction rolled back, nothing of it remains.
-          outcomes.push({ kind: "skipped", legacy: identityOf(record), reason: "already_migrated" });
-          done = true;
-          continue;
-        }
-        lastError = error;
-        const verdict = classifyDbError(error);
-        if (!verdict.retryable) {
-          return err(writeError(error, "migrate a certificate in the destination database"));
-        }
-        context.logger.warn(
-          { attempt, kind: verdict.kind, legacyId: record.id },
-          "a certificate is tried again",
-        );
-        await delay(Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random()));
+        continue;
       }
+      const error = result.error;
+      if (error instanceof AlreadyMigrated) {
+        // A concurrent run migrated it first: this transaction rolled back, nothing of it remains.
+        outcomes.push({ kind: "skipped", legacy: identityOf(record), reason: "already_migrated" });
+        done = true;
+        continue;
+      }
+      lastError = error;
+      const verdict = classifyDbError(error);
+      if (!verdict.retryable) {
+        return err(writeError(error.cause ?? error, "migrate a certificate in the destination database"));
+      }
+      context.logger.warn(
+        { attempt, kind: verdict.kind, legacyId: record.id },
+        "a certificate is tried again",
+      );
+      await delay(Math.min(2000, 25 * 2 ** attempt) * (0.5 + Math.random()));
     }
     if (!done) {
       return err(
@@ -525,23 +538,25 @@ export async function migrateGroup(
   const cancelled = (): boolean => signal?.aborted === true;
   if (cancelled()) return ok({ outcomes: [], unattempted: [...records] });
   if (records.length === 1) return migrateOneByOne(context, records, cancelled);
-  try {
-    const result = await runGroupOnce(context, records, cancelled);
-    applyCommitted(context, result);
+  const result = await runGroupOnce(context, records, cancelled);
+  if (result.ok) {
+    applyCommitted(context, result.value);
     return ok({
-      outcomes: result.work.map((w) => w.outcome),
-      unattempted: records.slice(result.work.length),
+      outcomes: result.value.work.map((w) => w.outcome),
+      unattempted: records.slice(result.value.work.length),
     });
-  } catch (error) {
-    const verdict = classifyDbError(error);
-    // A ledger conflict means another run took some of these: redo them one by one to find which.
-    if (!verdict.retryable && !(error instanceof AlreadyMigrated)) {
-      return err(writeError(error, "migrate a group of certificates in the destination database"));
-    }
-    context.logger.warn(
-      { kind: verdict.kind, legacyIds: records.map((r) => r.id) },
-      "a group of certificates is migrated again one at a time",
-    );
-    return migrateOneByOne(context, records, cancelled);
   }
+  const error = result.error;
+  const verdict = classifyDbError(error);
+  // A ledger conflict means another run took some of these: redo them one by one to find which.
+  if (!verdict.retryable && !(error instanceof AlreadyMigrated)) {
+    return err(
+      writeError(error.cause ?? error, "migrate a group of certificates in the destination database"),
+    );
+  }
+  context.logger.warn(
+    { kind: verdict.kind, legacyIds: records.map((r) => r.id) },
+    "a group of certificates is migrated again one at a time",
+  );
+  return migrateOneByOne(context, records, cancelled);
 }

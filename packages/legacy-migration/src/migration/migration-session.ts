@@ -1,12 +1,12 @@
 import { randomBytes } from "node:crypto";
-import { redactUrl, silentLogger, type Logger } from "@certs/db";
+import { type Logger, redactUrl, silentLogger, sqlDialect, type SqlDialect } from "@certs/db";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import type { DataSource } from "typeorm";
 import { loadMappingFiles, type MappingFilePaths, type MappingFiles } from "../mapping/mapping-files.js";
 import { writeCertificateMappings, writeTechnicianMappings } from "../mapping/mapping-file-writers.js";
 import { DEFAULT_LEGACY_TIME_ZONE, validateTimeZone } from "../rules/legacy-date.js";
 import { ensureLedgerTables } from "../schema/ledger-schema.js";
-import { dialectOf, supportsInsertReturning, type SqlDialect } from "../schema/sql-dialect.js";
+import { supportsInsertReturning } from "../schema/sql-dialect.js";
 import { Ledger } from "./ledger.js";
 import {
   LegacyCertificateReader,
@@ -105,9 +105,9 @@ export class MigrationSession {
       );
     }
     // Either side may be MySQL/MariaDB or PostgreSQL; any other driver is refused before anything is read.
-    const legacyDialect = dialectOf(sources.legacy);
+    const legacyDialect = sqlDialect(sources.legacy);
     if (!legacyDialect.ok) return legacyDialect;
-    const dialect = dialectOf(sources.destination);
+    const dialect = sqlDialect(sources.destination);
     if (!dialect.ok) return dialect;
     const clock = settings.clock ?? (() => new Date());
     const runId = settings.runId ?? `${clock().toISOString()}-${randomBytes(3).toString("hex")}`;

@@ -1,7 +1,6 @@
-import { databaseError } from "@certs/db";
+import { databaseError, sqlDialect, type SqlDialect } from "@certs/db";
 import { err, ok, type Result } from "@certs/result";
 import { EntitySchema, type DataSource } from "typeorm";
-import { dialectOf, type SqlDialect } from "./sql-dialect.js";
 
 /** Table names the migration owns in the destination database. */
 export const LEDGER_TABLES = Object.freeze({
@@ -146,7 +145,7 @@ function ledgerDdl(dialect: SqlDialect): string[] {
  * or drops anything). Safe to call from several processes at once.
  */
 export async function ensureLedgerTables(destination: DataSource): Promise<Result<void>> {
-  const dialect = dialectOf(destination);
+  const dialect = sqlDialect(destination);
   if (!dialect.ok) return dialect;
   try {
     for (const statement of ledgerDdl(dialect.value)) await destination.query(statement);

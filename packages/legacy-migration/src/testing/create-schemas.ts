@@ -1,10 +1,9 @@
-import { databaseError } from "@certs/db";
+import { databaseError, sqlDialect } from "@certs/db";
 import { err, ok, type Result } from "@certs/result";
 import { DataSource, type EntitySchema } from "typeorm";
 import { destinationEntitySchemas } from "../schema/destination-schema.js";
 import { legacyEntitySchemas, type LegacyDateStorage } from "../schema/legacy-schema.js";
 import { ensureLedgerTables } from "../schema/ledger-schema.js";
-import { dialectOf } from "../schema/sql-dialect.js";
 
 /**
  * Creates the tables of `entities` in the database `dataSource` points at, through a short-lived DataSource
@@ -36,7 +35,7 @@ export async function createLegacySchema(
   legacy: DataSource,
   options: { readonly dateStorage?: LegacyDateStorage } = {},
 ): Promise<Result<void>> {
-  const dialect = dialectOf(legacy);
+  const dialect = sqlDialect(legacy);
   if (!dialect.ok) return dialect;
   const schemas = legacyEntitySchemas({ ...options, dialect: dialect.value });
   return synchronizeTables(legacy, Object.values(schemas) as EntitySchema[], "legacy");
@@ -44,7 +43,7 @@ export async function createLegacySchema(
 
 /** Creates the destination tables and the migration's ledger tables in an empty throwaway database. */
 export async function createDestinationSchema(destination: DataSource): Promise<Result<void>> {
-  const dialect = dialectOf(destination);
+  const dialect = sqlDialect(destination);
   if (!dialect.ok) return dialect;
   const tables = await synchronizeTables(
     destination,

@@ -1,4 +1,4 @@
-import { databaseError } from "@certs/db";
+import { databaseError, placeholders, quoteIdentifier, sqlDialect, type SqlDialect } from "@certs/db";
 import { err, ok, type Result } from "@certs/result";
 import { DateTime } from "luxon";
 import type { DataSource } from "typeorm";
@@ -7,7 +7,6 @@ import { mappingFilePaths, type MappingFilePaths } from "../mapping/mapping-file
 import { writeTextFileAtomic } from "../mapping/atomic-file.js";
 import { DEFAULT_LEGACY_TIME_ZONE } from "../rules/legacy-date.js";
 import type { LegacyDateStorage } from "../schema/legacy-schema.js";
-import { dialectOf, placeholders, quoteIdentifier, type SqlDialect } from "../schema/sql-dialect.js";
 import { createDestinationSchema, createLegacySchema } from "./create-schemas.js";
 import type { GeneratedRow } from "./dataset/generated-rows.js";
 import type { LegacyDataset } from "./legacy-dataset.js";
@@ -57,7 +56,7 @@ export async function seedLegacyDatabase(
   dataset: LegacyDataset,
   options: { readonly dateStorage?: LegacyDateStorage } = {},
 ): Promise<Result<void>> {
-  const dialect = dialectOf(legacy);
+  const dialect = sqlDialect(legacy);
   if (!dialect.ok) return dialect;
   const storage = options.dateStorage ?? "epoch";
   const date = (value: number | null) => legacyDate(value, storage, dialect.value);
@@ -102,7 +101,7 @@ export async function seedDestinationDatabase(
   destination: DataSource,
   dataset: LegacyDataset,
 ): Promise<Result<void>> {
-  const dialect = dialectOf(destination);
+  const dialect = sqlDialect(destination);
   if (!dialect.ok) return dialect;
   try {
     for (const [table, rows] of DESTINATION_ORDER) {
