@@ -40,17 +40,23 @@ if (!haveFixtures) {
 
 const testDirs = [...workspaceDirs("packages"), ...workspaceDirs("apps"), ...workspaceDirs("tools")];
 
-export default defineConfig({
+// Spread into each project rather than `extends: true`, which evaluates this file again per project and gives
+// every project the global setup too: the test servers then start once, in the root project, for all.
+const shared = {
   resolve: { alias: aliasList },
+  test: { env: { CERTS_FIXTURES_DIR: fixturesDir }, testTimeout: 60_000, hookTimeout: 120_000 },
+};
+
+export default defineConfig({
+  resolve: shared.resolve,
   test: {
+    ...shared.test,
     globalSetup: [path.join(root, "tools/testdb/src/global-setup.ts")],
-    env: { CERTS_FIXTURES_DIR: fixturesDir },
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
     projects: [
       ...testDirs.map((dir) => ({
-        extends: true as const,
+        resolve: shared.resolve,
         test: {
+          ...shared.test,
           name: packageName(dir),
           root: dir,
           include: ["src/**/*.test.ts", "test/**/*.test.ts"],
@@ -60,8 +66,9 @@ export default defineConfig({
       ...(haveFixtures
         ? [
             {
-              extends: true as const,
+              resolve: shared.resolve,
               test: {
+                ...shared.test,
                 name: "conformance",
                 root,
                 include: ["packages/*/conformance/**/*.test.ts", "apps/*/conformance/**/*.test.ts"],
