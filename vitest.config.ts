@@ -24,6 +24,7 @@ for (const dir of workspaceDirs("packages")) {
   alias[`${name}/testing`] = path.join(dir, "src/testing/index.ts");
   alias[name] = path.join(dir, "src/index.ts");
 }
+alias["@certs/db/embedded"] = path.join(root, "packages/db/src/embedded/index.ts");
 // @certs/db's own tests use the test servers, which are built on @certs/db: resolving testdb by path keeps
 // the workspace graph acyclic (db has no dependency on testdb).
 alias["@certs/testdb/global-setup"] = path.join(root, "tools/testdb/src/global-setup.ts");

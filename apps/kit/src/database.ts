@@ -2,10 +2,10 @@ import {
   DEFAULT_EMBEDDED_DATA_DIR,
   parseConnectionUrl,
   redactUrl,
-  startEmbeddedPostgres,
   type Logger,
   type ServerConnectionSpec,
 } from "@certs/db";
+import { startEmbeddedPostgres } from "@certs/db/embedded";
 import { ok, type Result } from "@certs/result";
 
 /** A database the app can use, and how to let go of it. */
@@ -37,7 +37,6 @@ export async function openAppDatabase(
   }
   const server = await startEmbeddedPostgres({ dataDir, logger: options.logger });
   if (!server.ok) return server;
-  options.logger.info({ dataDir: server.value.dataDir }, "embedded PostgreSQL started");
   return ok({
     spec: server.value.spec,
     description: `embedded PostgreSQL in ${server.value.dataDir}`,

@@ -39,10 +39,5 @@ export {
   type Sleep,
 } from "./retry.js";
 export { redactUrl, redactSecrets, redactError, REDACTED, type RedactedError } from "./redact.js";
-export {
-  startEmbeddedPostgres,
-  type EmbeddedPostgres,
-  type EmbeddedPostgresOptions,
-} from "./embedded-postgres.js";
 export { createPgPool, type PgPoolOptions } from "./pg-pool.js";
 export { silentLogger, type Logger } from "./logger.js";

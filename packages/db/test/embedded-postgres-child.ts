@@ -1,8 +1,8 @@
-// Run in a child process by EmbeddedPostgres.test.ts. `DATA_DIR`: starts the embedded PostgreSQL there,
+// Run in a child process by embedded-postgres.test.ts. `DATA_DIR`: starts the embedded PostgreSQL there,
 // writes a row, restarts it, reads the row back, stops, and prints one JSON line (run as an ordinary
 // user). `DATA_DIR forget`: starts it, prints its pid and ends without calling stop().
 import pg from "pg";
-import { startEmbeddedPostgres } from "../src/embedded-postgres.js";
+import { startEmbeddedPostgres } from "../src/embedded/index.js";
 
 async function main(dataDir: string): Promise<object> {
   const first = await startEmbeddedPostgres({ dataDir });

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startEmbeddedPostgres, type EmbeddedPostgres } from "../src/embedded-postgres.js";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "../src/embedded/index.js";
 
 const isRoot = process.getuid?.() === 0;
 

@@ -6,12 +6,8 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import {
-  formatConnectionUrl,
-  openDataSource,
-  startEmbeddedPostgres,
-  type PostgresConnectionSpec,
-} from "@certs/db";
+import { formatConnectionUrl, openDataSource, silentLogger, type PostgresConnectionSpec } from "@certs/db";
+import { startEmbeddedPostgres } from "@certs/db/embedded";
 import { generateCertRows, seedCertsTable, type CertRowData } from "@certs/ct-export/testing";
 import { generateIcaoPki } from "@certs/icao-sync/testing";
 import { generateLegacyDataset, setUpMigrationDatabases } from "@certs/legacy-migration/testing";
@@ -144,13 +140,17 @@ async function ctRows(): Promise<{ rows: CertRowData[]; origin: string }> {
 async function main(): Promise<number> {
   const started = performance.now();
   section("embedded PostgreSQL");
-  const server = await startEmbeddedPostgres({ dataDir: flags["data-dir"], database: "postgres" });
+  const server = await startEmbeddedPostgres({
+    dataDir: flags["data-dir"],
+    database: "postgres",
+    // Its one line says where the data and the binaries are (as root they may be outside the checkout).
+    logger: { ...silentLogger, info: (_fields, message) => process.stdout.write(`${message ?? ""}\n`) },
+  });
   if (!server.ok) {
     process.stderr.write(`error: ${server.error.code}: ${server.error.message}\n`);
     return 1;
   }
   const spec = server.value.spec;
-  process.stdout.write(`running in ${path.relative(root, server.value.dataDir)} on 127.0.0.1:${spec.port}\n`);
   const outcomes: string[] = [];
   try {
     await resetDatabases(spec);

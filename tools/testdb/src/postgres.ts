@@ -1,4 +1,5 @@
-import { formatConnectionUrl, startEmbeddedPostgres, type EmbeddedPostgres } from "@certs/db";
+import { formatConnectionUrl } from "@certs/db";
+import { startEmbeddedPostgres, type EmbeddedPostgres } from "@certs/db/embedded";
 import { chmodSync } from "node:fs";
 import path from "node:path";
 import type { ServerHandle } from "./server-handle.js";
