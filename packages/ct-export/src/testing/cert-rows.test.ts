@@ -1,3 +1,5 @@
+import path from "node:path";
+import { runTypeScript } from "@certs/testdb";
 import { describe, expect, it } from "vitest";
 import { decodeCtEntry } from "../ct-entry.js";
 import { generateCertRows, type CertRowData } from "./cert-rows.js";
@@ -17,6 +19,17 @@ describe("generateCertRows", () => {
     const other = await generateCertRows({ seed: 43, count: 30, withIpAddress: true });
     expect(again.map(seededFields)).toEqual(first.map(seededFields));
     expect(other.map(seededFields)).not.toEqual(first.map(seededFields));
+  });
+
+  it("gives a seed the same entry sizes in another process, whose keys and signatures differ", async () => {
+    const child = await runTypeScript(path.join(import.meta.dirname, "../../test/generated-sizes-child.ts"), [
+      "sizes",
+    ]);
+    expect(child.stderr).toBe("");
+    const mine = (await generateCertRows({ seed: "sizes", count: 40 })).map((row) =>
+      Buffer.byteLength(row.ct_entry, "utf8"),
+    );
+    expect(JSON.parse(child.stdout)).toEqual(mine);
   });
 
   it("gives each row a unique (log_name, ct_index), with indices beyond 2^53 and near the BIGINT maximum", async () => {

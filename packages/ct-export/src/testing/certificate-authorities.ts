@@ -13,6 +13,7 @@ import {
   X509CertificateGenerator,
   type X509Certificate,
 } from "@peculiar/x509";
+import { createWithSteadySignature } from "./steady-signature.js";
 
 /** A CA that signs generated leaves, with the chain a log would return in `extra_data`. */
 export interface IssuingAuthority {
@@ -65,7 +66,8 @@ let pool: Promise<KeyMaterial> | undefined;
 
 /**
  * The process-wide CA pool, created on first use. Key generation is slow (RSA especially), so keys are made
- * once and reused; names, serials and dates of the CAs are fixed, only key material differs between processes.
+ * once and reused; names, serials and dates of the CAs are fixed, only key material differs between processes,
+ * and not in size: keys of one type have one length and ECDSA signatures are held to one length.
  */
 export function keyMaterial(): Promise<KeyMaterial> {
   pool ??= createKeyMaterial();
@@ -173,19 +175,22 @@ async function selfSigned(
   keys: webcrypto.CryptoKeyPair,
   algorithm: webcrypto.Algorithm | webcrypto.EcdsaParams,
 ): Promise<Signed> {
-  const certificate = await X509CertificateGenerator.createSelfSigned({
-    name,
-    serialNumber,
-    keys,
-    notBefore: CA_NOT_BEFORE,
-    notAfter: CA_NOT_AFTER,
-    signingAlgorithm: algorithm,
-    extensions: [
-      new BasicConstraintsExtension(true, undefined, true),
-      new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true),
-      await SubjectKeyIdentifierExtension.create(keys.publicKey),
-    ],
-  });
+  const extensions = [
+    new BasicConstraintsExtension(true, undefined, true),
+    new KeyUsagesExtension(KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign, true),
+    await SubjectKeyIdentifierExtension.create(keys.publicKey),
+  ];
+  const certificate = await createWithSteadySignature(algorithm, () =>
+    X509CertificateGenerator.createSelfSigned({
+      name,
+      serialNumber,
+      keys,
+      notBefore: CA_NOT_BEFORE,
+      notAfter: CA_NOT_AFTER,
+      signingAlgorithm: algorithm,
+      extensions,
+    }),
+  );
   return { certificate, keys, algorithm };
 }
 
@@ -198,28 +203,31 @@ async function intermediate(
   pathLength: number,
 ): Promise<Signed> {
   const parentUrls = publishedAt("synthetic-roots.example", parent.certificate.serialNumber);
-  const certificate = await X509CertificateGenerator.create({
-    subject: name,
-    issuer: parent.certificate.subjectName,
-    serialNumber,
-    publicKey: keys.publicKey,
-    signingKey: parent.keys.privateKey,
-    signingAlgorithm: parent.algorithm,
-    notBefore: CA_NOT_BEFORE,
-    notAfter: CA_NOT_AFTER,
-    extensions: [
-      new BasicConstraintsExtension(true, pathLength, true),
-      new KeyUsagesExtension(
-        KeyUsageFlags.digitalSignature | KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign,
-        true,
-      ),
-      await SubjectKeyIdentifierExtension.create(keys.publicKey),
-      await AuthorityKeyIdentifierExtension.create(parent.keys.publicKey),
-      // What a real intermediate carries besides: where its issuer's certificate and CRL are, and its policy.
-      new AuthorityInfoAccessExtension({ caIssuers: parentUrls.caIssuers }),
-      new CRLDistributionPointsExtension([parentUrls.crl]),
-      new CertificatePolicyExtension([ANY_POLICY]),
-    ],
-  });
+  const extensions = [
+    new BasicConstraintsExtension(true, pathLength, true),
+    new KeyUsagesExtension(
+      KeyUsageFlags.digitalSignature | KeyUsageFlags.keyCertSign | KeyUsageFlags.cRLSign,
+      true,
+    ),
+    await SubjectKeyIdentifierExtension.create(keys.publicKey),
+    await AuthorityKeyIdentifierExtension.create(parent.keys.publicKey),
+    // What a real intermediate carries besides: where its issuer's certificate and CRL are, and its policy.
+    new AuthorityInfoAccessExtension({ caIssuers: parentUrls.caIssuers }),
+    new CRLDistributionPointsExtension([parentUrls.crl]),
+    new CertificatePolicyExtension([ANY_POLICY]),
+  ];
+  const certificate = await createWithSteadySignature(parent.algorithm, () =>
+    X509CertificateGenerator.create({
+      subject: name,
+      issuer: parent.certificate.subjectName,
+      serialNumber,
+      publicKey: keys.publicKey,
+      signingKey: parent.keys.privateKey,
+      signingAlgorithm: parent.algorithm,
+      notBefore: CA_NOT_BEFORE,
+      notAfter: CA_NOT_AFTER,
+      extensions,
+    }),
+  );
   return { certificate, keys, algorithm };
 }

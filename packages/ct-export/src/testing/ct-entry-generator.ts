@@ -20,6 +20,7 @@ import {
 } from "@peculiar/x509";
 import { keyMaterial, type IssuingAuthority } from "./certificate-authorities.js";
 import { SeededRandom } from "./seeded-random.js";
+import { createWithSteadySignature } from "./steady-signature.js";
 import { concat, uint, vector } from "./tls-encoding.js";
 
 /** A generated `get-entries` element and what was put into it (for asserting decoders against). */
@@ -93,7 +94,8 @@ const DAY_MS = 86_400_000;
 
 /**
  * Generates realistic RFC 6962 entries signed by a small process-wide CA pool. Every field (names, serials,
- * dates, entry types, separators) follows from the seed; signatures and keys differ between processes.
+ * dates, entry types, separators) and every size follows from the seed; signatures and keys differ between
+ * processes, but not their lengths.
  */
 export async function generateCtEntries(options: GenerateCtEntriesOptions): Promise<GeneratedCtEntry[]> {
   const material = await keyMaterial();
@@ -148,17 +150,19 @@ async function generateEntry(
       ? new Extension(POISON_OID, true, new Uint8Array([0x05, 0x00]))
       : new Extension(SCT_LIST_OID, false, octetString(vector(sctList(random), 2))),
   ];
-  const certificate = await X509CertificateGenerator.create({
-    subject,
-    issuer: authority.certificate.subjectName,
-    serialNumber,
-    notBefore,
-    notAfter,
-    publicKey: leafKey.publicKey,
-    signingKey: authority.signingKey,
-    signingAlgorithm: authority.signingAlgorithm,
-    extensions,
-  });
+  const certificate = await createWithSteadySignature(authority.signingAlgorithm, () =>
+    X509CertificateGenerator.create({
+      subject,
+      issuer: authority.certificate.subjectName,
+      serialNumber,
+      notBefore,
+      notAfter,
+      publicKey: leafKey.publicKey,
+      signingKey: authority.signingKey,
+      signingAlgorithm: authority.signingAlgorithm,
+      extensions,
+    }),
+  );
   const der = new Uint8Array(certificate.rawData);
   const chain = vector(concat(authority.chain.map((c) => vector(c, 3))), 3);
 
