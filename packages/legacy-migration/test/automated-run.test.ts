@@ -42,6 +42,15 @@ function automatedRunSuite(kind: "mysql" | "postgres", certificates: number): vo
       expect(summary.stopReason).toBe("completed");
     });
 
+    it("names the failure with the highest legacy id as the last failed, whichever worker finished last", () => {
+      const highest = Math.max(...expectation.failed.keys());
+      expect(summary.lastFailed?.legacyId).toBe(highest);
+      const outcome = outcomes.find((o) => o.kind === "failed" && o.legacy.legacyId === highest);
+      expect(outcome?.kind === "failed" ? outcome.failures.map((f) => f.message).join(", ") : null).toBe(
+        summary.lastFailed?.message,
+      );
+    });
+
     it("writes every certificate's row exactly as the rules say", async () => {
       const actual = await migratedCertificates(scenario.destination);
       expect([...actual.keys()].sort((a, b) => a - b)).toEqual(

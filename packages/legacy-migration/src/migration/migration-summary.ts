@@ -18,7 +18,7 @@ export interface MigrationProgress {
   readonly lastFailed?: FailedRecord;
 }
 
-/** The last certificate that failed, for progress lines and the summary. */
+/** The last certificate that failed in migration (legacy id) order, for progress lines and the summary. */
 export interface FailedRecord {
   readonly legacyId: number;
   readonly ecu: string;

@@ -37,11 +37,13 @@ export class RunTally {
       this.warnings += outcome.warnings.length;
     } else if (outcome.kind === "failed") {
       this.failed += 1;
-      this.lastFailed = {
-        legacyId: outcome.legacy.legacyId,
-        ecu: outcome.legacy.ecu,
-        message: outcome.failures.map((f) => f.message).join(", "),
-      };
+      // Workers finish out of order: the highest legacy id is the last failure in migration order, every run.
+      if (this.lastFailed === undefined || outcome.legacy.legacyId > this.lastFailed.legacyId)
+        this.lastFailed = {
+          legacyId: outcome.legacy.legacyId,
+          ecu: outcome.legacy.ecu,
+          message: outcome.failures.map((f) => f.message).join(", "),
+        };
     } else {
       this.skipped += 1;
     }
