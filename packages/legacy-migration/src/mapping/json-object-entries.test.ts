@@ -37,6 +37,22 @@ describe("jsonObjectEntries", () => {
     expect(jsonObjectEntries("{,}").ok).toBe(false);
   });
 
+  it("anything that is not exactly one JSON object is a problem saying why", () => {
+    const problem = (text: string) => {
+      const parsed = jsonObjectEntries(text);
+      return parsed.ok ? "accepted" : parsed.problem.message;
+    };
+    expect(problem("")).toContain("not valid JSON");
+    expect(problem('{"a": 1} {"b": 2}')).toContain("unexpected text after the object");
+    expect(problem('{"a": 1,}')).toContain("not valid JSON");
+    expect(problem('{"a" 1}')).toContain("expected ':'");
+    expect(problem('{"a": 1 "b": 2}')).toContain("expected ',' or '}'");
+    expect(problem('{"a": [1, 2}')).toContain("not valid JSON");
+    expect(problem('{"a": tru}')).toContain("not valid JSON");
+    expect(problem("[1]")).toBe("its top level is not a JSON object");
+    expect(problem('{"a": 1, "b": {"a": 2}, "a": 3}')).toBe('the key "a" is listed twice');
+  });
+
   it("formatJsonObject writes four-space indented JSON that reads back in the same order", () => {
     const text = formatJsonObject([
       { key: "20", value: { a: [1, 2] } },

@@ -83,12 +83,18 @@ describe("loadMappingFiles", () => {
     expect(files.missing).toEqual([paths.users, paths.technicians, paths.certificates]);
   });
 
-  it("a key listed twice keeps its first position and its last value", async () => {
+  it("a key listed twice is a CONFIGURATION_ERROR naming the file and the key", async () => {
     await writeFile(paths.customers, '{"7": 1, "3": 3, "7": 2}');
-    expect([...(await load()).customers]).toEqual([
-      ["7", "2"],
-      ["3", "3"],
-    ]);
+    const error = await loadError();
+    expect(error.code).toBe("CONFIGURATION_ERROR");
+    expect(error.message).toBe(
+      `The mapping file ${paths.customers} is malformed: the key "7" is listed twice.`,
+    );
+  });
+
+  it("keys that differ only in their escapes are the same key", async () => {
+    await writeFile(paths.customers, '{"7": 1, "\\u0037": 2}');
+    expect((await loadError()).message).toContain('the key "7" is listed twice');
   });
 
   it("a file that is not JSON is a CONFIGURATION_ERROR naming the file", async () => {

@@ -2,7 +2,8 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import { z } from "zod";
-import { jsonObjectEntries, type JsonObjectEntry } from "./json-object-entries.js";
+import { IdMap } from "./id-map.js";
+import { readJsonObject } from "./json-object-entries.js";
 
 /** Where the four mapping files are. */
 export interface MappingFilePaths {
@@ -94,10 +95,10 @@ function text(value: number | null | undefined): string | null {
   return value === null || value === undefined ? null : String(value);
 }
 
-async function readEntries(file: string): Promise<Result<JsonObjectEntry[] | undefined>> {
-  let content: string;
+/** Reads a mapping file's text; undefined when the file does not exist. */
+async function readMappingText(file: string): Promise<Result<string | undefined>> {
   try {
-    content = await readFile(file, "utf8");
+    return ok((await readFile(file, "utf8")).replace(/^\uFEFF/, ""));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return ok(undefined);
     return err(
@@ -111,19 +112,6 @@ async function readEntries(file: string): Promise<Result<JsonObjectEntry[] | und
       ),
     );
   }
-  const parsed = jsonObjectEntries(content.replace(/^\uFEFF/, ""));
-  if (!parsed.ok) {
-    return err(
-      appError(
-        ErrorCode.CONFIGURATION_ERROR,
-        `The mapping file ${file} is malformed: ${parsed.problem.message}.`,
-        {
-          details: { path: file },
-        },
-      ),
-    );
-  }
-  return ok(parsed.entries);
 }
 
 function badEntry(file: string, key: string, problem: string): AppError {
@@ -134,34 +122,56 @@ function badEntry(file: string, key: string, problem: string): AppError {
   );
 }
 
-function validateEntries<S extends z.ZodType, T>(
+/**
+ * Validates and converts a mapping file's members one at a time, handing each converted member to `add`:
+ * nothing but the converted result is kept, so a large file costs little more than its text.
+ */
+function readValidEntries<S extends z.ZodType, T>(
   file: string,
-  entries: readonly JsonObjectEntry[],
+  text: string,
   schema: S,
   convert: (key: string, value: z.infer<S>) => T | string,
-): Result<T[]> {
-  const converted: T[] = [];
-  for (const entry of entries) {
-    const key = idKey.safeParse(entry.key);
-    if (!key.success) return err(badEntry(file, entry.key, "the key must be a non-negative integer"));
-    const value = schema.safeParse(entry.value);
-    if (!value.success) {
-      const issue = value.error.issues[0];
-      const where =
-        issue === undefined || issue.path.length === 0 ? "the value" : `"${issue.path.join(".")}"`;
-      return err(
-        badEntry(
+  add: (converted: T) => void,
+  hasKey?: (key: string) => boolean,
+): Result<void> {
+  let failure: AppError | undefined;
+  const problem = readJsonObject(
+    text,
+    (key, raw) => {
+      if (!idKey.safeParse(key).success) {
+        failure = badEntry(file, key, "the key must be a non-negative integer");
+        return false;
+      }
+      const value = schema.safeParse(raw);
+      if (!value.success) {
+        const issue = value.error.issues[0];
+        const where =
+          issue === undefined || issue.path.length === 0 ? "the value" : `"${issue.path.join(".")}"`;
+        failure = badEntry(
           file,
-          entry.key,
-          `${where} ${issue?.message ?? "is invalid"} (found ${JSON.stringify(entry.value)})`,
-        ),
-      );
-    }
-    const result = convert(entry.key, value.data as z.infer<S>);
-    if (typeof result === "string") return err(badEntry(file, entry.key, result));
-    converted.push(result);
+          key,
+          `${where} ${issue?.message ?? "is invalid"} (found ${JSON.stringify(raw)})`,
+        );
+        return false;
+      }
+      const converted = convert(key, value.data as z.infer<S>);
+      if (typeof converted === "string") {
+        failure = badEntry(file, key, converted);
+        return false;
+      }
+      add(converted);
+      return true;
+    },
+    hasKey,
+  );
+  if (problem !== undefined) {
+    return err(
+      appError(ErrorCode.CONFIGURATION_ERROR, `The mapping file ${file} is malformed: ${problem.message}.`, {
+        details: { path: file },
+      }),
+    );
   }
-  return ok(converted);
+  return failure === undefined ? ok(undefined) : err(failure);
 }
 
 /**
@@ -176,17 +186,36 @@ export async function loadMappingFiles(paths: MappingFilePaths): Promise<Result<
     file: string,
     schema: S,
     convert: (key: string, value: z.infer<S>) => T | string,
+    add?: (converted: T) => void,
+    hasKey?: (key: string) => boolean,
   ): Promise<Result<T[]>> => {
-    const entries = await readEntries(file);
-    if (!entries.ok) return entries;
-    if (entries.value === undefined) {
+    const list: T[] = [];
+    const text = await readMappingText(file);
+    if (!text.ok) return text;
+    if (text.value === undefined) {
       missing.push(file);
-      return ok([]);
+      return ok(list);
     }
-    return validateEntries(file, entries.value, schema, convert);
+    const read = readValidEntries(
+      file,
+      text.value,
+      schema,
+      convert,
+      add ?? ((converted) => list.push(converted)),
+      hasKey,
+    );
+    return read.ok ? ok(list) : read;
   };
 
-  const customers = await load(paths.customers, customerValue, (key, value) => [key, String(value)] as const);
+  // Customers go straight into their map: the largest files are customer lists, one small member each.
+  const customerMap = new IdMap();
+  const customers = await load(
+    paths.customers,
+    customerValue,
+    (key, value) => [key, String(value)] as const,
+    ([key, value]) => void customerMap.set(key, value),
+    (key) => customerMap.has(key),
+  );
   if (!customers.ok) return customers;
   const users = await load(paths.users, userValue, (key, value) => ({
     userId: key,
@@ -230,7 +259,7 @@ export async function loadMappingFiles(paths: MappingFilePaths): Promise<Result<
 
   return ok({
     paths,
-    customers: new Map(customers.value),
+    customers: customerMap,
     users: users.value,
     technicians: technicians.value,
     certificates: certificates.value,
