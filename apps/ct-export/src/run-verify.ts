@@ -1,12 +1,17 @@
-import { ExitCode, formatFailure } from "@certs/app-kit";
+import { ExitCode, exitCodeFor, formatFailure } from "@certs/app-kit";
 import { verifyPendingDirectory } from "@certs/ct-export";
+import { appError, ErrorCode } from "@certs/result";
 
 /** `certs-ct-export verify <dir>`: returns the exit code. */
 export async function runVerify(dir: string, json: boolean): Promise<number> {
   const report = await verifyPendingDirectory(dir);
   if (!report.ok) {
-    process.stderr.write(`${formatFailure(report.error)}\n`);
-    return ExitCode.USAGE;
+    // The directory is the command's argument: one that cannot be read is bad usage.
+    const error = appError(ErrorCode.CONFIGURATION_ERROR, `verify: ${report.error.message}`, {
+      cause: report.error.cause,
+    });
+    process.stderr.write(`${formatFailure(error)}\n`);
+    return exitCodeFor(error);
   }
   const { files, entries, byLog, byEntryType, problems } = report.value;
   if (json) {

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const run = (args: string[], env: Record<string, string> = {}) =>
-  runTypeScript(CLI, args, { env: { ...env, CERTS_LOG_LEVEL: "warn" } });
+  runTypeScript(CLI, args, { env: { CERTS_LOG_LEVEL: "warn", ...env } });
 
 async function open(url: string): Promise<DataSource> {
   const spec = parseConnectionUrl(url);
@@ -44,26 +44,63 @@ describe("certs-ct-export", () => {
     await db.drop();
   });
 
-  it("--help lists the commands with examples", async () => {
+  it("--help lists the commands, examples and the options of the default command", async () => {
     const outcome = await run(["--help"]);
     expect(outcome.code).toBe(0);
     expect(outcome.stdout).toContain("verify");
+    expect(outcome.stdout).toMatch(/Examples:\n\s+\$ certs-ct-export --db mysql:\/\//);
+    for (const option of [
+      "--db <url>",
+      "--data-dir <dir>",
+      "--batch-size <n>",
+      "--once",
+      "--json",
+      "--log-level",
+    ]) {
+      expect(outcome.stdout).toContain(option);
+    }
     const runHelp = await run(["run", "--help"]);
     expect(runHelp.code).toBe(0);
     expect(runHelp.stdout).toMatch(/Examples:\n\s+\$ certs-ct-export --db mysql:\/\//);
   });
 
-  it("refuses a bad setting with one line naming the flag, and exit code 2", async () => {
-    const outcome = await run(["--db", db.url, "--batch-size", "0"]);
-    expect(outcome.code).toBe(2);
-    expect(outcome.stderr.trim().split("\n")).toHaveLength(1);
-    expect(outcome.stderr).toMatch(/^error: CONFIGURATION_ERROR: --batch-size: /);
+  it("refuses bad settings with one line in plain words naming the flag, and exit code 2", async () => {
+    const cases: [string[], Record<string, string>, string][] = [
+      [["--batch-size", "x"], {}, "--batch-size must be a whole number, got 'x'."],
+      [["--batch-size", "0"], {}, "--batch-size must be at least 1, got '0'."],
+      [["--sleep-ms", "-5"], {}, "--sleep-ms must not be negative, got '-5'."],
+      [["--max-batches", "2.5"], {}, "--max-batches must be a whole number, got '2.5'."],
+      [
+        ["--table", "certs; DROP"],
+        {},
+        "--table must be a plain table name (letters, digits, _), got 'certs; DROP'.",
+      ],
+      [[], { CERTS_BATCH_SIZE: "many" }, "CERTS_BATCH_SIZE must be a whole number, got 'many'."],
+      [
+        [],
+        { CERTS_LOG_LEVEL: "loud" },
+        "CERTS_LOG_LEVEL must be one of trace, debug, info, warn, error, fatal, silent, got 'loud'.",
+      ],
+    ];
+    for (const [args, env, message] of cases) {
+      const outcome = await run(["--db", db.url, ...args], env);
+      expect(outcome.code, args.join(" ")).toBe(2);
+      expect(outcome.stderr).toBe(`error: CONFIGURATION_ERROR: ${message}\n`);
+    }
   });
 
   it("names the environment variable when the bad value came from there", async () => {
     const outcome = await run([], { CERTS_DB_URL: "mongodb://localhost/x" });
     expect(outcome.code).toBe(2);
-    expect(outcome.stderr).toMatch(/CONFIGURATION_ERROR.*mongodb/);
+    expect(outcome.stderr).toMatch(
+      /^error: CONFIGURATION_ERROR: CERTS_DB_URL is not a usable database URL: .*mongodb/,
+    );
+  });
+
+  it("a usage error from the command line is one line and exit code 2", async () => {
+    const outcome = await run(["--bogus"]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toBe("error: unknown option '--bogus' (see certs-ct-export --help)\n");
   });
 
   it("says which database refused a wrong password without printing it", async () => {
@@ -103,6 +140,32 @@ describe("certs-ct-export", () => {
     const verified = await run(["verify", out]);
     expect(verified.code).toBe(0);
     expect(verified.stdout).toMatch(/^4 files, 100 entries, 100 good, 0 bad/);
+  });
+
+  it("a row with a NULL ct_index fails the job (exit 1) with a DATA_ERROR, and stays in the table", async () => {
+    await dataSource.query("DROP TABLE IF EXISTS certs");
+    await seedCertsTable(dataSource, await generateCertRows({ count: 3, seed: 13 }), {
+      withIpAddress: false,
+    });
+    await dataSource.query("ALTER TABLE certs MODIFY ct_index BIGINT NULL");
+    await dataSource.query(
+      "UPDATE certs SET ct_index = NULL WHERE id = (SELECT MIN(id) FROM (SELECT id FROM certs) AS t)",
+    );
+    const out = await mkdtemp(path.join(tmpdir(), "ct-null-"));
+    const outcome = await run(["--db", db.url, "-o", out, "--batch-size", "10", "--sleep-ms", "0"]);
+    expect(outcome.code).toBe(1);
+    expect(outcome.stderr).toMatch(
+      /^error: DATA_ERROR: Row \d+ has ct_index null, which is not an exact integer/,
+    );
+    expect(outcome.stdout).toMatch(/stopped: failed/);
+    expect(await count(dataSource)).toBe(3);
+    await dataSource.query("DROP TABLE certs");
+  });
+
+  it("verify exits 2 for a directory that cannot be read", async () => {
+    const outcome = await run(["verify", path.join(tmpdir(), "no-such-pending-dir")]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(/^error: CONFIGURATION_ERROR: verify: Cannot list the pending directory /);
   });
 
   it("verify exits 1 and names a damaged file", async () => {

@@ -1,7 +1,28 @@
-export { ExitCode } from "./exit-codes.js";
+export { ExitCode, EXIT_CODE_BY_ERROR_CODE, exitCodeFor } from "./exit-codes.js";
 export { createAppLogger, LOG_LEVELS, type LogLevel, type AppLoggerOptions } from "./logger.js";
 export { formatFailure } from "./failure.js";
 export { handleInterrupts, type Interrupts } from "./interrupt.js";
 export { resolveSettings, type SettingSource, type ResolveSettingsInput } from "./settings.js";
+export { wholeNumber, positiveWholeNumber, oneOf, text, httpUrl, yesNo, listOf } from "./setting-values.js";
+export {
+  COMMON_SOURCES,
+  DATABASE_SETTINGS,
+  LOGGING_SETTINGS,
+  JSON_SETTING,
+  databaseUrl,
+  addDatabaseFlags,
+  addCommonFlags,
+  givenFlags,
+  type LoggingSettings,
+} from "./common-flags.js";
+export {
+  createProgram,
+  examplesHelp,
+  showDefaultCommandHelp,
+  runProgram,
+  runJob,
+  type ProgramInfo,
+  type JobContext,
+} from "./program.js";
 export { openAppDatabase, type AppDatabase } from "./database.js";
 export { createProgress, type ProgressReporter } from "./progress.js";
