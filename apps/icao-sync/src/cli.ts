@@ -56,6 +56,10 @@ function addSyncOptions(command: Command): Command {
     )
     .option("--no-verify", "skip signature and chain checks (logs a warning; env CERTS_VERIFY=false)")
     .option(
+      "--allow-unanchored",
+      "sync without --trust-anchor: signatures checked, chains not (env CERTS_ALLOW_UNANCHORED)",
+    )
+    .option(
       "--allow-empty",
       "let sources without any certificate empty the trust store (env CERTS_ALLOW_EMPTY)",
     )
@@ -140,7 +144,7 @@ addCommonOptions(
 Examples:
   $ certs-icao-sync run --source ICAO_ml_December2025.ml --trust-anchor un-csca.pem --db postgres://sync:pw@db.internal/trust
   $ certs-icao-sync run --source DE_ML_2025-06-25-09-31-57.ml --trust-anchor DE_ROOT_CA_CSCA07.cer   # embedded PostgreSQL
-  $ certs-icao-sync run --ldif icaopkd-001-complete.ldif --ldif icaopkd-003-complete.ldif --crl COL.crl --dry-run
+  $ certs-icao-sync run --source ICAO_ml.ml --trust-anchor un-csca.pem --ldif icaopkd-001-complete.ldif --crl COL.crl --dry-run
   $ certs-icao-sync run --source ICAO_ml_September2023.ml --no-verify --json
   $ CERTS_OIDC_CLIENT_SECRET=... certs-icao-sync run --source https://pkd.example/ml.ml \\
       --oidc-token-url https://idp.example/token --oidc-client-id sync --trust-anchor un-csca.pem

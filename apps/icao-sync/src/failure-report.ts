@@ -1,4 +1,5 @@
 import { ExitCode, formatFailure } from "@certs/app-kit";
+import { NO_ANCHOR_ESCAPE } from "@certs/icao-sync";
 import { type AppError, appError, ErrorCode } from "@certs/result";
 
 /** The library's error with what the user can do about it on the command line. */
@@ -7,6 +8,13 @@ function withCommandLineHint(error: AppError): AppError {
     ...(error.cause === undefined ? {} : { cause: error.cause }),
     ...(error.details ? { details: { ...error.details } } : {}),
   };
+  if (error.code === ErrorCode.SIGNATURE_ERROR && error.message.includes(NO_ANCHOR_ESCAPE)) {
+    return appError(
+      error.code,
+      error.message.replace(NO_ANCHOR_ESCAPE, "with --trust-anchor (or --allow-unanchored, or --no-verify)"),
+      options,
+    );
+  }
   if (error.code === ErrorCode.SIGNATURE_ERROR) {
     return appError(
       error.code,
@@ -14,7 +22,7 @@ function withCommandLineHint(error: AppError): AppError {
       options,
     );
   }
-  if (error.code === ErrorCode.VALIDATION_ERROR && error.message.includes("(allowEmpty to force)")) {
+  if (error.message.includes("(allowEmpty to force)")) {
     return appError(
       error.code,
       error.message.replace("(allowEmpty to force)", "(--allow-empty to force)"),

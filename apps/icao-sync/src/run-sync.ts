@@ -21,6 +21,7 @@ export function syncInput(settings: SyncSettings): SyncInput {
 export function syncOptions(settings: SyncSettings, logger: Logger): Omit<SyncOptions, "signal"> {
   return {
     verify: settings.verify,
+    allowUnanchored: settings.allowUnanchored,
     dryRun: settings.dryRun,
     allowEmpty: settings.allowEmpty,
     force: settings.force,

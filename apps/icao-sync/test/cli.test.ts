@@ -177,14 +177,15 @@ describe("certs-icao-sync", () => {
   it("refuses sources without a certificate unless --allow-empty", async () => {
     const before = await tableIds(pool);
     const crlArgs = material.crls.flatMap((crl) => ["--crl", crl]);
-    const refused = await run(["run", "--db", db.url, ...crlArgs]);
+    const refused = await run(["run", "--db", db.url, ...crlArgs, "--no-verify"]);
     expect(refused.code).toBe(1);
-    expect(refused.stderr.trim()).toBe(
-      "error: VALIDATION_ERROR: The sources yielded no certificates; refusing to empty the trust store (--allow-empty to force).",
+    // The last line: --no-verify (CRLs are stored only when a trusted CSCA verifies them) logs a warning first.
+    expect(refused.stderr.trim().split("\n").at(-1)).toMatch(
+      /^error: [A-Z_]+: The sources yielded no certificates; refusing to empty the trust store \(--allow-empty to force\)\.$/,
     );
     expect(await tableIds(pool)).toEqual(before);
 
-    const forced = await run(["run", "--db", db.url, ...crlArgs, "--allow-empty"]);
+    const forced = await run(["run", "--db", db.url, ...crlArgs, "--no-verify", "--allow-empty"]);
     expect(forced.code).toBe(0);
     expect(await tableCounts(pool)).toEqual({
       root_ca: 0,
@@ -222,9 +223,43 @@ describe("certs-icao-sync", () => {
   });
 
   it("names a missing source file with exit 1", async () => {
-    const outcome = await run(["run", "--db", db.url, "--source", `${material.dir}/nope.ml`]);
+    const outcome = await run([
+      "run",
+      "--db",
+      db.url,
+      "--source",
+      `${material.dir}/nope.ml`,
+      "--trust-anchor",
+      material.anchor,
+    ]);
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toMatch(/^error: FILE_ERROR: .*nope\.ml/);
+  });
+
+  it("refuses to write without --trust-anchor unless --allow-unanchored, which says the chain was not checked", async () => {
+    const before = await tableIds(pool);
+    const refused = await run(["run", "--db", db.url, "--source", material.masterList, "--force"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr.trim()).toBe(
+      "error: SIGNATURE_ERROR: No trust anchor configured: a list signed by anyone would replace the trust store, so nothing is written; give a trust anchor with --trust-anchor (or --allow-unanchored, or --no-verify).",
+    );
+    expect(await tableIds(pool)).toEqual(before);
+
+    const allowed = await run([
+      "run",
+      "--db",
+      db.url,
+      "--source",
+      material.masterList,
+      "--allow-unanchored",
+      "--force",
+      "--json",
+    ]);
+    expect(allowed.code).toBe(0);
+    const outcome = JSON.parse(allowed.stdout) as {
+      verification: { lists: { signature: string; chain: string }[] };
+    };
+    expect(outcome.verification.lists[0]).toMatchObject({ signature: "verified", chain: "not_checked" });
   });
 
   it("reports a wrong database password without printing it", async () => {

@@ -60,7 +60,17 @@ describe("certs-icao-sync run with URL sources", () => {
     const before = await tableIds(pool);
     const outcome = await runTypeScript(
       CLI,
-      ["run", "--db", db.url, "--source", `${base}/ml/list.ml`, "--retries", "0"],
+      [
+        "run",
+        "--db",
+        db.url,
+        "--source",
+        `${base}/ml/list.ml`,
+        "--trust-anchor",
+        material.anchor,
+        "--retries",
+        "0",
+      ],
       {
         env: { CERTS_LOG_LEVEL: "warn" },
       },

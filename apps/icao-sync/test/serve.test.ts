@@ -234,6 +234,8 @@ describe("certs-icao-sync serve", () => {
         fresh.url,
         "--source",
         material.masterList,
+        "--trust-anchor",
+        material.anchor,
         "--cron",
         "* * * * * *",
       ]);

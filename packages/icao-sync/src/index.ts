@@ -63,6 +63,7 @@ export type { CollectOptions, SourceReport } from "./sync/source-collection.js";
 export type { LoadedSource, SourceDownloadOptions, SourceLoader } from "./sync/source-loader.js";
 export type { SourceBytes, SourceKind, SourceLocation, SyncInput, SyncSource } from "./sync/sync-input.js";
 export {
+  NO_ANCHOR_ESCAPE,
   syncTrustStore,
   type SyncOptions,
   type SyncOutcome,

@@ -152,7 +152,11 @@ describe("a streamed LDIF sync", () => {
     const logger = eventLogger();
     const syncTime = new Date("2026-05-06T07:08:09.123Z");
     const outcome = unwrap(
-      await syncTrustStore(pool, { ldif: [bigLdif] }, { ...UNANCHORED, batchSize: BATCH, logger, clock: () => syncTime }),
+      await syncTrustStore(
+        pool,
+        { ldif: [bigLdif] },
+        { ...UNANCHORED, batchSize: BATCH, logger, clock: () => syncTime },
+      ),
     );
     const expected = { root_ca: 0, dsc: DSCS, crls: CRLS, revoked_certificate_list: CRLS * ENTRIES_PER_CRL };
     expect(outcome.status).toBe("replaced");
@@ -220,7 +224,11 @@ describe("a streamed LDIF sync", () => {
     const before = await contents();
     const log = await logLength();
     const logger = eventLogger();
-    const outcome = await syncTrustStore(pool, { ldif: [brokenLdif] }, { ...UNANCHORED, batchSize: BATCH, logger });
+    const outcome = await syncTrustStore(
+      pool,
+      { ldif: [brokenLdif] },
+      { ...UNANCHORED, batchSize: BATCH, logger },
+    );
     expect(!outcome.ok && outcome.error.code).toBe("PARSE_ERROR");
     expect(!outcome.ok && outcome.error.message).toContain(
       "icaopkd-001-broken.ldif: The LDIF file cannot be parsed",
@@ -266,9 +274,9 @@ describe("a streamed LDIF sync", () => {
     expect(!outcome.ok && outcome.error.code).toBe("DATABASE_ERROR");
     expect(await contents()).toEqual(before);
     // The pool recovers.
-    expect(unwrap(await syncTrustStore(pool, { ldif: [smallLdif] }, { ...UNANCHORED, force: true })).status).toBe(
-      "replaced",
-    );
+    expect(
+      unwrap(await syncTrustStore(pool, { ldif: [smallLdif] }, { ...UNANCHORED, force: true })).status,
+    ).toBe("replaced");
   });
 
   it("an LDIF without a certificate is refused after streaming, rolled back, unless allowEmpty", async () => {
@@ -281,7 +289,9 @@ describe("a streamed LDIF sync", () => {
     expect(await contents()).toEqual(before);
     expect(await logLength()).toBe(log);
 
-    const forced = unwrap(await syncTrustStore(pool, { ldif: [crlsOnly] }, { ...UNANCHORED, allowEmpty: true }));
+    const forced = unwrap(
+      await syncTrustStore(pool, { ldif: [crlsOnly] }, { ...UNANCHORED, allowEmpty: true }),
+    );
     expect(forced.counts).toEqual({ root_ca: 0, dsc: 0, crls: 0, revoked_certificate_list: 0 });
     expect((await contents()).dsc).toEqual([]);
   });

@@ -146,10 +146,13 @@ async function* hashing(chunks: AsyncIterable<Uint8Array>, hash: ReturnType<type
   }
 }
 
+/** The library's way out of the no-anchor refusal; apps replace it with their flags. */
+export const NO_ANCHOR_ESCAPE = "(or allowUnanchored, or verify: false, to accept unverified data)";
+
 function noTrustAnchor() {
   return appError(
     ErrorCode.SIGNATURE_ERROR,
-    "No trust anchor configured: without one a list signed by anyone would replace the trust store; give a trust anchor, or allowUnanchored (--allow-unanchored) or verify: false (--no-verify) to accept unverified data.",
+    `No trust anchor configured: a list signed by anyone would replace the trust store, so nothing is written; give a trust anchor ${NO_ANCHOR_ESCAPE}.`,
   );
 }
 
