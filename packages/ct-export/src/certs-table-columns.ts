@@ -1,11 +1,11 @@
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
-import { databaseError } from "@certs/db";
+import { databaseError, sqlDialect, type SqlDialect } from "@certs/db";
 import type { DataSource } from "typeorm";
 
 /** What the exporter learned about the real table at start-up. */
 export interface CertsTableShape {
   readonly table: string;
-  readonly dialect: "mysql" | "postgres";
+  readonly dialect: SqlDialect;
   /** False for the production table, which has no `ip_address` column: every row then exports null. */
   readonly hasIpAddress: boolean;
   /**
@@ -21,19 +21,6 @@ export interface CertsTableShape {
 const REQUIRED = ["id", "ct_entry", "ct_log_url", "log_name", "worker_name", "ct_index"] as const;
 const TABLE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
-/** The SQL dialect of a DataSource, or a CONFIGURATION_ERROR for drivers the exporter does not support. */
-export function dialectOf(dataSource: DataSource): Result<"mysql" | "postgres", AppError> {
-  const type = dataSource.options.type;
-  if (type === "mysql" || type === "mariadb") return ok("mysql");
-  if (type === "postgres") return ok("postgres");
-  return err(
-    appError(
-      ErrorCode.CONFIGURATION_ERROR,
-      `The exporter supports MySQL/MariaDB and PostgreSQL, not ${type}.`,
-    ),
-  );
-}
-
 /**
  * Reads the table's columns from information_schema (current database on MySQL/MariaDB, current schema on
  * PostgreSQL): a missing table or required column is a CONFIGURATION_ERROR naming it.
@@ -42,7 +29,7 @@ export async function inspectCertsTable(
   dataSource: DataSource,
   table: string,
 ): Promise<Result<CertsTableShape, AppError>> {
-  const dialect = dialectOf(dataSource);
+  const dialect = sqlDialect(dataSource);
   if (!dialect.ok) return dialect;
   if (!TABLE_NAME.test(table)) {
     return err(

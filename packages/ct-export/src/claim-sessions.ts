@@ -28,6 +28,7 @@ interface Session {
  * given with each BEGIN (PostgreSQL), so InnoDB locks only the rows read and pipelined claims never wait on a
  * delete. `close()` restores each connection's isolation level and hands it back to the pool.
  */
+// Explicit BEGIN/COMMIT, not `transaction()`: a claim's transaction outlives the call, held while its file is written.
 export class ClaimSessions {
   private readonly idle: Session[] = [];
   /** Claims waiting for a connection: whichever comes first, a session handed back or one from the pool. */
@@ -39,7 +40,7 @@ export class ClaimSessions {
     private readonly shape: CertsTableShape,
   ) {}
 
-  /** Claims rows as `claimBatch` does with `lock: true`; the batch holds its session until it ends. */
+  /** Claims rows with `FOR UPDATE SKIP LOCKED`; the batch holds its session until it ends. */
   async claim(query: Omit<ClaimQuery, "lock">): Promise<Result<ClaimedBatch, AppError>> {
     const { sql, parameters } = claimSql(this.shape, { ...query, lock: true });
     let session: Session | undefined;

@@ -1,4 +1,4 @@
-import { databaseError } from "@certs/db";
+import { databaseError, placeholder, placeholders, transaction } from "@certs/db";
 import { ok, err, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
 import type { CertRow } from "./cert-entity.js";
@@ -11,7 +11,7 @@ import type { CertsTableShape } from "./certs-table-columns.js";
  */
 export type ClaimedRow = Omit<CertRow, "ct_entry"> & { readonly ct_entry: string | Uint8Array };
 
-/** Rows claimed by one open transaction: their locks hold until `deleteAndCommit` or `release`. */
+/** Rows claimed by one open transaction (none in a dry run): their locks hold until `deleteAndCommit` or `release`. */
 export interface ClaimedBatch {
   readonly rows: readonly ClaimedRow[];
   readonly ids: readonly string[];
@@ -36,32 +36,21 @@ export interface ClaimQuery {
 }
 
 /**
- * Claims the oldest `batchSize` rows: `SELECT ... ORDER BY id LIMIT n FOR UPDATE SKIP LOCKED` in a new
- * transaction, so concurrent exporters take disjoint batches. BIGINT columns are cast to text in SQL, so no
- * driver setting can round them.
+ * Reads the oldest `batchSize` rows without locking them (a dry run), as a batch whose delete and release
+ * do nothing. BIGINT columns are cast to text in SQL, so no driver setting can round them. Locked claims
+ * are `ClaimSessions.claim`.
  */
-export async function claimBatch(
+export async function readBatch(
   dataSource: DataSource,
   shape: CertsTableShape,
-  query: ClaimQuery,
+  query: Omit<ClaimQuery, "lock">,
 ): Promise<Result<ClaimedBatch, AppError>> {
-  const { sql, parameters } = claimSql(shape, query);
-  let runner: QueryRunner | undefined;
+  const { sql, parameters } = claimSql(shape, { ...query, lock: false });
   try {
-    runner = dataSource.createQueryRunner();
-    await runner.connect();
-    // READ COMMITTED: InnoDB then locks only the rows read, no gaps, so pipelined claims never wait on a delete.
-    if (query.lock) await runner.startTransaction("READ COMMITTED");
-    const raw = (await runner.query(sql, parameters)) as Record<string, unknown>[];
-    const rows = raw.map(toClaimedRow);
-    if (!query.lock) {
-      await runner.release();
-      return ok(unlockedBatch(rows));
-    }
-    return ok(lockedBatch(runner, shape, rows));
+    const raw = (await dataSource.query(sql, parameters)) as Record<string, unknown>[];
+    return ok(unlockedBatch(raw.map(toClaimedRow)));
   } catch (error) {
-    if (runner !== undefined) await rollbackAndRelease(runner);
-    return err(databaseError(error, `could not claim rows from ${shape.table}`));
+    return err(databaseError(error, `could not read rows from ${shape.table}`));
   }
 }
 
@@ -70,7 +59,7 @@ export function claimSql(shape: CertsTableShape, query: ClaimQuery): { sql: stri
   const parameters: unknown[] = [];
   const param = (value: unknown): string => {
     parameters.push(value);
-    return mysql ? "?" : `$${parameters.length}`;
+    return placeholder(shape.dialect, parameters.length);
   };
   const text = (column: string) => (mysql ? `CAST(${column} AS CHAR)` : `${column}::text`);
   const columns = [
@@ -110,45 +99,15 @@ export async function deleteIds(
   ids: readonly string[],
 ): Promise<Result<number, AppError>> {
   if (ids.length === 0) return ok(0);
-  const runner = dataSource.createQueryRunner();
-  try {
-    await runner.connect();
-    await runner.startTransaction("READ COMMITTED");
-    const deleted = await deleteWhereIdIn(runner, shape, ids);
-    await runner.commitTransaction();
-    await runner.release();
-    return ok(deleted);
-  } catch (error) {
-    // Released exactly once: a second release would hand the same connection to the pool twice.
-    await rollbackAndRelease(runner);
-    return err(databaseError(error, `could not delete exported rows from ${shape.table}`));
-  }
-}
-
-function lockedBatch(runner: QueryRunner, shape: CertsTableShape, rows: ClaimedRow[]): ClaimedBatch {
-  let open = true;
-  return {
-    rows,
-    ids: rows.map((row) => row.id),
-    async deleteAndCommit(ids = rows.map((row) => row.id)) {
-      if (!open) return ok(0);
-      open = false;
-      try {
-        const deleted = await deleteWhereIdIn(runner, shape, ids);
-        await runner.commitTransaction();
-        await runner.release();
-        return ok(deleted);
-      } catch (error) {
-        await rollbackAndRelease(runner);
-        return err(databaseError(error, `could not delete the exported rows from ${shape.table}`));
-      }
-    },
-    async release() {
-      if (!open) return;
-      open = false;
-      await rollbackAndRelease(runner);
-    },
-  };
+  const deleted = await transaction(
+    dataSource,
+    async (_manager, runner) => ok(await deleteWhereIdIn(runner, shape, ids)),
+    { isolation: "READ COMMITTED" },
+  );
+  if (deleted.ok) return deleted;
+  return err(
+    databaseError(deleted.error.cause ?? deleted.error, `could not delete exported rows from ${shape.table}`),
+  );
 }
 
 function unlockedBatch(rows: ClaimedRow[]): ClaimedBatch {
@@ -179,8 +138,7 @@ const DECIMAL_ID = /^-?[0-9]{1,20}$/;
  */
 export function deleteSql(shape: CertsTableShape, ids: readonly string[]): [string, unknown[]] {
   if (shape.dialect === "postgres") {
-    const placeholders = ids.map((_, i) => `$${i + 1}`).join(", ");
-    return [`DELETE FROM ${shape.table} WHERE id IN (${placeholders})`, [...ids]];
+    return [`DELETE FROM ${shape.table} WHERE id IN (${placeholders(shape.dialect, ids.length)})`, [...ids]];
   }
   for (const id of ids) {
     // The ids come from CAST(id AS CHAR) of our own claim; anything else is a bug, never inlined.
@@ -197,16 +155,6 @@ export function deleteSql(shape: CertsTableShape, ids: readonly string[]): [stri
     `DELETE c FROM (${derived}) AS d STRAIGHT_JOIN ${shape.table} AS c FORCE INDEX (PRIMARY) ON c.id = d.id`,
     [],
   ];
-}
-
-async function rollbackAndRelease(runner: QueryRunner): Promise<void> {
-  if (runner.isReleased) return;
-  try {
-    if (runner.isTransactionActive) await runner.rollbackTransaction();
-  } catch {
-    // The connection is usually gone then; the server rolls back on its own.
-  }
-  await runner.release().catch(() => undefined);
 }
 
 export function toClaimedRow(raw: Record<string, unknown>): ClaimedRow {

@@ -23,13 +23,8 @@ export {
   type WritePendingFileOptions,
   type WrittenPendingFile,
 } from "./pending-file-writer.js";
-export {
-  exportCerts,
-  type BatchProgress,
-  type ExportCertsOptions,
-  type ExportFailure,
-  type ExportSummary,
-  type StopReason,
-} from "./export-certs.js";
+export { exportCerts } from "./export/export-certs.js";
+export type { BatchProgress, ExportCertsOptions } from "./export/export-options.js";
+export type { ExportFailure, ExportSummary, StopReason } from "./export/export-summary.js";
 export { reconcileJournal, type ReconcileJournalOptions } from "./journal/reconcile-journal.js";
 export type { ReconcileSummary } from "./journal/reconcile-journal.js";

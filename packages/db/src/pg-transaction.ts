@@ -1,10 +1,10 @@
-import { appError, err, ErrorCode, type AppError, type Result } from "@certs/result";
+import { err, type AppError, type Result } from "@certs/result";
 import type pg from "pg";
 import { classifyDbError, databaseError, isDriverError } from "./db-error.js";
 import { silentLogger, type Logger } from "./logger.js";
 import { checkOutClient, type PooledClient } from "./pooled-client.js";
 import { redactError } from "./redact.js";
-import type { TransactionOptions } from "./transaction.js";
+import { workThrew, type TransactionOptions } from "./transaction.js";
 
 /**
  * Runs `fn` in a transaction on a client of its own from a node-postgres pool (for code that writes its own
@@ -47,15 +47,7 @@ export async function pgTransaction<T, E = AppError>(
     } catch (thrown) {
       const failure = checkedOut.failure ?? (isDriverError(thrown) ? thrown : undefined);
       broken = await abandon(checkedOut, logger, failure);
-      return err(
-        failure !== undefined
-          ? databaseError(failure)
-          : appError(
-              ErrorCode.UNEXPECTED_ERROR,
-              "the transaction's work threw instead of returning a Result",
-              { cause: thrown },
-            ),
-      );
+      return err(failure !== undefined ? databaseError(failure) : workThrew(thrown));
     }
 
     if (!outcome.ok || options.dryRun === true) {

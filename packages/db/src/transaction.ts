@@ -62,17 +62,7 @@ export async function transaction<T, E = AppError>(
     } catch (thrown) {
       const failure = failureBehind(thrown, queryRunner, watch);
       await abandon(queryRunner, watch, logger, failure);
-      return err(
-        failure !== undefined
-          ? databaseError(failure)
-          : appError(
-              ErrorCode.UNEXPECTED_ERROR,
-              "the transaction's work threw instead of returning a Result",
-              {
-                cause: thrown,
-              },
-            ),
-      );
+      return err(failure !== undefined ? databaseError(failure) : workThrew(thrown));
     }
 
     if (!outcome.ok || options.dryRun === true) {
@@ -93,6 +83,13 @@ export async function transaction<T, E = AppError>(
       logger.warn({ err: redactError(error) }, "could not return a database connection to the pool");
     });
   }
+}
+
+/** The error for transaction work that threw something other than a database failure: a bug in the work. */
+export function workThrew(thrown: unknown): AppError {
+  return appError(ErrorCode.UNEXPECTED_ERROR, "the transaction's work threw instead of returning a Result", {
+    cause: thrown,
+  });
 }
 
 /**

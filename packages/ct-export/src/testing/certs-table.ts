@@ -1,3 +1,4 @@
+import { sqlDialect as dialectOf, type SqlDialect } from "@certs/db";
 import type { DataSource } from "typeorm";
 import type { CertRowData } from "./cert-rows.js";
 
@@ -9,12 +10,11 @@ export interface CreateCertsTableOptions {
   readonly table?: string;
 }
 
-/** Which SQL dialect a DataSource speaks. */
-export function sqlDialect(dataSource: DataSource): "mysql" | "postgres" {
-  const type = dataSource.options.type;
-  if (type === "mysql" || type === "mariadb") return "mysql";
-  if (type === "postgres") return "postgres";
-  throw new TypeError(`certs tables are only made for MySQL/MariaDB and PostgreSQL, not ${type}`);
+/** Which SQL dialect a DataSource speaks (`@certs/db`'s `sqlDialect`); throws for other drivers. */
+export function sqlDialect(dataSource: DataSource): SqlDialect {
+  const dialect = dialectOf(dataSource);
+  if (!dialect.ok) throw new TypeError(dialect.error.message);
+  return dialect.value;
 }
 
 /**

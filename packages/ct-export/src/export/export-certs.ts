@@ -1,0 +1,274 @@
+import { abortableSleep, defaultRetryPolicy, retry, silentLogger } from "@certs/db";
+import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
+import type { DataSource } from "typeorm";
+import { deleteIds, readBatch, type ClaimedBatch } from "../claimed-batch.js";
+import { ClaimSessions } from "../claim-sessions.js";
+import { inspectCertsTable } from "../certs-table-columns.js";
+import { reconcileOrphans } from "../journal/reconcile-journal.js";
+import { endJournalOwner, newJournalOwner } from "../journal/journal-owner.js";
+import { PendingFileEncoder } from "../pending-file-encoder.js";
+import { writeBatch, type WrittenBatch } from "./batch-file.js";
+import { validateExportOptions, type BatchProgress, type ExportCertsOptions } from "./export-options.js";
+import {
+  newRunState,
+  NOTHING_RECONCILED,
+  summarizeRun,
+  type ExportFailure,
+  type ExportSummary,
+  type StopReason,
+} from "./export-summary.js";
+import { Flights, maxWritesInFlight } from "./flights.js";
+import { withoutJournaledRows } from "./journaled-rows.js";
+import { openOutputJournal, prepareScratchDir } from "./output-directory.js";
+import { retryUnfinishedDeletes } from "./unfinished-deletes.js";
+
+/**
+ * Drains the `certs` table into pending upload files, exactly once: each batch is claimed with
+ * `FOR UPDATE SKIP LOCKED`, written durably (journal entry, fsynced temp file, exclusive hard link, directory
+ * fsync), then its ids deleted and committed. A journal in `<outputDir>/.journal` lets a later run (or a
+ * concurrent one) finish a batch whose process died between publishing and deleting. Transient database
+ * errors are retried. Returns the summary; a FILE_ERROR, a persistent DATABASE_ERROR or a bad setting is an
+ * error whose `details.summary` says what had been done.
+ */
+export async function exportCerts(
+  dataSource: DataSource,
+  options: ExportCertsOptions,
+): Promise<Result<ExportSummary, ExportFailure>> {
+  const settings = validateExportOptions(options);
+  if (!settings.ok) return settings;
+  const { batchSize, sleepMs, limit } = settings.value;
+  const logger = options.logger ?? silentLogger;
+  const policy = options.retryPolicy ?? defaultRetryPolicy;
+  const signal = options.signal;
+  const dryRun = options.dryRun === true;
+  const startedAt = performance.now();
+  const state = newRunState();
+  let outputDir = options.outputDir;
+  let reconciled = NOTHING_RECONCILED;
+
+  const summary = (stoppedBy: ExportSummary["stoppedBy"]): ExportSummary =>
+    summarizeRun(state, { startedAt, outputDir, dryRun, reconciled }, stoppedBy);
+  const fail = (error: AppError): Result<never, ExportFailure> =>
+    err({ ...error, details: { ...error.details, summary: summary("failed") } });
+
+  const runStep = async <T>(step: () => Promise<Result<T, AppError>>): Promise<Result<T, AppError>> =>
+    retry(
+      policy,
+      async (attempt) => {
+        if (attempt > 1) state.retries += 1;
+        return step();
+      },
+      { logger, ...(signal === undefined ? {} : { signal }) },
+    );
+
+  const shape = await inspectCertsTable(dataSource, options.table ?? "certs");
+  if (!shape.ok) return fail(shape.error);
+
+  if (dryRun) {
+    const scratch = await prepareScratchDir(options.scratchDir);
+    if (!scratch.ok) return fail(scratch.error);
+    outputDir = scratch.value;
+  }
+  const opened = await openOutputJournal(outputDir, dryRun);
+  if (!opened.ok) return fail(opened.error);
+  const journal = opened.value;
+  const owner = newJournalOwner();
+  const sessions = new ClaimSessions(dataSource, shape.value);
+
+  try {
+    if (journal !== null) {
+      const startup = await reconcileOrphans(dataSource, shape.value, journal, runStep, logger);
+      if (!startup.ok) return fail(startup.error);
+      reconciled = startup.value;
+    }
+
+    const claimNext = (): Promise<Result<ClaimedBatch, AppError>> =>
+      runStep(() => {
+        const query = { batchSize, afterId: state.cursor, excludeIds: [...state.blockedIds] };
+        return dryRun ? readBatch(dataSource, shape.value, query) : sessions.claim(query);
+      });
+
+    // The next claim, started while earlier batches are written (pipelined runs only).
+    let prefetched: Promise<Result<ClaimedBatch, AppError>> | undefined;
+    // The batch in hand, not yet handed to a flight: released (rolled back) on any way out.
+    let current: ClaimedBatch | undefined;
+    const flights = new Flights(maxWritesInFlight(batchSize));
+    // Encoders not in use: each file being written needs its own buffer until its write returns.
+    const encoders: PendingFileEncoder[] = [];
+
+    const retryPendingDeletes = (): Promise<void> =>
+      retryUnfinishedDeletes(
+        state,
+        journal,
+        (ids) => runStep(() => deleteIds(dataSource, shape.value, ids)),
+        logger,
+      );
+
+    /** A published batch: counted, its rows deleted and committed (or, in a dry run, just let go), reported. */
+    const finishBatch = async (
+      batch: ClaimedBatch,
+      exportable: ClaimedBatch["rows"],
+      written: WrittenBatch,
+    ): Promise<void> => {
+      // The file is published: its rows count as exported whatever the delete does.
+      state.batches += 1;
+      state.rows += exportable.length;
+      state.files += 1;
+      state.bytes += written.file.bytes;
+      const progress: BatchProgress = {
+        batch: state.batches,
+        rows: exportable.length,
+        fileName: written.file.fileName,
+        bytes: written.file.bytes,
+        totalRows: state.rows,
+      };
+      const entry = written.entry;
+      if (journal === null || entry === null) {
+        await batch.release();
+      } else {
+        const ids = exportable.map((row) => row.id);
+        const deleted = await batch.deleteAndCommit(ids);
+        if (deleted.ok) {
+          await journal.settle(entry).catch(() => undefined);
+        } else {
+          // The file is published: these rows must leave the table and never be exported again.
+          for (const id of ids) state.blockedIds.add(id);
+          state.pendingDeletes.push({ ids, entry });
+          logger.warn(
+            { file: progress.fileName, err: deleted.error.message },
+            "deleting exported rows failed; will retry",
+          );
+        }
+      }
+      logger.debug({ file: progress.fileName, rows: progress.rows, bytes: progress.bytes }, "batch exported");
+      // After a callback threw, the run is failing with that exception: batches still in flight are
+      // finished (deleted) but no longer reported.
+      if (flights.thrown === undefined) options.onBatch?.(progress);
+    };
+
+    /** Starts writing a claimed batch; the flight then finishes it on its own (see `Flights`). */
+    const launch = (batch: ClaimedBatch, exportable: ClaimedBatch["rows"]): void => {
+      const encoder = encoders.pop() ?? new PendingFileEncoder();
+      const writing = writeBatch(exportable, outputDir, journal, owner, encoder, state, options).finally(() =>
+        encoders.push(encoder),
+      );
+      flights.launch({
+        writing,
+        // Never published: its rows go back to the table at once.
+        release: () => batch.release(),
+        finish: (written) => finishBatch(batch, exportable, written),
+      });
+    };
+
+    // Every way out waits for the batches in flight (each published one gets its delete and commit) and
+    // finishes pending deletes first, so the summary counts them.
+    const wrapUp = async (): Promise<void> => {
+      await flights.settle(0);
+      const leftover = prefetched === undefined ? undefined : await prefetched;
+      prefetched = undefined;
+      if (leftover?.ok === true) await leftover.value.release();
+      await current?.release();
+      current = undefined;
+      await sessions.releaseIdle();
+      await retryPendingDeletes();
+    };
+    const stopFailed = async (error: AppError): Promise<Result<never, ExportFailure>> => {
+      await wrapUp();
+      return fail(flights.failure ?? error);
+    };
+    const stop = async (reason: StopReason): Promise<Result<ExportSummary, ExportFailure>> => {
+      await wrapUp();
+      // A batch in flight may have failed while we were stopping for another reason: its rows stayed.
+      if (flights.thrown !== undefined) throw flights.thrown.error;
+      if (flights.failure !== undefined) return fail(flights.failure);
+      return ok(summary(reason));
+    };
+    try {
+      for (;;) {
+        if (flights.thrown !== undefined) throw flights.thrown.error;
+        if (flights.failure !== undefined) return await stopFailed(flights.failure);
+        if (aborted(signal)) return await stop("aborted");
+        if (flights.launched >= limit) return await stop(options.once === true ? "once" : "max_batches");
+
+        if (journal !== null && prefetched === undefined && flights.size === 0) {
+          await sessions.releaseIdle();
+          await retryPendingDeletes();
+          const housekeeping = await reconcileOrphans(dataSource, shape.value, journal, runStep, logger);
+          if (!housekeeping.ok) return await stopFailed(housekeeping.error);
+        }
+
+        const claimed = await (prefetched ?? claimNext());
+        prefetched = undefined;
+        if (!claimed.ok) {
+          if (claimed.error.code === ErrorCode.CANCELLED) return await stop("aborted");
+          return await stopFailed(claimed.error);
+        }
+        const batch = claimed.value;
+        current = batch;
+        if (batch.rows.length === 0) {
+          current = undefined;
+          await batch.release();
+          if (options.follow !== true) return await stop("drained");
+          await abortableSleep(Math.max(100, sleepMs), signal);
+          continue;
+        }
+
+        const filtered =
+          journal === null ? ok(batch.rows) : await withoutJournaledRows(batch, journal, state);
+        if (!filtered.ok) return await stopFailed(filtered.error);
+        const exportable = filtered.value;
+        // Not written yet: on an abort, or when a batch in flight failed meanwhile, the loop's top stops the
+        // run and rolls this one back (it is still `current`).
+        if (aborted(signal) || flights.failure !== undefined || flights.thrown !== undefined) continue;
+        if (exportable.length === 0) {
+          current = undefined;
+          await batch.release();
+          continue;
+        }
+
+        // Overlap: the next claim runs on another connection while this batch is written (its rows stay
+        // locked). Not while rows are blocked by other entries: the loop then waits for every batch in flight
+        // and pauses claiming to reconcile them first.
+        const pipelined = sleepMs === 0 && state.blockedIds.size === 0;
+        if (dryRun) state.cursor = exportable[exportable.length - 1]?.id ?? state.cursor;
+        if (pipelined && flights.launched + 1 < limit) prefetched = claimNext();
+
+        current = undefined;
+        launch(batch, exportable);
+        // Pipelined: a few files are written at once (their fsyncs overlap; see maxWritesInFlight) while the
+        // batch before them is deleted and committed and the next one claimed. Not pipelined: this batch is
+        // finished first.
+        if (pipelined) {
+          await flights.makeRoom();
+        } else {
+          await flights.settle(0);
+        }
+        if (sleepMs > 0 && state.batches < limit) await abortableSleep(sleepMs, signal);
+      }
+    } catch (thrown) {
+      // Only a bug or a throwing onBatch callback gets here; the journal keeps exactly-once intact.
+      await flights.settle(0);
+      return fail(
+        appError(ErrorCode.UNEXPECTED_ERROR, "The export stopped on an unexpected exception.", {
+          cause: thrown,
+        }),
+      );
+    } finally {
+      await flights.settle(0);
+      await current?.release();
+      if (prefetched !== undefined) {
+        const leftover = await prefetched;
+        if (leftover.ok) await leftover.value.release();
+      }
+      await sessions.close();
+    }
+  } finally {
+    await journal?.close().catch(() => undefined);
+    endJournalOwner(owner);
+  }
+}
+
+/** Read through a function: the flag changes across awaits, which control-flow narrowing does not see. */
+function aborted(signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true;
+}

@@ -1,0 +1,31 @@
+import type { Logger } from "@certs/db";
+import type { AppError, Result } from "@certs/result";
+import type { ExportJournal } from "../journal/export-journal.js";
+import type { RunState } from "./export-summary.js";
+
+/**
+ * Deletes the rows of published files whose delete failed earlier in the run, settling each one's journal
+ * entry; rows that still cannot be deleted count as skipped and stay in the journal for the next run. Call it
+ * only while the run holds no locks: our own next claim may have taken these rows (it leaves them out of its
+ * file, but keeps them locked until it commits), and a delete waiting on it would never return.
+ */
+export async function retryUnfinishedDeletes(
+  state: RunState,
+  journal: ExportJournal | null,
+  deleteRows: (ids: readonly string[]) => Promise<Result<number, AppError>>,
+  logger: Logger,
+): Promise<void> {
+  const pending = state.pendingDeletes.splice(0);
+  for (const { ids, entry } of pending) {
+    const deleted = await deleteRows(ids);
+    if (deleted.ok && journal !== null) {
+      await journal.settle(entry).catch(() => undefined);
+    } else {
+      state.skippedIds.push(...ids);
+      logger.warn(
+        { ids },
+        "the rows of a published file could not be deleted; they stay in the journal for the next run",
+      );
+    }
+  }
+}
