@@ -3,7 +3,16 @@ export { createAppLogger, LOG_LEVELS, type LogLevel, type AppLoggerOptions } fro
 export { formatFailure } from "./failure.js";
 export { handleInterrupts, type Interrupts } from "./interrupt.js";
 export { resolveSettings, type SettingSource, type ResolveSettingsInput } from "./settings.js";
-export { wholeNumber, positiveWholeNumber, oneOf, text, httpUrl, yesNo, listOf } from "./setting-values.js";
+export {
+  wholeNumber,
+  positiveWholeNumber,
+  oneOf,
+  text,
+  httpUrl,
+  yesNo,
+  listOf,
+  writableFilePath,
+} from "./setting-values.js";
 export {
   COMMON_SOURCES,
   DATABASE_SETTINGS,

@@ -1,3 +1,5 @@
+import { accessSync, constants, statSync } from "node:fs";
+import path from "node:path";
 import { z } from "zod";
 
 const WHOLE = /^[+-]?\d+$/;
@@ -69,4 +71,31 @@ export function listOf<T extends z.ZodType<string>>(separator: RegExp, item?: T)
         : value,
     z.array(item ?? text()).default([]),
   );
+}
+
+/**
+ * A path the app will write a file to at the end of its work (a report): checked up front, so a typo in the
+ * directory is bad usage (exit 2) rather than a job that did everything and then could not save its report.
+ */
+export function writableFilePath() {
+  return text().superRefine((value, ctx) => {
+    const target = path.resolve(value);
+    const directory = path.dirname(target);
+    if (statSync(target, { throwIfNoEntry: false })?.isDirectory() === true) {
+      ctx.addIssue({ code: "custom", message: `cannot be written: ${target} is a directory` });
+      return;
+    }
+    try {
+      accessSync(directory, constants.W_OK);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      ctx.addIssue({
+        code: "custom",
+        message:
+          code === "ENOENT"
+            ? `cannot be written: the directory ${directory} does not exist`
+            : `cannot be written: the directory ${directory} is not writable (${code ?? "unknown error"})`,
+      });
+    }
+  });
 }

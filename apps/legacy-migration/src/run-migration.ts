@@ -1,24 +1,16 @@
-import {
-  createAppLogger,
-  createProgress,
-  ExitCode,
-  formatFailure,
-  handleInterrupts,
-  openAppDatabase,
-} from "@certs/app-kit";
+import { createProgress, ExitCode, openAppDatabase, runJob } from "@certs/app-kit";
 import { openDataSource, parseConnectionUrl, type ServerConnectionSpec } from "@certs/db";
 import {
   mappingFilePaths,
   migrateCertificates,
   migrateInteractively,
+  type MigrationFailure,
   type MigrationSummary,
 } from "@certs/legacy-migration";
-import { appError, ErrorCode, err, ok, type AppError, type Result } from "@certs/result";
+import { appError, ErrorCode, err, ok, type Result } from "@certs/result";
 import { demoDatabaseNames, prepareDemoDatabases } from "./demo-databases.js";
 import { askOperator, lineAnswers } from "./interactive-prompt.js";
 import { migrateSettings } from "./settings.js";
-
-const USAGE_CODES: readonly string[] = [ErrorCode.CONFIGURATION_ERROR, ErrorCode.VALIDATION_ERROR];
 
 function legacySpec(url: string): Result<ServerConnectionSpec> {
   const spec = parseConnectionUrl(url);
@@ -39,29 +31,18 @@ export async function runMigration(
   flags: Readonly<Record<string, unknown>>,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<number> {
-  const settings = migrateSettings(flags, env);
-  if (!settings.ok) {
-    process.stderr.write(`${formatFailure(settings.error)}\n`);
-    return ExitCode.USAGE;
-  }
-  const options = settings.value;
-  const mode = options.mode ?? (process.stdin.isTTY ? "interactive" : "auto");
-  const logger = createAppLogger({ level: options.logLevel });
-  const fail = (error: AppError): number => {
-    process.stderr.write(`${formatFailure(error, options.verbose)}\n`);
-    return USAGE_CODES.includes(error.code) ? ExitCode.USAGE : ExitCode.FAILED;
-  };
+  return runJob(migrateSettings(flags, env), async (options, { logger, signal, defer }) => {
+    const mode = options.mode ?? (process.stdin.isTTY ? "interactive" : "auto");
+    const givenLegacy = options.legacyDb === undefined ? undefined : legacySpec(options.legacyDb);
+    if (givenLegacy !== undefined && !givenLegacy.ok) return givenLegacy;
+    const database = await openAppDatabase(options.db, { dataDir: options.dataDir, logger });
+    if (!database.ok) return database;
+    defer(() => database.value.close());
 
-  const givenLegacy = options.legacyDb === undefined ? undefined : legacySpec(options.legacyDb);
-  if (givenLegacy !== undefined && !givenLegacy.ok) return fail(givenLegacy.error);
-  const database = await openAppDatabase(options.db, { dataDir: options.dataDir, logger });
-  if (!database.ok) return fail(database.error);
-  const interrupts = handleInterrupts(() => void database.value.close());
-  try {
     let specs = { legacy: givenLegacy?.value, destination: database.value.spec };
     if (options.demo !== undefined) {
       const demo = await prepareDemoDatabases(database.value.spec, options.demo, options.mappings, logger);
-      if (!demo.ok) return fail(demo.error);
+      if (!demo.ok) return demo;
       specs = demo.value;
       const names = demoDatabaseNames(database.value.spec);
       process.stdout.write(
@@ -69,65 +50,53 @@ export async function runMigration(
       );
     }
     if (specs.legacy === undefined)
-      return fail(appError(ErrorCode.CONFIGURATION_ERROR, "--legacy-db is required."));
+      return err(appError(ErrorCode.CONFIGURATION_ERROR, "--legacy-db is required."));
     const legacy = await openDataSource(specs.legacy, { poolSize: Math.min(options.workers, 4) + 1, logger });
-    if (!legacy.ok) return fail(legacy.error);
+    if (!legacy.ok) return legacy;
+    defer(() => legacy.value.destroy());
     const destination = await openDataSource(specs.destination, { poolSize: options.workers + 2, logger });
-    if (!destination.ok) {
-      await legacy.value.destroy().catch(() => {});
-      return fail(destination.error);
+    if (!destination.ok) return destination;
+    defer(() => destination.value.destroy());
+
+    const common = {
+      mappingFiles: mappingFilePaths(options.mappings),
+      timeZone: options.timeZone,
+      dryRun: options.dryRun,
+      retryFailed: options.retryFailed,
+      reportPath: options.report,
+      signal,
+      logger,
+      ...(options.ecu === undefined ? {} : { ecu: options.ecu }),
+      ...(options.ids === undefined ? {} : { ids: options.ids }),
+      ...(options.limit === undefined ? {} : { limit: options.limit }),
+    };
+    const sources = { legacy: legacy.value, destination: destination.value };
+    let result: Result<MigrationSummary, MigrationFailure>;
+    if (mode === "interactive") {
+      result = await migrateInteractively(sources, {
+        ...common,
+        decide: process.stdin.isTTY ? askOperator : lineAnswers(process.stdin),
+      });
+    } else {
+      const progress = createProgress({ label: "migrating", unit: "certificates", logger });
+      result = await migrateCertificates(sources, {
+        ...common,
+        workers: options.workers,
+        groupSize: options.groupSize,
+        onProgress: (p) => {
+          progress.setTotal(p.total);
+          progress.update(p.processed, { ok: p.migrated, failed: p.failed });
+        },
+      });
+      progress.stop();
     }
-    try {
-      const common = {
-        mappingFiles: mappingFilePaths(options.mappings),
-        timeZone: options.timeZone,
-        dryRun: options.dryRun,
-        retryFailed: options.retryFailed,
-        reportPath: options.report,
-        signal: interrupts.signal,
-        logger,
-        ...(options.ecu === undefined ? {} : { ecu: options.ecu }),
-        ...(options.ids === undefined ? {} : { ids: options.ids }),
-        ...(options.limit === undefined ? {} : { limit: options.limit }),
-      };
-      const sources = { legacy: legacy.value, destination: destination.value };
-      let result: Result<MigrationSummary>;
-      if (mode === "interactive") {
-        result = await migrateInteractively(sources, {
-          ...common,
-          decide: process.stdin.isTTY ? askOperator : lineAnswers(process.stdin),
-        });
-      } else {
-        const progress = createProgress({ label: "migrating", unit: "certificates", logger });
-        result = await migrateCertificates(sources, {
-          ...common,
-          workers: options.workers,
-          groupSize: options.groupSize,
-          onProgress: (p) => {
-            progress.setTotal(p.total);
-            progress.update(p.processed, { ok: p.migrated, failed: p.failed });
-          },
-        });
-        progress.stop();
-      }
-      if (!result.ok) {
-        const summary = result.error.details?.summary as MigrationSummary | undefined;
-        if (summary) printSummary(summary, options.json);
-        return fail(result.error);
-      }
-      printSummary(result.value, options.json);
-      if (result.value.stopReason === "cancelled" && interrupts.exitCode() !== undefined) {
-        return interrupts.exitCode() ?? ExitCode.INTERRUPTED;
-      }
-      return result.value.failed === 0 ? ExitCode.OK : ExitCode.FAILED;
-    } finally {
-      await destination.value.destroy().catch(() => {});
-      await legacy.value.destroy().catch(() => {});
+    if (!result.ok) {
+      if (result.error.details?.summary) printSummary(result.error.details.summary, options.json);
+      return err(result.error);
     }
-  } finally {
-    interrupts.dispose();
-    await database.value.close();
-  }
+    printSummary(result.value, options.json);
+    return ok(result.value.failed === 0 ? ExitCode.OK : ExitCode.FAILED);
+  });
 }
 
 function printSummary(summary: MigrationSummary, json: boolean): void {

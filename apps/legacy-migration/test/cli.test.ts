@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -62,7 +62,53 @@ describe("certs-legacy-migrate", () => {
   it("refuses a run without a legacy database, naming the flag, with exit code 2", async () => {
     const outcome = await run(["--mode", "auto"]);
     expect(outcome.code).toBe(2);
-    expect(outcome.stderr).toMatch(/^error: CONFIGURATION_ERROR: --legacy-db: /);
+    expect(outcome.stderr).toBe(
+      "error: CONFIGURATION_ERROR: --legacy-db is required: the legacy database URL (mysql://...), unless --demo N generates one.\n",
+    );
+  });
+
+  it("refuses bad settings before any work with one plain line naming the flag, and exit code 2", async () => {
+    const missing = path.join(work, "no-such-dir", "report.xlsx");
+    const cases: [string[], string][] = [
+      [["--workers", "x"], "--workers must be a whole number, got 'x'."],
+      [["--workers", "0"], "--workers must be at least 1, got '0'."],
+      [["--group-size", "20000"], "--group-size must be at most 10000, got '20000'."],
+      [["--limit", "-1"], "--limit must not be negative, got '-1'."],
+      [
+        ["--report", missing],
+        `--report cannot be written: the directory ${path.dirname(missing)} does not exist.`,
+      ],
+      [["--report", work], `--report cannot be written: ${work} is a directory.`],
+    ];
+    for (const [args, message] of cases) {
+      const outcome = await run([...common(), "--mode", "auto", ...args]);
+      expect(outcome.code, args.join(" ")).toBe(2);
+      expect(outcome.stderr).toBe(`error: CONFIGURATION_ERROR: ${message}\n`);
+    }
+  });
+
+  it("a malformed mapping file is bad configuration: exit 2, nothing migrated", async () => {
+    const broken = path.join(work, "broken-mappings");
+    await cp(mappings, broken, { recursive: true });
+    await writeFile(path.join(broken, "customer_mappings.json"), "{ not json");
+    const before = await count(destination, "certificates");
+    const outcome = await run([
+      "--legacy-db",
+      legacyDb.url,
+      "--db",
+      destinationDb.url,
+      "--mappings",
+      broken,
+      "--mode",
+      "auto",
+      "--report",
+      path.join(work, "broken.xlsx"),
+    ]);
+    expect(outcome.code).toBe(2);
+    expect(outcome.stderr).toMatch(
+      /^error: CONFIGURATION_ERROR: The mapping file .*customer_mappings\.json is malformed/,
+    );
+    expect(await count(destination, "certificates")).toBe(before);
   });
 
   it("--demo N generates a legacy database beside the destination and migrates it, twice with the same outcome", async () => {
@@ -96,7 +142,9 @@ describe("certs-legacy-migrate", () => {
   it("refuses malformed --ids", async () => {
     const outcome = await run([...common(), "--ids", "12,x"]);
     expect(outcome.code).toBe(2);
-    expect(outcome.stderr).toMatch(/--ids: must be a comma-separated list/);
+    expect(outcome.stderr).toBe(
+      "error: CONFIGURATION_ERROR: --ids must be a comma-separated list of legacy ids, e.g. 12,40,41, got '12,x'.\n",
+    );
   });
 
   it("interactive mode without a terminal takes one answer per line: migrate, skip, exit", async () => {
