@@ -30,10 +30,18 @@ export interface CertificateSummary {
   readonly authorityKeyIdentifier: string | null;
   readonly notBefore: Date;
   readonly notAfter: Date;
+  /** basicConstraints `cA`: false when the extension is absent, malformed or says FALSE (RFC 5280 4.2.1.9). */
+  readonly isCa: boolean;
+  /** keyUsage `keyCertSign`; null when the certificate has no keyUsage extension. */
+  readonly keyCertSign: boolean | null;
 }
 
 const SKI_OID = [0x55, 0x1d, 0x0e];
 const AKI_OID = [0x55, 0x1d, 0x23];
+const BASIC_CONSTRAINTS_OID = [0x55, 0x1d, 0x13];
+const KEY_USAGE_OID = [0x55, 0x1d, 0x0f];
+/** keyCertSign is bit 5 of the KeyUsage BIT STRING, counted from the most significant bit of the first byte. */
+const KEY_CERT_SIGN_MASK = 0x04;
 
 /** Reads a certificate whose Certificate SEQUENCE is `node` inside the reader's buffer. */
 export function readCertificateSummary(reader: DerReader, node: DerNode, what: string): CertificateSummary {
@@ -59,14 +67,11 @@ export function readCertificateSummary(reader: DerReader, node: DerNode, what: s
     throw new MalformedInputError(`${what} validity is incomplete`);
   }
 
-  let subjectKeyIdentifier: string | null = null;
-  let authorityKeyIdentifier: string | null = null;
+  let extensions: CertificateExtensions = { ski: null, aki: null, isCa: false, keyCertSign: null };
   for (; i < fields.length; i++) {
     const field = fields[i] as DerNode;
     if (field.tag !== Tag.CONTEXT_3) continue;
-    const identifiers = readKeyIdentifiers(reader, field);
-    subjectKeyIdentifier = identifiers.ski;
-    authorityKeyIdentifier = identifiers.aki;
+    extensions = readExtensions(reader, field);
   }
 
   return {
@@ -76,10 +81,12 @@ export function readCertificateSummary(reader: DerReader, node: DerNode, what: s
     subject: formatRfc4514(readName(reader, subjectNode, `${what} subject`)),
     subjectDer: reader.encoded(subjectNode),
     serialNumber: formatSerialNumber(serial),
-    subjectKeyIdentifier,
-    authorityKeyIdentifier,
+    subjectKeyIdentifier: extensions.ski,
+    authorityKeyIdentifier: extensions.aki,
     notBefore: reader.time(notBeforeNode, `${what} notBefore`),
     notAfter: reader.time(notAfterNode, `${what} notAfter`),
+    isCa: extensions.isCa,
+    keyCertSign: extensions.keyCertSign,
   };
 }
 
@@ -110,21 +117,27 @@ export function summarizeCertificateDer(
   return readCertificateSummary(reader, reader.readWhole(0, der.length, 0, "certificate"), "certificate");
 }
 
+interface CertificateExtensions {
+  ski: string | null;
+  aki: string | null;
+  isCa: boolean;
+  keyCertSign: boolean | null;
+}
+
 /**
- * Takes SKI and AKI from the extensions, looking at nothing else: another extension that a strict parser
- * rejects (BasicConstraints with an explicit `cA FALSE`, say) must not cost us the key identifiers, and a
- * malformed SKI or AKI only loses that one value.
+ * Takes SKI, AKI, basicConstraints' cA and keyUsage's keyCertSign from the extensions, each on its own: an
+ * extension that a strict parser rejects (BasicConstraints with an explicit `cA FALSE`, say) must not cost us
+ * the key identifiers, and a malformed one only loses that one value (a malformed basicConstraints is no CA).
  */
-function readKeyIdentifiers(reader: DerReader, wrapper: DerNode): { ski: string | null; aki: string | null } {
-  let ski: string | null = null;
-  let aki: string | null = null;
+function readExtensions(reader: DerReader, wrapper: DerNode): CertificateExtensions {
+  const found: CertificateExtensions = { ski: null, aki: null, isCa: false, keyCertSign: null };
   let extensions: DerNode[];
   try {
     const [list] = reader.children(wrapper);
-    if (list === undefined || list.tag !== Tag.SEQUENCE) return { ski, aki };
+    if (list === undefined || list.tag !== Tag.SEQUENCE) return found;
     extensions = reader.children(list);
   } catch (error) {
-    if (error instanceof MalformedInputError && !(error instanceof DerLimitError)) return { ski, aki };
+    if (error instanceof MalformedInputError && !(error instanceof DerLimitError)) return found;
     throw error;
   }
   for (const extension of extensions) {
@@ -135,15 +148,29 @@ function readKeyIdentifiers(reader: DerReader, wrapper: DerNode): { ski: string 
       const valueNode = items[items.length - 1];
       if (idNode === undefined || valueNode === undefined || idNode.tag !== Tag.OID) continue;
       if (valueNode.tag !== Tag.OCTET_STRING) continue;
-      if (ski === null && oidEquals(reader.bytes, idNode, SKI_OID)) {
+      if (oidEquals(reader.bytes, idNode, BASIC_CONSTRAINTS_OID)) {
+        const inner = reader.readWhole(
+          valueNode.valueStart,
+          valueNode.end,
+          valueNode.depth + 1,
+          "basicConstraints",
+        );
+        const [flag] = reader.children(reader.expect(inner, Tag.SEQUENCE, "basicConstraints"));
+        found.isCa =
+          flag !== undefined && flag.tag === Tag.BOOLEAN && reader.boolean(flag, "basicConstraints cA");
+      } else if (oidEquals(reader.bytes, idNode, KEY_USAGE_OID)) {
+        const inner = reader.readWhole(valueNode.valueStart, valueNode.end, valueNode.depth + 1, "keyUsage");
+        const bits = reader.value(reader.expect(inner, Tag.BIT_STRING, "keyUsage"));
+        found.keyCertSign = bits.length >= 2 && ((bits[1] as number) & KEY_CERT_SIGN_MASK) !== 0;
+      } else if (found.ski === null && oidEquals(reader.bytes, idNode, SKI_OID)) {
         const inner = reader.readWhole(
           valueNode.valueStart,
           valueNode.end,
           valueNode.depth + 1,
           "subjectKeyIdentifier",
         );
-        if (inner.tag === Tag.OCTET_STRING) ski = Buffer.from(reader.value(inner)).toString("hex");
-      } else if (aki === null && oidEquals(reader.bytes, idNode, AKI_OID)) {
+        if (inner.tag === Tag.OCTET_STRING) found.ski = Buffer.from(reader.value(inner)).toString("hex");
+      } else if (found.aki === null && oidEquals(reader.bytes, idNode, AKI_OID)) {
         const inner = reader.readWhole(
           valueNode.valueStart,
           valueNode.end,
@@ -152,13 +179,13 @@ function readKeyIdentifiers(reader: DerReader, wrapper: DerNode): { ski: string 
         );
         if (inner.tag !== Tag.SEQUENCE) continue;
         const keyId = reader.children(inner).find((n) => n.tag === Tag.CONTEXT_PRIMITIVE_0);
-        if (keyId !== undefined) aki = Buffer.from(reader.value(keyId)).toString("hex");
+        if (keyId !== undefined) found.aki = Buffer.from(reader.value(keyId)).toString("hex");
       }
     } catch (error) {
       if (!(error instanceof MalformedInputError) || error instanceof DerLimitError) throw error;
     }
   }
-  return { ski, aki };
+  return found;
 }
 
 function oidEquals(bytes: Uint8Array, node: DerNode, expected: readonly number[]): boolean {

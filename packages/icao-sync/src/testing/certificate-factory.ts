@@ -103,6 +103,8 @@ export interface CertificateSpec {
   /** authorityKeyIdentifier: defaults to the issuer's SKI (own SKI when self-signed); null leaves it out. */
   readonly authorityKeyIdentifier?: Uint8Array | null;
   readonly basicConstraints?: BasicConstraintsStyle;
+  /** The first byte of the keyUsage bits (default 0x06: keyCertSign and cRLSign); null leaves keyUsage out. */
+  readonly keyUsage?: number | null;
 }
 
 /** A generated certificate with the key and the inputs that produced it. */
@@ -154,7 +156,9 @@ export function issueCertificate(spec: CertificateSpec): GeneratedCertificate {
     extensions.push(extension("2.5.29.14", false, octetString(spec.subjectKeyIdentifier)));
   }
   if (aki !== null) extensions.push(extension("2.5.29.35", false, sequence(tlv(0x80, aki))));
-  extensions.push(extension("2.5.29.15", true, new Uint8Array([0x03, 0x02, 0x01, 0x06])));
+  const keyUsage = spec.keyUsage === undefined ? 0x06 : spec.keyUsage;
+  if (keyUsage !== null)
+    extensions.push(extension("2.5.29.15", true, new Uint8Array([0x03, 0x02, 0x00, keyUsage])));
 
   const signatureAlgorithm = AsnConvert.parse(issuerKey.signatureAlgorithm, AlgorithmIdentifier);
   const tbs = new TBSCertificate({

@@ -56,6 +56,9 @@ export interface SignatureCheck {
   readonly signingTime: Date | null;
 }
 
+/** How far a signingTime or a CRL's thisUpdate may lie ahead of the clock (clock skew between machines). */
+export const CLOCK_TOLERANCE_MS = 5 * 60 * 1000;
+
 function signatureFailure(reason: string, details?: Record<string, unknown>): AppError {
   return appError(ErrorCode.SIGNATURE_ERROR, `The master list signature is not valid: ${reason}.`, {
     ...(details === undefined ? {} : { details }),
@@ -176,6 +179,17 @@ export function checkSignerChains(
   pool: readonly CertificateSummary[],
   options: VerifyOptions,
 ): Result<MasterListVerification> {
+  const now = (options.clock ?? (() => new Date()))();
+  for (const signer of signers) {
+    if (signer.signingTime !== null && signer.signingTime.getTime() > now.getTime() + CLOCK_TOLERANCE_MS) {
+      return err(
+        signatureFailure(
+          `its signingTime ${signer.signingTime.toISOString()} is later than the clock (${now.toISOString()}); a list cannot have been signed in the future`,
+          { signer: signer.certificate.subject, signingTime: signer.signingTime.toISOString() },
+        ),
+      );
+    }
+  }
   const anchors = options.trustAnchors ?? [];
   if (anchors.length === 0) {
     return ok({
