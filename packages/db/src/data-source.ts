@@ -42,8 +42,10 @@ export async function openDataSource(
 ): Promise<Result<DataSource>> {
   const valid = validateConnectionOptions(options);
   if (!valid.ok) return valid;
-  const dataSource = new DataSource(
-    spec.kind === "mysql" ? mysqlOptions(spec, options) : postgresOptions(spec, options),
+  const dataSource: DataSource = new DataSource(
+    spec.kind === "mysql"
+      ? mysqlOptions(spec, options)
+      : postgresOptions(spec, options, () => !dataSource.isInitialized),
   );
   try {
     await dataSource.initialize();
@@ -111,7 +113,11 @@ function mysqlOptions(spec: MysqlConnectionSpec, options: OpenDataSourceOptions)
   };
 }
 
-function postgresOptions(spec: PostgresConnectionSpec, options: OpenDataSourceOptions): DataSourceOptions {
+function postgresOptions(
+  spec: PostgresConnectionSpec,
+  options: OpenDataSourceOptions,
+  destroyed: () => boolean,
+): DataSourceOptions {
   const connectTimeoutMs = options.connectTimeoutMs ?? spec.connectTimeoutMs;
   const ssl = tlsSettings(spec, options.tls);
   const logger = options.logger ?? silentLogger;
@@ -123,9 +129,15 @@ function postgresOptions(spec: PostgresConnectionSpec, options: OpenDataSourceOp
     ...(options.applicationName === undefined ? {} : { applicationName: options.applicationName }),
     // pg sends these as startup parameters, so every pooled connection has them from its first query.
     extra: options.statementTimeoutMs === undefined ? {} : { statement_timeout: options.statementTimeoutMs },
-    // An idle pooled connection that the server drops must not crash the process.
-    poolErrorHandler: (error: unknown) =>
-      logger.warn({ err: redactError(error, secretsOf(spec)) }, "an idle database connection failed"),
+    // An idle pooled connection that the server drops must not crash the process. After destroy(), a
+    // server shutting down (57P01) is expected: pg's pool end() resolves before its connections close.
+    poolErrorHandler: (error: unknown) => {
+      if (destroyed() && (error as { code?: unknown }).code === "57P01") {
+        logger.debug({ code: "57P01" }, "an idle database connection closed by the server's shutdown");
+      } else {
+        logger.warn({ err: redactError(error, secretsOf(spec)) }, "an idle database connection failed");
+      }
+    },
   };
 }
 

@@ -5,6 +5,9 @@ import type { PostgresConnectionSpec } from "./connection-url.js";
 import { silentLogger } from "./logger.js";
 import { redactError } from "./redact.js";
 
+// PostgreSQL's SQLSTATE for "terminating connection due to administrator command".
+const ADMIN_SHUTDOWN = "57P01";
+
 /** Settings for {@link createPgPool}, on top of those every connection takes. */
 export interface PgPoolOptions extends ConnectionOptions {
   /** The name shown in `pg_stat_activity`. */
@@ -50,6 +53,12 @@ export function createPgPool(spec: PostgresConnectionSpec, options: PgPoolOption
   const logger = options.logger ?? silentLogger;
   const secrets = spec.password === undefined ? [] : [spec.password];
   pool.on("error", (error) => {
+    // pg's end() resolves before its idle connections have closed, so a server stopped right after
+    // tells them it is shutting down (57P01): expected, not a failure.
+    if (pool.ending && (error as { code?: unknown }).code === ADMIN_SHUTDOWN) {
+      logger.debug({ code: ADMIN_SHUTDOWN }, "an idle database connection closed by the server's shutdown");
+      return;
+    }
     logger.warn({ err: redactError(error, secrets) }, "an idle database connection failed");
   });
   return ok(pool);

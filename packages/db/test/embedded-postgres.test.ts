@@ -7,7 +7,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { openDataSource } from "../src/data-source.js";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../src/embedded/index.js";
+import { silentLogger, type Logger } from "../src/logger.js";
+import { createPgPool } from "../src/pg-pool.js";
 
 const isRoot = process.getuid?.() === 0;
 
@@ -167,6 +170,23 @@ describe("startEmbeddedPostgres", () => {
       expect(result.error.message).toContain("did not start");
       expect(result.error.message).toMatch(/could not bind|Address already in use/);
     }
+  });
+
+  it("stopping the server right after closing a pool and a DataSource logs no warning about their connections", async () => {
+    const server = await started(path.join(root, "quiet-stop"));
+    const warnings: string[] = [];
+    const logger: Logger = { ...silentLogger, warn: (_fields, message) => void warnings.push(message ?? "") };
+    const pool = createPgPool(server.spec, { poolSize: 5, logger });
+    const dataSource = await openDataSource(server.spec, { poolSize: 5, logger });
+    if (!pool.ok || !dataSource.ok) throw new Error("could not connect to the embedded server");
+    // Five connections each, idle in their pools when they are closed.
+    await Promise.all(Array.from({ length: 5 }, () => pool.value.query("SELECT pg_sleep(0.05)")));
+    await Promise.all(Array.from({ length: 5 }, () => dataSource.value.query("SELECT pg_sleep(0.05)")));
+    await pool.value.end();
+    await dataSource.value.destroy();
+    expect(await server.stop()).toMatchObject({ ok: true });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(warnings).toEqual([]);
   });
 
   /** Runs embedded-postgres-child.ts through tsx (sources, with @certs/result mapped to its source too). */

@@ -64,10 +64,10 @@ async function relocate(
   placed: DataDirPlacement & { readonly cacheDir: string; readonly because: string },
 ): Promise<Result<DataDirPlacement>> {
   const parent = path.join(placed.cacheDir, "data");
-  const origin = `${path.basename(path.dirname(requested))}-${path.basename(requested)}`.replace(
-    /[^\w.-]/g,
-    "_",
-  );
+  // Named after where it was asked for (`.certs/postgres` → `certs-postgres-…`), not hidden by a leading dot.
+  const origin = `${path.basename(path.dirname(requested))}-${path.basename(requested)}`
+    .replace(/[^\w.-]/g, "_")
+    .replace(/^\.+/, "");
   const dataDir = path.join(parent, `${origin}-${randomBytes(4).toString("hex")}`);
   try {
     await createDirectories(parent, 0o755);
