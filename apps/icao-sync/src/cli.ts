@@ -59,6 +59,11 @@ function addSyncOptions(command: Command): Command {
       "--allow-unanchored",
       "sync without --trust-anchor: signatures checked, chains not (env CERTS_ALLOW_UNANCHORED)",
     )
+    .option("--strict", "fail the sync when a CRL is left out because it does not verify (env CERTS_STRICT)")
+    .option(
+      "--allow-crl-rollback",
+      "store a CRL older than the stored one of its issuer instead of failing (env CERTS_ALLOW_CRL_ROLLBACK)",
+    )
     .option(
       "--allow-empty",
       "let sources without any certificate empty the trust store (env CERTS_ALLOW_EMPTY)",

@@ -22,6 +22,8 @@ export function syncOptions(settings: SyncSettings, logger: Logger): Omit<SyncOp
   return {
     verify: settings.verify,
     allowUnanchored: settings.allowUnanchored,
+    strict: settings.strict,
+    allowCrlRollback: settings.allowCrlRollback,
     dryRun: settings.dryRun,
     allowEmpty: settings.allowEmpty,
     force: settings.force,

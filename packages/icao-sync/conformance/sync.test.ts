@@ -62,24 +62,43 @@ describe("syncTrustStore on real files", () => {
     expect(log.ok && log.value.map((entry) => entry.status)).toEqual(["replaced"]);
   });
 
-  it("stores the 502 DSCs of the PKD LDIF and the 15 revoked entries of COL.crl together", async () => {
-    const outcome = await syncTrustStore(
-      pool,
-      {
+  it("stores COL.crl, whose signature verifies with the Colombian CSCA of the anchored ICAO list, with its 15 revoked entries", async () => {
+    for (const [list, anchor] of [
+      ["ICAO_ml_December2025.ml", "un-csca.pem"],
+      [masterLists.germany.file, masterLists.germany.anchor],
+    ] as const) {
+      const outcome = await syncTrustStore(pool, {
+        masterLists: [fixturePath(list)],
         ldif: [fixturePath("icaopkd-003-complete-000090.ldif")],
         crls: [fixturePath("COL.crl")],
-      },
-      { allowUnanchored: true },
+        trustAnchors: [fixturePath(anchor)],
+      });
+      if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
+      expect(outcome.value.verification.crls, list).toMatchObject({ verified: 1, invalid: 0 });
+      expect(outcome.value.counts).toMatchObject({ crls: 1, revoked_certificate_list: 15 });
+      const countries = await pool.query<{ country: string; n: string }>(
+        "SELECT country, count(*) AS n FROM revoked_certificate_list GROUP BY country",
+      );
+      expect(countries.rows.map((r) => [r.country, Number(r.n)])).toEqual([["CO", 15]]);
+      const fkOk = await pool.query<{ n: string }>(
+        "SELECT count(*) AS n FROM revoked_certificate_list r JOIN crls c ON c.id = r.crl",
+      );
+      expect(Number(fkOk.rows[0]?.n)).toBe(15);
+    }
+  });
+
+  it("leaves COL.crl out without a trusted CSCA to verify it, and says why", async () => {
+    const outcome = await syncTrustStore(
+      pool,
+      { ldif: [fixturePath("icaopkd-003-complete-000090.ldif")], crls: [fixturePath("COL.crl")] },
+      { allowUnanchored: true, force: true },
     );
     if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
-    expect(outcome.value.counts).toEqual({ root_ca: 0, dsc: 502, crls: 1, revoked_certificate_list: 15 });
-    const countries = await pool.query<{ country: string; n: string }>(
-      "SELECT country, count(*) AS n FROM revoked_certificate_list GROUP BY country",
-    );
-    expect(countries.rows.map((r) => [r.country, Number(r.n)])).toEqual([["CO", 15]]);
-    const fkOk = await pool.query<{ n: string }>(
-      "SELECT count(*) AS n FROM revoked_certificate_list r JOIN crls c ON c.id = r.crl",
-    );
-    expect(Number(fkOk.rows[0]?.n)).toBe(15);
+    expect(outcome.value.counts).toMatchObject({ crls: 0, revoked_certificate_list: 0 });
+    expect(outcome.value.verification.crls).toMatchObject({ verified: 0, invalid: 1 });
+    expect(outcome.value.verification.refused[0]).toMatchObject({
+      kind: "crl",
+      subject: "CN=Government of Colombia CSCA,OU=Certification Authorities,O=Colombia,C=CO",
+    });
   });
 });

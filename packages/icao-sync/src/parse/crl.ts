@@ -6,6 +6,7 @@ import { countryOf, formatRfc4514, readName } from "./distinguished-name.js";
 import { parseFailure } from "./parse-failure.js";
 import { type ParseLimits, resolveParseLimits } from "./parse-limits.js";
 import { formatSerialNumber } from "./serial-number.js";
+import { type AlgorithmIdentifier, readAlgorithmIdentifier } from "./signed-data.js";
 
 /** RFC 5280 CRLReason names in snake_case, as Python cryptography's `ReasonFlags` members are named. */
 export type RevocationReason =
@@ -35,6 +36,8 @@ const reasonByCode: ReadonlyMap<number, RevocationReason> = new Map([
 ]);
 
 const REASON_CODE_OID = [0x55, 0x1d, 0x15];
+const CRL_NUMBER_OID = [0x55, 0x1d, 0x14];
+const AKI_OID = [0x55, 0x1d, 0x23];
 
 /** One revoked entry of a CRL. */
 export interface RevokedCertificate {
@@ -57,11 +60,21 @@ export interface ParsedCrl {
   readonly thisUpdate: Date;
   readonly nextUpdate: Date | null;
   readonly revoked: readonly RevokedCertificate[];
+  /** The cRLNumber extension, or null when the CRL has none. */
+  readonly crlNumber: bigint | null;
+  /** Lowercase hex of the authorityKeyIdentifier's keyIdentifier, or null when absent. */
+  readonly authorityKeyIdentifier: string | null;
+  /** The DER of tbsCertList: what the signature covers. */
+  readonly signedBytes: Uint8Array;
+  readonly signatureAlgorithm: AlgorithmIdentifier;
+  /** The signature value (the BIT STRING's content without its unused-bits octet). */
+  readonly signature: Uint8Array;
 }
 
 /**
- * Parses a CRL file, DER or PEM (`X509 CRL`). Malformed input gives a PARSE_ERROR; never throws. The CRL's
- * own signature is not checked here: CRLs are stored as published, like the original system did.
+ * Parses a CRL file, DER or PEM (`X509 CRL`), strictly: fields out of place or mis-tagged, bytes after the
+ * CRL, or control characters in the issuer's country are a PARSE_ERROR (never a CRL with fewer entries);
+ * never throws. The CRL's own signature is checked by the sync against the trusted CSCAs (`verifyCrl`).
  */
 export function parseCrl(
   input: Uint8Array,
@@ -77,11 +90,16 @@ export function parseCrl(
   }
 }
 
-/** Reads a CertificateList SEQUENCE. */
+/** Reads a CertificateList SEQUENCE, field by field as RFC 5280 5.1 orders them. */
 export function readCrl(reader: DerReader, node: DerNode, what: string): ParsedCrl {
   const parts = reader.children(reader.expect(node, Tag.SEQUENCE, what));
   if (parts.length !== 3) throw new MalformedInputError(`${what} at byte ${node.start} is not an X.509 CRL`);
-  const tbs = reader.children(reader.expect(parts[0], Tag.SEQUENCE, `${what} tbsCertList`));
+  const tbsNode = reader.expect(parts[0], Tag.SEQUENCE, `${what} tbsCertList`);
+  const signatureAlgorithm = readAlgorithmIdentifier(reader, parts[1], `${what} signatureAlgorithm`);
+  const signatureBits = reader.value(reader.expect(parts[2], Tag.BIT_STRING, `${what} signature`));
+  if (signatureBits[0] !== 0)
+    throw new MalformedInputError(`${what} signature is not a whole number of bytes`);
+  const tbs = reader.children(tbsNode);
   let i = tbs[0]?.tag === Tag.INTEGER ? 1 : 0;
   reader.expect(tbs[i++], Tag.SEQUENCE, `${what} signature algorithm`);
   const issuerNode = reader.expect(tbs[i++], Tag.SEQUENCE, `${what} issuer`);
@@ -97,17 +115,79 @@ export function readCrl(reader: DerReader, node: DerNode, what: string): ParsedC
   const revoked: RevokedCertificate[] = [];
   if (tbs[i]?.tag === Tag.SEQUENCE) {
     for (const entry of reader.children(tbs[i] as DerNode)) revoked.push(readEntry(reader, entry, what));
+    i += 1;
+  }
+  let extensions: CrlExtensions = { crlNumber: null, aki: null };
+  if (tbs[i]?.tag === Tag.CONTEXT_0) {
+    extensions = readCrlExtensions(reader, tbs[i] as DerNode, what);
+    i += 1;
+  }
+  const extra = tbs[i];
+  if (extra !== undefined) {
+    // A mis-tagged revokedCertificates list lands here: it must not read as a CRL revoking nothing.
+    throw new MalformedInputError(
+      `${what} has an unexpected element (tag 0x${extra.tag.toString(16)}) at byte ${extra.start} of tbsCertList`,
+    );
   }
   const issuerName = readName(reader, issuerNode, `${what} issuer`);
+  const country = countryOf(issuerName);
+  if (country !== null && hasControlCharacter(country)) {
+    throw new MalformedInputError(`${what} issuer has a control character in its country (C)`);
+  }
   return {
     der: reader.encoded(node),
     issuer: formatRfc4514(issuerName),
     issuerDer: reader.encoded(issuerNode),
-    country: countryOf(issuerName),
+    country,
     thisUpdate,
     nextUpdate,
     revoked,
+    crlNumber: extensions.crlNumber,
+    authorityKeyIdentifier: extensions.aki,
+    signedBytes: reader.encoded(tbsNode),
+    signatureAlgorithm,
+    signature: signatureBits.subarray(1),
   };
+}
+
+interface CrlExtensions {
+  readonly crlNumber: bigint | null;
+  readonly aki: string | null;
+}
+
+function readCrlExtensions(reader: DerReader, wrapper: DerNode, what: string): CrlExtensions {
+  const [list, extra] = reader.children(wrapper);
+  if (extra !== undefined) throw new MalformedInputError(`${what} crlExtensions are malformed`);
+  let crlNumber: bigint | null = null;
+  let aki: string | null = null;
+  for (const extension of reader.children(reader.expect(list, Tag.SEQUENCE, `${what} crlExtensions`))) {
+    const items = reader.children(reader.expect(extension, Tag.SEQUENCE, `${what} crl extension`));
+    const idNode = reader.expect(items[0], Tag.OID, `${what} crl extension id`);
+    const valueNode = reader.expect(items[items.length - 1], Tag.OCTET_STRING, `${what} crl extension value`);
+    const id = reader.value(idNode);
+    if (sameBytes(id, CRL_NUMBER_OID)) {
+      const inner = reader.readWhole(
+        valueNode.valueStart,
+        valueNode.end,
+        valueNode.depth + 1,
+        `${what} cRLNumber`,
+      );
+      const bytes = reader.integerBytes(inner, `${what} cRLNumber`);
+      crlNumber = BigInt(`0x${Buffer.from(bytes).toString("hex") || "0"}`);
+    } else if (sameBytes(id, AKI_OID)) {
+      const inner = reader.readWhole(
+        valueNode.valueStart,
+        valueNode.end,
+        valueNode.depth + 1,
+        `${what} authorityKeyIdentifier`,
+      );
+      const keyId = reader
+        .children(reader.expect(inner, Tag.SEQUENCE, `${what} authorityKeyIdentifier`))
+        .find((n) => n.tag === Tag.CONTEXT_PRIMITIVE_0);
+      if (keyId !== undefined) aki = Buffer.from(reader.value(keyId)).toString("hex");
+    }
+  }
+  return { crlNumber, aki };
 }
 
 function readEntry(reader: DerReader, node: DerNode, what: string): RevokedCertificate {
@@ -159,4 +239,13 @@ function readReason(reader: DerReader, extensions: DerNode, what: string): Revoc
 
 function sameBytes(actual: Uint8Array, expected: readonly number[]): boolean {
   return actual.length === expected.length && expected.every((b, i) => actual[i] === b);
+}
+
+/** C0 controls and DEL: stored as they are in the `country` column, where PostgreSQL refuses NUL. */
+function hasControlCharacter(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x20 || code === 0x7f) return true;
+  }
+  return false;
 }

@@ -9,6 +9,8 @@ import { parseLdif } from "../parse/ldif.js";
 import { parseMasterList } from "../parse/master-list.js";
 import type { ParseLimits } from "../parse/parse-limits.js";
 import { loadTrustAnchors, type TrustAnchor } from "../verify/trust-anchors.js";
+import { TrustedCscas } from "../verify/trusted-cscas.js";
+import { CrlAdmission, type StoredCrlFacts } from "./crl-admission.js";
 import type { TrustStoreContent } from "../trust-store/trust-store-rows.js";
 import type { SourceDownloadOptions, SourceLoader } from "./source-loader.js";
 import type { SourceKind, SyncInput, SyncSource } from "./sync-input.js";
@@ -31,8 +33,12 @@ export interface CollectOptions {
   readonly logger?: Logger;
   /** Bounds for every parser (see `defaultParseLimits`). */
   readonly limits?: Partial<ParseLimits>;
-  /** Used for chain checks of lists without a signingTime; default the system clock. */
+  /** The clock for chain checks of lists without a signingTime and for freshness checks; default the system clock. */
   readonly clock?: () => Date;
+  /** Fail instead of leaving out (and reporting) a CRL, DSC or nested list that does not verify. */
+  readonly strict?: boolean;
+  /** Store a CRL older than the stored one of its issuer instead of failing the sync. */
+  readonly allowCrlRollback?: boolean;
 }
 
 /** One source as read. */
@@ -52,6 +58,10 @@ export interface CollectedSources {
   readonly sources: readonly SourceReport[];
   readonly loadMs: number;
   readonly parseMs: number;
+  /** The anchors and the CSCAs of the verified lists: what CRLs and DSCs read later are checked against. */
+  readonly trusted: TrustedCscas;
+  /** Decides (and counts) the CRLs read so far; the sync hands it the CRLs it streams later. */
+  readonly crlAdmission: CrlAdmission;
 }
 
 /**
@@ -60,6 +70,8 @@ export interface CollectedSources {
  */
 export interface CollectScope {
   readonly ldif: "parse" | "defer";
+  /** The CRLs already stored, by issuer, so that none is replaced by an older one. */
+  readonly storedCrls?: ReadonlyMap<string, StoredCrlFacts>;
 }
 
 interface Loaded {
@@ -67,6 +79,9 @@ interface Loaded {
   readonly name: string;
   readonly bytes: Uint8Array;
 }
+
+/** Refused inputs listed in a report; the counts cover them all. */
+export const MAX_REFUSED_REPORTED = 100;
 
 /** What a verification report says about a master list nested in an LDIF entry. */
 export function nestedListReport(report: ListVerificationReport): ListVerificationReport {
@@ -165,11 +180,21 @@ export async function collectSources(
 
   const parseStarted = performance.now();
   let trustAnchors: TrustAnchor[] = [];
+  const trusted = new TrustedCscas();
   for (const file of anchorFiles) {
     const anchors = loadTrustAnchors([file.bytes], limits);
     if (!anchors.ok) return err(aboutSource(anchors.error, file.name));
     trustAnchors = [...trustAnchors, ...anchors.value];
+    for (const anchor of anchors.value) trusted.add(anchor.certificate, anchor.publicKey);
   }
+  const crlAdmission = new CrlAdmission(trusted, {
+    verify,
+    clock: options.clock ?? (() => new Date()),
+    strict: options.strict === true,
+    allowCrlRollback: options.allowCrlRollback === true,
+    stored: scope.storedCrls ?? new Map(),
+  });
+  const admitted = (crl: ParsedCrl, source: string): Result<boolean> => crlAdmission.admit(crl, source);
   if (!verify) {
     logger.warn({}, "verification is off: master list signatures and chains are not checked");
   } else if (trustAnchors.length === 0 && listFiles.length > 0) {
@@ -182,11 +207,15 @@ export async function collectSources(
   const reports: ListVerificationReport[] = [];
   const clock = options.clock === undefined ? {} : { clock: options.clock };
 
+  const listCrls: { crl: ParsedCrl; source: string }[] = [];
   for (const file of listFiles) {
     const list = parseMasterList(file.bytes, { verify, trustAnchors, ...clock, ...limits });
     if (!list.ok) return err(aboutSource(list.error, file.name));
     cscas.push(...list.value.cscas);
-    crls.push(...list.value.crls);
+    // Its signer chained to an anchor (or the caller allowed lists without one): its certList is trusted.
+    if (verify) for (const csca of list.value.cscas) trusted.add(csca);
+    // SignedData.crls are outside the signed content: each must verify on its own, like any CRL.
+    for (const crl of list.value.crls) listCrls.push({ crl, source: `${file.name} (SignedData.crls)` });
     const report = reportListVerification(file.name, list.value);
     reports.push(report);
     logger.info(
@@ -200,14 +229,23 @@ export async function collectSources(
     );
   }
 
+  for (const { crl, source } of listCrls) {
+    const admit = admitted(crl, source);
+    if (!admit.ok) return admit;
+    if (admit.value) crls.push(crl);
+  }
+
   for (const file of ldifFiles) {
     const ldif = parseLdif(file.bytes, { masterList: { verify, ...clock, ...limits }, ...limits });
     if (!ldif.ok) return err(aboutSource(ldif.error, file.name));
     dscs.push(...ldif.value.dscs.map((d) => d.certificate));
-    crls.push(...ldif.value.crls.map((c) => c.crl));
     for (const nested of ldif.value.masterLists) {
       cscas.push(...nested.masterList.cscas);
-      crls.push(...nested.masterList.crls);
+      for (const crl of nested.masterList.crls) {
+        const admit = admitted(crl, `${file.name} (${nested.dn})`);
+        if (!admit.ok) return admit;
+        if (admit.value) crls.push(crl);
+      }
       reports.push(
         nestedListReport(reportListVerification(`${file.name} (${nested.dn})`, nested.masterList)),
       );
@@ -222,18 +260,30 @@ export async function collectSources(
       },
       "LDIF read",
     );
+    for (const { crl, dn } of ldif.value.crls) {
+      const admit = admitted(crl, `${file.name} (${dn})`);
+      if (!admit.ok) return admit;
+      if (admit.value) crls.push(crl);
+    }
   }
 
   for (const file of crlFiles) {
     const crl = parseCrl(file.bytes, limits);
     if (!crl.ok) return err(aboutSource(crl.error, file.name));
-    crls.push(crl.value);
+    const admit = admitted(crl.value, file.name);
+    if (!admit.ok) return admit;
+    if (admit.value) crls.push(crl.value);
   }
 
   const all = [...anchorFiles, ...listFiles, ...ldifFiles, ...crlFiles];
   return ok({
     content: { cscas, dscs, crls },
-    verification: { enabled: verify, lists: reports },
+    verification: {
+      enabled: verify,
+      lists: reports,
+      crls: crlAdmission.report(),
+      refused: crlAdmission.refused.slice(0, MAX_REFUSED_REPORTED),
+    },
     sources: all.map((f) => ({
       kind: f.kind,
       name: f.name,
@@ -242,6 +292,8 @@ export async function collectSources(
     })),
     loadMs,
     parseMs: performance.now() - parseStarted,
+    trusted,
+    crlAdmission,
   });
 }
 

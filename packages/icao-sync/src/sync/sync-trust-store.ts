@@ -2,7 +2,9 @@ import { type Logger, silentLogger } from "@certs/db";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import type pg from "pg";
 import { createHash } from "node:crypto";
+import type { ParsedCrl } from "../parse/crl.js";
 import { type LdifStreamItem, streamLdif } from "../parse/ldif.js";
+import { readStoredCrlFacts, type StoredCrlFacts } from "./crl-admission.js";
 import {
   DEFAULT_BATCH_ROWS,
   replaceTrustStoreWith,
@@ -24,6 +26,7 @@ import {
   type CollectOptions,
   collectSources,
   inputDigest,
+  MAX_REFUSED_REPORTED,
   nestedListReport,
   type SourceReport,
 } from "./source-collection.js";
@@ -199,9 +202,21 @@ export async function syncTrustStore(
     return err(noTrustAnchor());
   }
 
-  const collected = await collectSources(input, options, { ldif: "defer" });
+  let storedCrls = new Map<string, StoredCrlFacts>();
+  if (pool !== undefined && verify) {
+    const stored = await readStoredCrlFacts(pool);
+    if (!stored.ok) return stored;
+    storedCrls = stored.value;
+  }
+  const collected = await collectSources(input, options, { ldif: "defer", storedCrls });
   if (!collected.ok) return collected;
-  const { content, verification, sources: read } = collected.value;
+  const { content, verification, sources: read, crlAdmission } = collected.value;
+  const admitCrl = (crl: ParsedCrl, source: string, rows: RowBatch): Result<void> => {
+    const admit = crlAdmission.admit(crl, source);
+    if (!admit.ok) return admit;
+    if (admit.value) rows.crl(builder.crl(crl));
+    return ok(undefined);
+  };
   const opening = performance.now();
   const opened = await openLdifSources(input.ldif ?? [], options, logger);
   if (!opened.ok) return opened;
@@ -267,12 +282,18 @@ export async function syncTrustStore(
       tally.entries += 1;
       tally.duplicates += entry.value.duplicates;
       for (const dsc of entry.value.dscs) batch.certificate("dsc", builder.certificate(dsc.certificate));
-      for (const crl of entry.value.crls) batch.crl(builder.crl(crl.crl));
+      for (const crl of entry.value.crls) {
+        const admitted = admitCrl(crl.crl, `${file.report.name} (${crl.dn})`, batch);
+        if (!admitted.ok) return admitted;
+      }
       for (const nested of entry.value.masterLists) {
         for (const csca of nested.masterList.cscas) {
           if (builder.isNew("root_ca", csca.der)) batch.certificate("root_ca", builder.certificate(csca));
         }
-        for (const crl of nested.masterList.crls) batch.crl(builder.crl(crl));
+        for (const crl of nested.masterList.crls) {
+          const admitted = admitCrl(crl, `${file.report.name} (${nested.dn})`, batch);
+          if (!admitted.ok) return admitted;
+        }
         lists.push(
           nestedListReport(reportListVerification(`${file.report.name} (${nested.dn})`, nested.masterList)),
         );
@@ -327,7 +348,12 @@ export async function syncTrustStore(
       syncId,
       inputDigest: digest,
       counts,
-      verification: { enabled: verification.enabled, lists },
+      verification: {
+        enabled: verification.enabled,
+        lists,
+        crls: crlAdmission.report(),
+        refused: crlAdmission.refused.slice(0, MAX_REFUSED_REPORTED),
+      },
       sources,
       timings: {
         loadMs,

@@ -37,11 +37,35 @@ export interface ListVerificationReport {
   readonly signers: readonly SignerReport[];
 }
 
+/** An input left out of the trust store, and why. */
+export interface RefusedInput {
+  readonly kind: "crl" | "dsc" | "master_list";
+  /** The source it came from (and, for LDIF, its entry). */
+  readonly source: string;
+  /** The CRL's issuer, the DSC's subject, or the nested list's signer. */
+  readonly subject: string;
+  readonly reason: string;
+}
+
+/** What happened to the CRLs of a sync: `stale` ones are among the `verified` (stored) ones. */
+export interface CrlVerificationCounts {
+  readonly verified: number;
+  /** Not stored: no trusted CSCA verifies them, or their thisUpdate is in the future. */
+  readonly invalid: number;
+  /** Stored although their nextUpdate has passed. */
+  readonly stale: number;
+  /** Stored although older than the stored CRL of their issuer (allowCrlRollback). */
+  readonly rolledBack: number;
+}
+
 /** The verification outcome of a whole sync or inspection. */
 export interface VerificationReport {
   /** False when the caller switched verification off (`verify: false`). */
   readonly enabled: boolean;
   readonly lists: readonly ListVerificationReport[];
+  readonly crls: CrlVerificationCounts;
+  /** What was left out of the trust store, and why (the first 100). */
+  readonly refused: readonly RefusedInput[];
 }
 
 /** Describes a parsed master list's verification in plain JSON terms. */

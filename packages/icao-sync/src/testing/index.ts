@@ -9,7 +9,13 @@ export {
   type NameSpec,
   type StringEncoding,
 } from "./certificate-factory.js";
-export { issueCrl, reasonCodes, type GeneratedCrl, type RevocationSpec } from "./crl-factory.js";
+export {
+  issueCrl,
+  reasonCodes,
+  type CrlForgery,
+  type GeneratedCrl,
+  type RevocationSpec,
+} from "./crl-factory.js";
 export {
   generateIcaoPki,
   type CountryPki,

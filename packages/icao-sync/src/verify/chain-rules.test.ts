@@ -183,7 +183,9 @@ describe("the chain search is bounded", () => {
     const outcome = parseMasterList(list, { trustAnchors: anchors });
     const elapsedMs = performance.now() - started;
     expect(!outcome.ok && outcome.error.code).toBe("SIGNATURE_ERROR");
-    expect(!outcome.ok && outcome.error.message).toMatch(/no path from .*the search gave up after \d+ signature checks/);
+    expect(!outcome.ok && outcome.error.message).toMatch(
+      /no path from .*the search gave up after \d+ signature checks/,
+    );
     // Generous: unbounded, this list takes minutes.
     expect(elapsedMs).toBeLessThan(10_000);
 
