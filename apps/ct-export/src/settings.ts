@@ -3,11 +3,10 @@ import {
   JSON_SETTING,
   LOGGING_SETTINGS,
   positiveWholeNumber,
-  resolveSettings,
+  settingsReader,
   text,
   wholeNumber,
 } from "@certs/app-kit";
-import type { Result } from "@certs/result";
 import { z } from "zod";
 
 const schema = z.object({
@@ -30,24 +29,14 @@ const schema = z.object({
 /** The validated settings of `certs-ct-export run`. */
 export type ExportSettings = z.infer<typeof schema>;
 
-/** Flags, then CERTS_* environment variables, then defaults. */
-export function exportSettings(
-  flags: Readonly<Record<string, unknown>>,
-  env: Readonly<Record<string, string | undefined>>,
-): Result<ExportSettings> {
-  return resolveSettings({
-    schema,
-    flags,
-    env,
-    sources: {
-      output: { flag: "--output", env: "CERTS_OUTPUT_DIR" },
-      batchSize: { flag: "--batch-size", env: "CERTS_BATCH_SIZE" },
-      sleepMs: { flag: "--sleep-ms", env: "CERTS_SLEEP_MS" },
-      table: { flag: "--table", env: "CERTS_TABLE" },
-      once: { flag: "--once" },
-      maxBatches: { flag: "--max-batches" },
-      follow: { flag: "--follow" },
-      dryRun: { flag: "--dry-run" },
-    },
-  });
-}
+/** `run`: flags, then CERTS_* environment variables, then defaults. */
+export const exportSettings = settingsReader(schema, {
+  output: { flag: "--output", env: "CERTS_OUTPUT_DIR" },
+  batchSize: { flag: "--batch-size", env: "CERTS_BATCH_SIZE" },
+  sleepMs: { flag: "--sleep-ms", env: "CERTS_SLEEP_MS" },
+  table: { flag: "--table", env: "CERTS_TABLE" },
+  once: { flag: "--once" },
+  maxBatches: { flag: "--max-batches" },
+  follow: { flag: "--follow" },
+  dryRun: { flag: "--dry-run" },
+});

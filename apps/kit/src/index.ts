@@ -2,7 +2,13 @@ export { ExitCode, EXIT_CODE_BY_ERROR_CODE, exitCodeFor } from "./exit-codes.js"
 export { createAppLogger, LOG_LEVELS, type LogLevel, type AppLoggerOptions } from "./logger.js";
 export { formatFailure } from "./failure.js";
 export { handleInterrupts, type Interrupts } from "./interrupt.js";
-export { resolveSettings, type SettingSource, type ResolveSettingsInput } from "./settings.js";
+export {
+  resolveSettings,
+  settingsReader,
+  type SettingSource,
+  type SettingsReader,
+  type ResolveSettingsInput,
+} from "./settings.js";
 export {
   wholeNumber,
   positiveWholeNumber,

@@ -102,3 +102,17 @@ function valueAt(value: unknown, path: readonly PropertyKey[]): unknown {
 function isScalar(value: unknown): value is string | number {
   return typeof value === "string" || typeof value === "number";
 }
+
+/** Reads one command's settings from its flags and the environment (see {@link resolveSettings}). */
+export type SettingsReader<T> = (
+  flags: Readonly<Record<string, unknown>>,
+  env: Readonly<Record<string, string | undefined>>,
+) => Result<T>;
+
+/** The {@link SettingsReader} of a command: its schema and where each of its own settings comes from. */
+export function settingsReader<S extends z.ZodObject>(
+  schema: S,
+  sources: ResolveSettingsInput<S>["sources"],
+): SettingsReader<z.infer<S>> {
+  return (flags, env) => resolveSettings({ schema, sources, flags, env });
+}

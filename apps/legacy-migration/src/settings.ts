@@ -5,12 +5,11 @@ import {
   LOGGING_SETTINGS,
   oneOf,
   positiveWholeNumber,
-  resolveSettings,
+  settingsReader,
   text,
   wholeNumber,
   writableFilePath,
 } from "@certs/app-kit";
-import type { Result } from "@certs/result";
 import { z } from "zod";
 
 const schema = z.object({
@@ -45,28 +44,18 @@ const checked = schema.refine((settings) => settings.legacyDb !== undefined || s
 export type MigrateSettings = z.infer<typeof schema>;
 
 /** Flags, then CERTS_* environment variables, then defaults. */
-export function migrateSettings(
-  flags: Readonly<Record<string, unknown>>,
-  env: Readonly<Record<string, string | undefined>>,
-): Result<MigrateSettings> {
-  return resolveSettings({
-    schema: checked,
-    flags,
-    env,
-    sources: {
-      legacyDb: { flag: "--legacy-db", env: "CERTS_LEGACY_DB_URL" },
-      demo: { flag: "--demo" },
-      mappings: { flag: "--mappings", env: "CERTS_MAPPINGS_DIR" },
-      mode: { flag: "--mode", env: "CERTS_MIGRATION_MODE" },
-      workers: { flag: "--workers", env: "CERTS_WORKERS" },
-      groupSize: { flag: "--group-size", env: "CERTS_GROUP_SIZE" },
-      ecu: { flag: "--ecu" },
-      ids: { flag: "--ids" },
-      limit: { flag: "--limit" },
-      retryFailed: { flag: "--retry-failed" },
-      dryRun: { flag: "--dry-run" },
-      report: { flag: "--report", env: "CERTS_REPORT_PATH" },
-      timeZone: { flag: "--time-zone", env: "CERTS_LEGACY_TIME_ZONE" },
-    },
-  });
-}
+export const migrateSettings = settingsReader(checked, {
+  legacyDb: { flag: "--legacy-db", env: "CERTS_LEGACY_DB_URL" },
+  demo: { flag: "--demo" },
+  mappings: { flag: "--mappings", env: "CERTS_MAPPINGS_DIR" },
+  mode: { flag: "--mode", env: "CERTS_MIGRATION_MODE" },
+  workers: { flag: "--workers", env: "CERTS_WORKERS" },
+  groupSize: { flag: "--group-size", env: "CERTS_GROUP_SIZE" },
+  ecu: { flag: "--ecu" },
+  ids: { flag: "--ids" },
+  limit: { flag: "--limit" },
+  retryFailed: { flag: "--retry-failed" },
+  dryRun: { flag: "--dry-run" },
+  report: { flag: "--report", env: "CERTS_REPORT_PATH" },
+  timeZone: { flag: "--time-zone", env: "CERTS_LEGACY_TIME_ZONE" },
+});
