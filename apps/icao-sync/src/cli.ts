@@ -1,5 +1,5 @@
-import { Command, Option } from "commander";
-import { ExitCode, LOG_LEVELS } from "@certs/app-kit";
+import { addCommonFlags, addDatabaseFlags, createProgram, givenFlags, runProgram } from "@certs/app-kit";
+import type { Command } from "commander";
 import packageJson from "../package.json" with { type: "json" };
 import { runInspect } from "./run-inspect.js";
 import { runMigrate } from "./run-migrate.js";
@@ -9,31 +9,8 @@ import { runSync } from "./run-sync.js";
 /** Repeated flags collect into a list. */
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
-/** Only what the user typed: commander's defaults (e.g. `verify: true` for `--no-verify`) must not hide CERTS_* variables. */
-function givenFlags(command: Command): Record<string, unknown> {
-  return Object.fromEntries(
-    Object.entries(command.opts()).filter(([key]) => command.getOptionValueSource(key) === "cli"),
-  );
-}
-
-function addCommonOptions(command: Command): Command {
-  return command
-    .addOption(
-      new Option("--log-level <level>", "log level (env CERTS_LOG_LEVEL; default info)").choices(LOG_LEVELS),
-    )
-    .option("--verbose", "show stack traces of failures");
-}
-
 function addDatabaseOptions(command: Command): Command {
-  return command
-    .option(
-      "--db <url>",
-      "PostgreSQL URL postgres://user:pw@host:5432/db (env CERTS_DB_URL; default: the embedded PostgreSQL)",
-    )
-    .option(
-      "--data-dir <dir>",
-      "embedded PostgreSQL data directory (env CERTS_DATA_DIR; default ./.certs/postgres)",
-    );
+  return addDatabaseFlags(command, "PostgreSQL URL postgres://user:pw@host:5432/db");
 }
 
 function addSyncOptions(command: Command): Command {
@@ -105,32 +82,21 @@ function addSyncOptions(command: Command): Command {
 const EXIT_CODES = `Exit codes: 0 done, 1 the sync failed (nothing was written), 2 bad usage or settings,
 130/143 interrupted (a write in flight is finished or rolled back).`;
 
-// `certs-icao-sync inspect ... | head`: a reader that stops early is not an error.
-process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-  if (error.code === "EPIPE") process.exit(ExitCode.OK);
-  throw error;
+const program = createProgram({
+  name: "certs-icao-sync",
+  description:
+    "Keep a PostgreSQL trust store (root_ca, dsc, crls, revoked_certificate_list) in step with ICAO master lists, PKD LDIF and CRLs.",
+  version: packageJson.version,
+  examples: [
+    "run --source ICAO_ml_December2025.ml --trust-anchor un-csca.pem --db postgres://sync@db/trust",
+    "inspect DE_ML_2025-06-25-09-31-57.ml --trust-anchor DE_ROOT_CA_CSCA07.cer",
+    'serve --cron "0 */6 * * *" --run-on-startup --port 8080 --source https://pkd.example/ml.ml',
+  ],
+  footer: `Run "certs-icao-sync <command> --help" for the options of each command.
+${EXIT_CODES}`,
 });
 
-const program = new Command()
-  .name("certs-icao-sync")
-  .description(
-    "Keep a PostgreSQL trust store (root_ca, dsc, crls, revoked_certificate_list) in step with ICAO master lists, PKD LDIF and CRLs.",
-  )
-  .version(packageJson.version)
-  .showHelpAfterError()
-  .exitOverride()
-  .addHelpText(
-    "after",
-    `
-Examples:
-  $ certs-icao-sync run --source ICAO_ml_December2025.ml --trust-anchor un-csca.pem --db postgres://sync@db/trust
-  $ certs-icao-sync inspect DE_ML_2025-06-25-09-31-57.ml --trust-anchor DE_ROOT_CA_CSCA07.cer
-  $ certs-icao-sync serve --cron "0 */6 * * *" --run-on-startup --port 8080 --source https://pkd.example/ml.ml
-
-Run "certs-icao-sync <command> --help" for the options of each command.`,
-  );
-
-addCommonOptions(
+addCommonFlags(
   addSyncOptions(
     addDatabaseOptions(
       program
@@ -161,7 +127,7 @@ ${EXIT_CODES}`,
     process.exitCode = await runSync(givenFlags(command), process.env);
   });
 
-addCommonOptions(
+addCommonFlags(
   addDatabaseOptions(
     program.command("migrate").description("create or update the trust-store tables (idempotent)"),
   ),
@@ -179,7 +145,7 @@ Exit codes: 0 the schema is current, 1 the migration failed (nothing changed), 2
     process.exitCode = await runMigrate(givenFlags(command), process.env);
   });
 
-addCommonOptions(
+addCommonFlags(
   program
     .command("inspect")
     .description("parse and verify files, print the rows a sync would store (writes nothing)")
@@ -213,7 +179,7 @@ Exit codes: 0 read (and verified), 1 a file cannot be read, parsed or verified, 
     process.exitCode = await runInspect(files, givenFlags(command), process.env);
   });
 
-addCommonOptions(
+addCommonFlags(
   addSyncOptions(
     addDatabaseOptions(
       program
@@ -246,10 +212,4 @@ SIGTERM/SIGINT: stop accepting, finish or roll back the run in flight, close the
     process.exitCode = await runServe(givenFlags(command), process.env, packageJson.version);
   });
 
-try {
-  await program.parseAsync();
-} catch (error) {
-  const code = (error as { exitCode?: number }).exitCode;
-  // commander has printed its message (or the help/version) already.
-  process.exitCode = code === 0 ? ExitCode.OK : ExitCode.USAGE;
-}
+await runProgram(program);

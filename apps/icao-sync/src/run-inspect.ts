@@ -1,7 +1,7 @@
-import { createAppLogger, ExitCode } from "@certs/app-kit";
+import { ExitCode, runJob } from "@certs/app-kit";
 import { type InspectReport, inspectSources, type SyncInput } from "@certs/icao-sync";
-import { appError, ErrorCode } from "@certs/result";
-import { reportFailure } from "./failure-report.js";
+import { appError, err, ErrorCode, ok } from "@certs/result";
+import { withCommandLineHint } from "./command-line-hint.js";
 import { inspectSettings } from "./settings.js";
 import { countLines, verificationLines } from "./sync-summary.js";
 
@@ -87,32 +87,29 @@ export async function runInspect(
   flags: Readonly<Record<string, unknown>>,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<number> {
-  const settings = inspectSettings(flags, env);
-  if (!settings.ok) return reportFailure(settings.error, false);
-  const options = settings.value;
-  const input = classifyFiles(files, options);
-  if ((input.masterLists?.length ?? 0) + (input.ldif?.length ?? 0) + (input.crls?.length ?? 0) === 0) {
-    return reportFailure(
-      appError(
-        ErrorCode.CONFIGURATION_ERROR,
-        "inspect: name at least one file (a master list, .ldif or .crl).",
-      ),
-      false,
+  return runJob(inspectSettings(flags, env), async (options, { logger }) => {
+    const input = classifyFiles(files, options);
+    if ((input.masterLists?.length ?? 0) + (input.ldif?.length ?? 0) + (input.crls?.length ?? 0) === 0) {
+      return err(
+        appError(
+          ErrorCode.CONFIGURATION_ERROR,
+          "inspect: name at least one file (a master list, .ldif or .crl).",
+        ),
+      );
+    }
+    const report = await inspectSources(
+      { ...input, trustAnchors: options.trustAnchor },
+      {
+        verify: options.verify,
+        logger,
+        ...(options.maxBytes === undefined ? {} : { download: { maxBytes: options.maxBytes } }),
+        ...(options.sourceLabel === undefined ? {} : { sourceLabel: options.sourceLabel }),
+      },
     );
-  }
-  const logger = createAppLogger({ level: options.logLevel });
-  const report = await inspectSources(
-    { ...input, trustAnchors: options.trustAnchor },
-    {
-      verify: options.verify,
-      logger,
-      ...(options.maxBytes === undefined ? {} : { download: { maxBytes: options.maxBytes } }),
-      ...(options.sourceLabel === undefined ? {} : { sourceLabel: options.sourceLabel }),
-    },
-  );
-  if (!report.ok) return reportFailure(report.error, options.verbose);
-  process.stdout.write(
-    options.json ? `${JSON.stringify(report.value)}\n` : `${formatInspectReport(report.value)}\n`,
-  );
-  return ExitCode.OK;
+    if (!report.ok) return err(withCommandLineHint(report.error));
+    process.stdout.write(
+      options.json ? `${JSON.stringify(report.value)}\n` : `${formatInspectReport(report.value)}\n`,
+    );
+    return ok(ExitCode.OK);
+  });
 }

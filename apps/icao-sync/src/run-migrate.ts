@@ -1,6 +1,6 @@
-import { createAppLogger, ExitCode } from "@certs/app-kit";
+import { ExitCode, runJob } from "@certs/app-kit";
 import { migrateTrustStore, TRUST_STORE_SCHEMA_VERSION } from "@certs/icao-sync";
-import { reportFailure } from "./failure-report.js";
+import { ok } from "@certs/result";
 import { migrateSettings } from "./settings.js";
 import { openTrustStoreDatabase } from "./trust-store-database.js";
 
@@ -9,27 +9,17 @@ export async function runMigrate(
   flags: Readonly<Record<string, unknown>>,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<number> {
-  const settings = migrateSettings(flags, env);
-  if (!settings.ok) return reportFailure(settings.error, false);
-  const options = settings.value;
-  const logger = createAppLogger({ level: options.logLevel });
-  const database = await openTrustStoreDatabase(options.db, {
-    dataDir: options.dataDir,
-    logger,
-    migrate: false,
-  });
-  if (!database.ok) return reportFailure(database.error, options.verbose);
-  try {
+  return runJob(migrateSettings(flags, env), async (options, context) => {
+    const database = await openTrustStoreDatabase(options, context, false);
+    if (!database.ok) return database;
     const migrated = await migrateTrustStore(database.value.pool);
-    if (!migrated.ok) return reportFailure(migrated.error, options.verbose);
+    if (!migrated.ok) return migrated;
     const { applied } = migrated.value;
     process.stdout.write(
       applied.length === 0
         ? `Trust-store schema already at version ${TRUST_STORE_SCHEMA_VERSION} in ${database.value.description}; nothing to do.\n`
         : `Trust-store schema migrated to version ${TRUST_STORE_SCHEMA_VERSION} in ${database.value.description} (applied ${applied.join(", ")}).\n`,
     );
-    return ExitCode.OK;
-  } finally {
-    await database.value.close();
-  }
+    return ok(ExitCode.OK);
+  });
 }

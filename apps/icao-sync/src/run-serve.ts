@@ -1,14 +1,13 @@
-import { createAppLogger, ExitCode, handleInterrupts } from "@certs/app-kit";
+import { ExitCode, runJob } from "@certs/app-kit";
 import { abortableSleep } from "@certs/db";
 import { countTrustStore, migrateTrustStore, readSyncLog } from "@certs/icao-sync";
-import { appError, ErrorCode } from "@certs/result";
+import { appError, err, ErrorCode, ok } from "@certs/result";
 import type pg from "pg";
-import { reportFailure } from "./failure-report.js";
 import { syncInput, syncOptions } from "./run-sync.js";
 import { serveSettings } from "./settings.js";
 import { type StatusServer, startStatusServer, type StoreStatus } from "./status-server.js";
 import { SyncService } from "./sync-service.js";
-import { openTrustStoreDatabase, type TrustStoreDatabase } from "./trust-store-database.js";
+import { openTrustStoreDatabase } from "./trust-store-database.js";
 
 const MIGRATION_RETRY_MS = 5_000;
 const PROBE_TIMEOUT_MS = 2_000;
@@ -39,27 +38,15 @@ export async function runServe(
   env: Readonly<Record<string, string | undefined>>,
   version: string,
 ): Promise<number> {
-  const settings = serveSettings(flags, env);
-  if (!settings.ok) return reportFailure(settings.error, false);
-  const options = settings.value;
-  const logger = createAppLogger({ level: options.logLevel });
-
-  let database: TrustStoreDatabase | undefined;
-  const interrupts = handleInterrupts(() => void database?.close());
-  const stopped = new Promise<void>((resolve) => {
-    if (interrupts.signal.aborted) resolve();
-    interrupts.signal.addEventListener("abort", () => resolve(), { once: true });
-  });
-  let server: StatusServer | undefined;
-  try {
-    const opened = await openTrustStoreDatabase(options.db, {
-      dataDir: options.dataDir,
-      logger,
-      migrate: false,
+  return runJob(serveSettings(flags, env), async (options, context) => {
+    const { logger, signal, defer } = context;
+    const stopped = new Promise<void>((resolve) => {
+      if (signal.aborted) resolve();
+      signal.addEventListener("abort", () => resolve(), { once: true });
     });
-    if (!opened.ok) return reportFailure(opened.error, options.verbose);
-    database = opened.value;
-    const pool = database.pool;
+    const database = await openTrustStoreDatabase(options, context, false);
+    if (!database.ok) return database;
+    const pool = database.value.pool;
 
     const service = new SyncService({
       pool,
@@ -68,6 +55,7 @@ export async function runServe(
       schedule: options.cron,
       logger,
     });
+    let server: StatusServer;
     try {
       server = await startStatusServer(options.host, options.port, {
         service,
@@ -75,27 +63,27 @@ export async function runServe(
         storeStatus: () => probe(() => storeStatus(pool), null),
         version,
         schedule: options.cron,
-        database: database.description,
+        database: database.value.description,
         logger,
       });
     } catch (error) {
-      return reportFailure(
+      return err(
         appError(
           ErrorCode.CONFIGURATION_ERROR,
           `--port: cannot listen on ${options.host}:${options.port} (${error instanceof Error ? error.message : String(error)}).`,
           { cause: error },
         ),
-        options.verbose,
       );
     }
+    defer(() => server.close());
     process.stdout.write(
       `certs-icao-sync ${version} serving on ${server.url} (schedule "${options.cron}")\n`,
     );
-    logger.info({ url: server.url, schedule: options.cron, database: database.description }, "serving");
+    logger.info({ url: server.url, schedule: options.cron, database: database.value.description }, "serving");
 
     // Migrate in the background so /health answers at once; /ready says 503 until this succeeds.
     const migrating = (async () => {
-      while (!interrupts.signal.aborted) {
+      while (!signal.aborted) {
         const migrated = await migrateTrustStore(pool);
         if (migrated.ok) {
           service.markReady();
@@ -113,7 +101,7 @@ export async function runServe(
           },
           "migration failed; retrying",
         );
-        await abortableSleep(MIGRATION_RETRY_MS, interrupts.signal);
+        await abortableSleep(MIGRATION_RETRY_MS, signal);
       }
     })();
 
@@ -124,10 +112,6 @@ export async function runServe(
     process.stderr.write(
       `Stopped${last === undefined ? "" : `; last run ${last.status} at ${last.finishedAt ?? last.startedAt}`}.\n`,
     );
-    return interrupts.exitCode() ?? ExitCode.TERMINATED;
-  } finally {
-    interrupts.dispose();
-    await server?.close();
-    await database?.close();
-  }
+    return ok(ExitCode.TERMINATED);
+  });
 }

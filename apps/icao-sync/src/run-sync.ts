@@ -1,8 +1,8 @@
-import { createAppLogger, ExitCode, handleInterrupts } from "@certs/app-kit";
+import { ExitCode, runJob } from "@certs/app-kit";
 import type { Logger } from "@certs/db";
 import { type SyncInput, type SyncOptions, syncTrustStore } from "@certs/icao-sync";
-import { ErrorCode } from "@certs/result";
-import { reportFailure } from "./failure-report.js";
+import { err, ErrorCode, ok } from "@certs/result";
+import { withCommandLineHint } from "./command-line-hint.js";
 import { downloadOptions, type SyncSettings, syncSettings } from "./settings.js";
 import { formatSyncSummary } from "./sync-summary.js";
 import { openTrustStoreDatabase, type TrustStoreDatabase } from "./trust-store-database.js";
@@ -38,43 +38,30 @@ export async function runSync(
   flags: Readonly<Record<string, unknown>>,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<number> {
-  const settings = syncSettings(flags, env);
-  if (!settings.ok) return reportFailure(settings.error, false);
-  const options = settings.value;
-  const logger = createAppLogger({ level: options.logLevel });
-
-  let database: TrustStoreDatabase | undefined;
-  const interrupts = handleInterrupts(() => void database?.close());
-  try {
+  return runJob(syncSettings(flags, env), async (options, context) => {
+    const { logger, signal } = context;
+    let database: TrustStoreDatabase | undefined;
     // A dry run needs no database: it only reads and verifies the sources.
     if (!options.dryRun) {
-      const opened = await openTrustStoreDatabase(options.db, {
-        dataDir: options.dataDir,
-        logger,
-        migrate: true,
-      });
-      if (!opened.ok) return reportFailure(opened.error, options.verbose);
+      const opened = await openTrustStoreDatabase(options, context, true);
+      if (!opened.ok) return opened;
       database = opened.value;
       logger.info({ database: database.description }, "trust-store database ready");
     }
     const outcome = await syncTrustStore(database?.pool, syncInput(options), {
       ...syncOptions(options, logger),
-      signal: interrupts.signal,
+      signal,
     });
     if (!outcome.ok) {
-      const interrupted = interrupts.exitCode();
-      if (interrupted !== undefined && outcome.error.code === ErrorCode.CANCELLED) {
+      if (signal.aborted && outcome.error.code === ErrorCode.CANCELLED) {
         process.stderr.write("Interrupted: nothing was written.\n");
-        return interrupted;
+        return ok(ExitCode.INTERRUPTED);
       }
-      return reportFailure(outcome.error, options.verbose);
+      return err(withCommandLineHint(outcome.error));
     }
     process.stdout.write(
       options.json ? `${JSON.stringify(outcome.value)}\n` : `${formatSyncSummary(outcome.value)}\n`,
     );
-    return interrupts.exitCode() ?? ExitCode.OK;
-  } finally {
-    interrupts.dispose();
-    await database?.close();
-  }
+    return ok(ExitCode.OK);
+  });
 }

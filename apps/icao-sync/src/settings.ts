@@ -1,98 +1,57 @@
-import { LOG_LEVELS, resolveSettings, type SettingSource } from "@certs/app-kit";
-import { parseConnectionUrl } from "@certs/db";
+import {
+  DATABASE_SETTINGS,
+  databaseUrl,
+  httpUrl,
+  JSON_SETTING,
+  listOf,
+  LOGGING_SETTINGS,
+  positiveWholeNumber,
+  settingsReader,
+  text,
+  wholeNumber,
+  yesNo,
+  type SettingSource,
+} from "@certs/app-kit";
 import { defaultDownloadRetryPolicy, type SourceDownloadOptions } from "@certs/icao-sync";
-import type { Result } from "@certs/result";
 import { Cron } from "croner";
 import { z } from "zod";
 
-/** A list setting: repeated flags arrive as an array; an environment variable holds one item per line or comma. */
-function list(separator: RegExp) {
-  return z.preprocess(
-    (value) =>
-      typeof value === "string"
-        ? value
-            .split(separator)
-            .map((item) => item.trim())
-            .filter((item) => item !== "")
-        : value,
-    z.array(z.string().min(1, "must not be empty")).default([]),
-  );
-}
-
-/** A yes/no setting: a flag arrives as a boolean, an environment variable as text. */
-function boolish(fallback: boolean) {
-  return z.preprocess((value) => {
-    if (typeof value !== "string") return value;
-    const text = value.trim().toLowerCase();
-    if (["1", "true", "yes", "on"].includes(text)) return true;
-    if (["0", "false", "no", "off"].includes(text)) return false;
-    return value;
-  }, z.boolean("must be true or false").default(fallback));
-}
-
-const positiveInt = z.coerce.number().int("must be a whole number").positive("must be at least 1");
-
-const databaseUrl = z
-  .string()
-  .min(1)
-  .superRefine((value, ctx) => {
-    const spec = parseConnectionUrl(value);
-    if (!spec.ok) ctx.addIssue({ code: "custom", message: spec.error.message });
-    else if (spec.value.kind === "mysql") {
-      ctx.addIssue({
-        code: "custom",
-        message: "the trust store lives in PostgreSQL: give a postgres:// URL",
-      });
-    }
-  });
-
 const header = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:\s*\S/, 'must look like "Name: value"');
 
-const common = {
-  logLevel: z.enum(LOG_LEVELS).default("info"),
-  verbose: z.boolean().default(false),
-};
+const common = LOGGING_SETTINGS;
 
-const database = {
-  db: databaseUrl.optional(),
-  dataDir: z.string().min(1).optional(),
-};
+/** The trust store lives in PostgreSQL: a mysql:// URL is refused up front. */
+const database = { ...DATABASE_SETTINGS, db: databaseUrl({ postgresOnly: true }).optional() };
+
+const items = /[\n,]/;
 
 const syncShape = {
   ...common,
   ...database,
-  source: list(/[\n,]/),
-  ldif: list(/[\n,]/),
-  crl: list(/[\n,]/),
-  trustAnchor: list(/[\n,]/),
-  dryRun: boolish(false),
-  verify: boolish(true),
-  allowUnanchored: boolish(false),
-  strict: boolish(false),
-  allowCrlRollback: boolish(false),
-  allowEmpty: boolish(false),
+  ...JSON_SETTING,
+  source: listOf(items),
+  ldif: listOf(items),
+  crl: listOf(items),
+  trustAnchor: listOf(items),
+  dryRun: yesNo(false),
+  verify: yesNo(true),
+  allowUnanchored: yesNo(false),
+  strict: yesNo(false),
+  allowCrlRollback: yesNo(false),
+  allowEmpty: yesNo(false),
   force: z.boolean().default(false),
-  json: z.boolean().default(false),
-  sourceLabel: z.string().min(1).optional(),
-  timeoutMs: positiveInt.optional(),
-  maxBytes: positiveInt.optional(),
-  retries: z.coerce
-    .number()
-    .int("must be a whole number")
-    .min(0, "must not be negative")
-    .max(20, "must be at most 20")
-    .optional(),
-  header: z.preprocess(
-    (value) => (typeof value === "string" ? value.split("\n").filter((line) => line.trim() !== "") : value),
-    z.array(header).default([]),
-  ),
-  bearerToken: z.string().min(1).optional(),
-  oidcTokenUrl: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
-  oidcClientId: z.string().min(1).optional(),
-  oidcClientSecret: z.string().min(1).optional(),
-  oidcUsername: z.string().min(1).optional(),
-  oidcPassword: z.string().min(1).optional(),
-  oidcScope: z.string().min(1).optional(),
+  sourceLabel: text().optional(),
+  timeoutMs: positiveWholeNumber().optional(),
+  maxBytes: positiveWholeNumber().optional(),
+  retries: wholeNumber({ min: 0, max: 20 }).optional(),
+  header: listOf(/\n/, header),
+  bearerToken: text().optional(),
+  oidcTokenUrl: httpUrl().optional(),
+  oidcClientId: text().optional(),
+  oidcClientSecret: text().optional(),
+  oidcUsername: text().optional(),
+  oidcPassword: text().optional(),
+  oidcScope: text().optional(),
 };
 
 type SyncShape = z.infer<z.ZodObject<typeof syncShape>>;
@@ -103,7 +62,7 @@ function checkSync(value: SyncShape, ctx: z.RefinementCtx): void {
     ctx.addIssue({
       code: "custom",
       path: ["source"],
-      message: "give at least one master list (--source), LDIF (--ldif) or CRL (--crl)",
+      message: "is required: give at least one master list (--source), LDIF (--ldif) or CRL (--crl)",
     });
   }
   const oidcGiven =
@@ -125,14 +84,14 @@ function checkSync(value: SyncShape, ctx: z.RefinementCtx): void {
     ctx.addIssue({
       code: "custom",
       path: [value.oidcUsername === undefined ? "oidcUsername" : "oidcPassword"],
-      message: "--oidc-username and --oidc-password go together (the password grant)",
+      message: `is needed with ${value.oidcUsername === undefined ? "--oidc-password" : "--oidc-username"} (the password grant)`,
     });
   }
   if (value.bearerToken !== undefined && value.oidcTokenUrl !== undefined) {
     ctx.addIssue({
       code: "custom",
       path: ["bearerToken"],
-      message: "give either a bearer token or an OpenID Connect token endpoint, not both",
+      message: "cannot go with --oidc-token-url: give a bearer token or an OpenID Connect token endpoint",
     });
   }
 }
@@ -155,14 +114,9 @@ const serveSchema = z
           });
         }
       }),
-    runOnStartup: boolish(false),
-    port: z.coerce
-      .number()
-      .int("must be a whole number")
-      .min(0)
-      .max(65_535, "must be at most 65535")
-      .default(8080),
-    host: z.string().min(1).default("127.0.0.1"),
+    runOnStartup: yesNo(false),
+    port: wholeNumber({ min: 0, max: 65_535 }).default(8080),
+    host: text().default("127.0.0.1"),
   })
   .superRefine(checkSync);
 
@@ -170,13 +124,13 @@ const migrateSchema = z.object({ ...common, ...database });
 
 const inspectSchema = z.object({
   ...common,
-  trustAnchor: list(/[\n,]/),
-  ldif: list(/[\n,]/),
-  crl: list(/[\n,]/),
-  verify: boolish(true),
-  json: z.boolean().default(false),
-  sourceLabel: z.string().min(1).optional(),
-  maxBytes: positiveInt.optional(),
+  ...JSON_SETTING,
+  trustAnchor: listOf(items),
+  ldif: listOf(items),
+  crl: listOf(items),
+  verify: yesNo(true),
+  sourceLabel: text().optional(),
+  maxBytes: positiveWholeNumber().optional(),
 });
 
 /** The settings of `run`. */
@@ -189,10 +143,6 @@ export type MigrateSettings = z.infer<typeof migrateSchema>;
 export type InspectSettings = z.infer<typeof inspectSchema>;
 
 const sources = {
-  logLevel: { flag: "--log-level", env: "CERTS_LOG_LEVEL" },
-  verbose: { flag: "--verbose" },
-  db: { flag: "--db", env: "CERTS_DB_URL" },
-  dataDir: { flag: "--data-dir", env: "CERTS_DATA_DIR" },
   source: { flag: "--source", env: "CERTS_SOURCE" },
   ldif: { flag: "--ldif", env: "CERTS_LDIF" },
   crl: { flag: "--crl", env: "CERTS_CRL" },
@@ -204,7 +154,6 @@ const sources = {
   allowCrlRollback: { flag: "--allow-crl-rollback", env: "CERTS_ALLOW_CRL_ROLLBACK" },
   allowEmpty: { flag: "--allow-empty", env: "CERTS_ALLOW_EMPTY" },
   force: { flag: "--force" },
-  json: { flag: "--json" },
   sourceLabel: { flag: "--source-label", env: "CERTS_SOURCE_LABEL" },
   timeoutMs: { flag: "--timeout-ms", env: "CERTS_TIMEOUT_MS" },
   maxBytes: { flag: "--max-bytes", env: "CERTS_MAX_BYTES" },
@@ -223,28 +172,17 @@ const sources = {
   host: { flag: "--host", env: "CERTS_HOST" },
 } satisfies Record<string, SettingSource>;
 
-type Flags = Readonly<Record<string, unknown>>;
-type Env = Readonly<Record<string, string | undefined>>;
-
 /** `run`: flags, then CERTS_* environment variables, then defaults. */
-export function syncSettings(flags: Flags, env: Env): Result<SyncSettings> {
-  return resolveSettings({ schema: syncSchema, flags, env, sources });
-}
+export const syncSettings = settingsReader(syncSchema, sources);
 
 /** `serve`: the `run` settings plus the schedule and the HTTP listener. */
-export function serveSettings(flags: Flags, env: Env): Result<ServeSettings> {
-  return resolveSettings({ schema: serveSchema, flags, env, sources });
-}
+export const serveSettings = settingsReader(serveSchema, sources);
 
-/** `migrate`. */
-export function migrateSettings(flags: Flags, env: Env): Result<MigrateSettings> {
-  return resolveSettings({ schema: migrateSchema, flags, env, sources });
-}
+/** `migrate`: only the common flags. */
+export const migrateSettings = settingsReader(migrateSchema, {});
 
 /** `inspect`. */
-export function inspectSettings(flags: Flags, env: Env): Result<InspectSettings> {
-  return resolveSettings({ schema: inspectSchema, flags, env, sources });
-}
+export const inspectSettings = settingsReader(inspectSchema, sources);
 
 /** The download options the library hands its loader, from the settings. */
 export function downloadOptions(settings: Partial<SyncSettings>): SourceDownloadOptions {

@@ -1,4 +1,4 @@
-import { openAppDatabase } from "@certs/app-kit";
+import { openAppDatabase, type JobContext } from "@certs/app-kit";
 import { createPgPool, type Logger } from "@certs/db";
 import { migrateTrustStore } from "@certs/icao-sync";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
@@ -17,7 +17,7 @@ export interface TrustStoreDatabase {
  * The PostgreSQL named by `url`, or the embedded one in `dataDir`, as a pg pool. With `migrate`, the
  * trust-store schema is created or brought up to date first (idempotent).
  */
-export async function openTrustStoreDatabase(
+async function connectTrustStore(
   url: string | undefined,
   options: { readonly dataDir?: string | undefined; readonly logger: Logger; readonly migrate: boolean },
 ): Promise<Result<TrustStoreDatabase>> {
@@ -60,4 +60,19 @@ export async function openTrustStoreDatabase(
     }
   }
   return ok({ pool: pool.value, description, close });
+}
+
+/** {@link connectTrustStore} for a command: the `--db`/`--data-dir` settings, closed when the job ends. */
+export async function openTrustStoreDatabase(
+  settings: { readonly db?: string | undefined; readonly dataDir?: string | undefined },
+  context: Pick<JobContext, "logger" | "defer">,
+  migrate: boolean,
+): Promise<Result<TrustStoreDatabase>> {
+  const opened = await connectTrustStore(settings.db, {
+    dataDir: settings.dataDir,
+    logger: context.logger,
+    migrate,
+  });
+  if (opened.ok) context.defer(() => opened.value.close());
+  return opened;
 }

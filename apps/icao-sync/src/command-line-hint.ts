@@ -1,9 +1,8 @@
-import { ExitCode, formatFailure } from "@certs/app-kit";
 import { NO_ANCHOR_ESCAPE } from "@certs/icao-sync";
 import { type AppError, appError, ErrorCode } from "@certs/result";
 
-/** The library's error with what the user can do about it on the command line. */
-function withCommandLineHint(error: AppError): AppError {
+/** The library's error with what the user can do about it on the command line (the flags, not the options). */
+export function withCommandLineHint(error: AppError): AppError {
   const options = {
     ...(error.cause === undefined ? {} : { cause: error.cause }),
     ...(error.details ? { details: { ...error.details } } : {}),
@@ -30,10 +29,4 @@ function withCommandLineHint(error: AppError): AppError {
     );
   }
   return error;
-}
-
-/** Prints the one-line failure on stderr and returns the exit code: 2 for bad settings, 1 for a failed job. */
-export function reportFailure(error: AppError, verbose: boolean): number {
-  process.stderr.write(`${formatFailure(withCommandLineHint(error), verbose)}\n`);
-  return error.code === ErrorCode.CONFIGURATION_ERROR ? ExitCode.USAGE : ExitCode.FAILED;
 }
