@@ -13,6 +13,17 @@ function workspaceDirs(group: string): string[] {
     .filter((dir) => existsSync(path.join(dir, "package.json")));
 }
 
+/** Whether a workspace has type tests (`*.test-d.ts`): only those run tsc, which vitest announces per project. */
+function hasTypeTests(dir: string): boolean {
+  return ["src", "test"].some(
+    (sub) =>
+      existsSync(path.join(dir, sub)) &&
+      readdirSync(path.join(dir, sub), { recursive: true }).some((file) =>
+        String(file).endsWith(".test-d.ts"),
+      ),
+  );
+}
+
 function packageName(dir: string): string {
   return (JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { name: string }).name;
 }
@@ -61,7 +72,7 @@ export default defineConfig({
           name: packageName(dir),
           root: dir,
           include: ["src/**/*.test.ts", "test/**/*.test.ts"],
-          typecheck: { enabled: true, include: ["src/**/*.test-d.ts", "test/**/*.test-d.ts"] },
+          typecheck: { enabled: hasTypeTests(dir), include: ["src/**/*.test-d.ts", "test/**/*.test-d.ts"] },
         },
       })),
       ...(haveFixtures
