@@ -52,16 +52,20 @@ function addSyncOptions(command: Command): Command {
     )
     .option("--timeout-ms <ms>", "download: time limit per request (env CERTS_TIMEOUT_MS; default 60000)")
     .option(
+      "--total-timeout-ms <ms>",
+      "download: time limit for all attempts at one source, waits included (env CERTS_TOTAL_TIMEOUT_MS; default 300000)",
+    )
+    .option(
       "--max-bytes <n>",
       "largest source accepted, downloads and files (env CERTS_MAX_BYTES; default 100 MiB)",
     )
     .option(
       "--retries <n>",
-      "download: retries after a network error, timeout, 5xx or 429 (env CERTS_RETRIES; default 4)",
+      "download: retries after a network error, timeout, 5xx, 408 or 429 (env CERTS_RETRIES; default 4)",
     )
     .option(
       '--header <"Name: value">',
-      "download: extra request header; repeatable (env CERTS_HEADERS, one per line)",
+      "download: extra request header, sent only to the source URL's origin; repeatable (env CERTS_HEADERS, one per line)",
       collect,
     )
     .option("--bearer-token <token>", "download: Authorization: Bearer token (prefer env CERTS_BEARER_TOKEN)")

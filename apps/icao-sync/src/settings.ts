@@ -42,6 +42,7 @@ const syncShape = {
   force: z.boolean().default(false),
   sourceLabel: text().optional(),
   timeoutMs: positiveWholeNumber().optional(),
+  totalTimeoutMs: positiveWholeNumber().optional(),
   maxBytes: positiveWholeNumber().optional(),
   retries: wholeNumber({ min: 0, max: 20 }).optional(),
   header: listOf(/\n/, header),
@@ -156,6 +157,7 @@ const sources = {
   force: { flag: "--force" },
   sourceLabel: { flag: "--source-label", env: "CERTS_SOURCE_LABEL" },
   timeoutMs: { flag: "--timeout-ms", env: "CERTS_TIMEOUT_MS" },
+  totalTimeoutMs: { flag: "--total-timeout-ms", env: "CERTS_TOTAL_TIMEOUT_MS" },
   maxBytes: { flag: "--max-bytes", env: "CERTS_MAX_BYTES" },
   retries: { flag: "--retries", env: "CERTS_RETRIES" },
   header: { flag: "--header", env: "CERTS_HEADERS" },
@@ -194,6 +196,7 @@ export function downloadOptions(settings: Partial<SyncSettings>): SourceDownload
   );
   return {
     ...(settings.timeoutMs === undefined ? {} : { timeoutMs: settings.timeoutMs }),
+    ...(settings.totalTimeoutMs === undefined ? {} : { totalTimeoutMs: settings.totalTimeoutMs }),
     ...(settings.maxBytes === undefined ? {} : { maxBytes: settings.maxBytes }),
     ...(settings.retries === undefined
       ? {}

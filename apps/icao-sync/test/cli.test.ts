@@ -44,6 +44,11 @@ describe("certs-icao-sync", () => {
       [["run", ...ml, "--retries", "many"], {}, "--retries must be a whole number, got 'many'."],
       [["run", ...ml, "--max-bytes", "1.5"], {}, "--max-bytes must be a whole number, got '1.5'."],
       [
+        ["run", ...ml],
+        { CERTS_TOTAL_TIMEOUT_MS: "soon" },
+        "CERTS_TOTAL_TIMEOUT_MS must be a whole number, got 'soon'.",
+      ],
+      [
         ["run"],
         {},
         "--source is required: give at least one master list (--source), LDIF (--ldif) or CRL (--crl).",

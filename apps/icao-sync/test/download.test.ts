@@ -1,4 +1,4 @@
-import { createServer, type Server } from "node:http";
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { fileURLToPath } from "node:url";
 import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
@@ -79,5 +79,56 @@ describe("certs-icao-sync run with URL sources", () => {
     expect(outcome.stderr.trim().split("\n")).toHaveLength(1);
     expect(outcome.stderr).toMatch(/^error: DOWNLOAD_ERROR: .*401/);
     expect(await tableIds(pool)).toEqual(before);
+  });
+
+  it("sends --header values to the source's origin only, not to the mirror a redirect points at", async () => {
+    const mirrorSeen: IncomingHttpHeaders[] = [];
+    const mirror = createServer((request, response) => {
+      mirrorSeen.push(request.headers);
+      response.writeHead(200).end(material.pki.masterList);
+    });
+    const sourceSeen: IncomingHttpHeaders[] = [];
+    const source = createServer((request, response) => {
+      sourceSeen.push(request.headers);
+      const port = (mirror.address() as AddressInfo).port;
+      response.writeHead(302, { location: `http://127.0.0.1:${port}/list.ml` }).end();
+    });
+    await Promise.all(
+      [mirror, source].map((s) => new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve))),
+    );
+    try {
+      const outcome = await runTypeScript(
+        CLI,
+        [
+          "run",
+          "--db",
+          db.url,
+          "--source",
+          `http://127.0.0.1:${(source.address() as AddressInfo).port}/list.ml`,
+          "--trust-anchor",
+          material.anchor,
+          "--header",
+          "X-Api-Key: pkd-api-key-51c2",
+          "--header",
+          "X-Tenant: de",
+          "--force",
+          "--json",
+        ],
+        { env: { CERTS_BEARER_TOKEN: TOKEN, CERTS_LOG_LEVEL: "warn" } },
+      );
+      expect(outcome.code).toBe(0);
+      expect(sourceSeen[0]).toMatchObject({
+        "x-api-key": "pkd-api-key-51c2",
+        "x-tenant": "de",
+        authorization: `Bearer ${TOKEN}`,
+      });
+      expect(mirrorSeen).toHaveLength(1);
+      expect(mirrorSeen[0]?.["x-api-key"]).toBeUndefined();
+      expect(mirrorSeen[0]?.["x-tenant"]).toBeUndefined();
+      expect(mirrorSeen[0]?.authorization).toBeUndefined();
+    } finally {
+      for (const s of [mirror, source]) s.closeAllConnections();
+      await Promise.all([mirror, source].map((s) => new Promise((resolve) => s.close(resolve))));
+    }
   });
 });

@@ -74,6 +74,7 @@ export type { ListVerificationReport, SignerReport, VerificationReport } from ".
 export {
   DEFAULT_DOWNLOAD_MAX_BYTES,
   DEFAULT_DOWNLOAD_TIMEOUT_MS,
+  DEFAULT_DOWNLOAD_TOTAL_TIMEOUT_MS,
   defaultDownloadRetryPolicy,
   type DownloadOptions,
 } from "./download/download-options.js";

@@ -2,7 +2,7 @@ import { STATUS_CODES } from "node:http";
 
 /** Why one attempt at a request did not produce a body, and whether another attempt could. */
 export interface AttemptFailure {
-  readonly kind: "status" | "network" | "timeout" | "too_large" | "bad_response" | "cancelled";
+  readonly kind: "status" | "network" | "timeout" | "too_large" | "bad_response" | "redirect" | "cancelled";
   /** Worth another attempt: network errors, timeouts, 5xx and 429. */
   readonly retryable: boolean;
   /** The whole message when this failure ends the request, e.g. `GET <url> answered 404 Not Found`. */

@@ -16,6 +16,11 @@ export interface DownloadOptions {
   readonly fetch?: typeof fetch;
   /** Limit for one request, headers and body together; default 60 s. A timeout is retried. */
   readonly timeoutMs?: number;
+  /**
+   * Limit for all attempts at one source together, waits between them included; default 5 min. When the
+   * next attempt could not start before it, the download ends with the last attempt's failure.
+   */
+  readonly totalTimeoutMs?: number;
   /** Largest body accepted, counted as it streams in; default 100 MiB. Exceeding it is not retried. */
   readonly maxBytes?: number;
   /** Attempts and backoff (full jitter); default {@link defaultDownloadRetryPolicy}. `maxDelayMs` also caps `Retry-After`. */
@@ -49,6 +54,8 @@ export const defaultDownloadRetryPolicy: RetryPolicy = Object.freeze({
 
 /** 60 s for one request, body included. */
 export const DEFAULT_DOWNLOAD_TIMEOUT_MS = 60_000;
+/** 5 min for all attempts at one source: the default five attempts of 60 s and their waits fit. */
+export const DEFAULT_DOWNLOAD_TOTAL_TIMEOUT_MS = 5 * 60_000;
 /** 100 MiB: the full ICAO PKD LDIF is tens of MiB. */
 export const DEFAULT_DOWNLOAD_MAX_BYTES = 100 * 1024 * 1024;
 
@@ -61,7 +68,8 @@ export interface DownloadPlan {
   readonly timeoutMs: number;
   readonly maxBytes: number;
   readonly policy: RetryPolicy;
-  /** Static headers plus Basic (from URL credentials) or a static bearer token. */
+  readonly totalTimeoutMs: number;
+  /** Static headers plus Basic (from URL credentials) or a static bearer token; only for the source's origin. */
   readonly headers: Headers;
   readonly oidc: OidcOptions | undefined;
   readonly signal: AbortSignal | undefined;
@@ -88,6 +96,12 @@ export function planDownload(url: string, options: DownloadOptions): Result<Down
   const timeoutMs = options.timeoutMs ?? DEFAULT_DOWNLOAD_TIMEOUT_MS;
   if (!Number.isInteger(timeoutMs) || timeoutMs <= 0) {
     return configurationError(`timeoutMs must be a whole number of milliseconds above 0, got ${timeoutMs}`);
+  }
+  const totalTimeoutMs = options.totalTimeoutMs ?? DEFAULT_DOWNLOAD_TOTAL_TIMEOUT_MS;
+  if (!Number.isInteger(totalTimeoutMs) || totalTimeoutMs <= 0) {
+    return configurationError(
+      `totalTimeoutMs must be a whole number of milliseconds above 0, got ${totalTimeoutMs}`,
+    );
   }
   const maxBytes = options.maxBytes ?? DEFAULT_DOWNLOAD_MAX_BYTES;
   const maxBytesIssue = maxBytesProblem(maxBytes);
@@ -139,6 +153,7 @@ export function planDownload(url: string, options: DownloadOptions): Result<Down
     shownUrl,
     fetch: options.fetch ?? globalThis.fetch,
     timeoutMs,
+    totalTimeoutMs,
     maxBytes,
     policy,
     headers,

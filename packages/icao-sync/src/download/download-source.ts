@@ -4,13 +4,16 @@ import {
   type AttemptFailure,
   describeStatus,
   formatByteLimit,
+  formatDuration,
   requestSignal,
   thrownFailure,
 } from "./attempt-failure.js";
 import { type DownloadOptions, type DownloadPlan, planDownload } from "./download-options.js";
 import { forgetOidcToken, oidcAccessToken } from "./oidc-token.js";
+import { fetchFollowingRedirects } from "./follow-redirects.js";
 import { discardBody, readLimitedBody } from "./response-body.js";
 import { retryAfterMs } from "./retry-after.js";
+import { redactSourceUrl } from "./source-url.js";
 
 /** The body of a successful download and what the server said about it. */
 export interface DownloadedSource {
@@ -25,10 +28,13 @@ export interface DownloadedSource {
 }
 
 /**
- * GETs `url` (http or https) into memory, within a time and size limit, retrying network errors, timeouts,
- * 5xx and 429 with backoff and full jitter (or the server's `Retry-After`), never other 4xx. Authenticates
- * with static `headers`, a `bearerToken`, `user:password@` in the URL (sent as Basic), or an OpenID Connect
- * token (`oidc`), whose cached token is renewed once when the source answers 401.
+ * GETs `url` (http or https) into memory, within a time and size limit per request and a total deadline for
+ * all attempts, retrying network errors, timeouts, 5xx, 408 and 429 with backoff and full jitter (or the
+ * server's `Retry-After`), never other 4xx nor a redirect loop or a redirect to another scheme.
+ * Authenticates with static `headers`, a `bearerToken`, `user:password@` in the URL (sent as Basic), or an
+ * OpenID Connect token (`oidc`), whose cached token is renewed once when the source answers 401. Redirects
+ * are followed by hand: the headers and credentials go only to the source URL's origin, never to another
+ * origin a redirect points at.
  *
  * Fails with DOWNLOAD_ERROR (the message names the redacted URL and what happened), CONFIGURATION_ERROR
  * for unusable options, or CANCELLED when `signal` aborts. Tokens and passwords never appear in messages
@@ -44,9 +50,14 @@ export async function downloadSource(
   const { policy, logger } = plan;
   const request = `GET ${plan.shownUrl}`;
 
+  const deadline = performance.now() + plan.totalTimeoutMs;
+  const remainingMs = () => Math.floor(deadline - performance.now());
+
   for (let attempt = 1; ; attempt += 1) {
     if (plan.signal?.aborted === true) return err(cancelled(request, attempt, plan.signal.reason));
-    const outcome = await attemptDownload(plan, request);
+    // The last attempts get only what is left of the total deadline.
+    const timeoutMs = Math.max(1, Math.min(plan.timeoutMs, remainingMs()));
+    const outcome = await attemptDownload({ ...plan, timeoutMs }, request);
     if (outcome.ok) {
       logger.debug(
         { url: plan.shownUrl, bytes: outcome.value.bytes.byteLength, attempts: attempt },
@@ -56,12 +67,14 @@ export async function downloadSource(
     }
     const failure = outcome.error;
     if (failure.kind === "cancelled") return err(cancelled(request, attempt, failure.cause));
-    if (!failure.retryable || attempt >= policy.maxAttempts)
-      return err(downloadError(plan, request, failure, attempt));
+    if (!failure.retryable) return err(downloadError(plan, request, failure, attempt));
+    if (remainingMs() <= 0) return err(deadlineError(plan, request, failure, attempt));
+    if (attempt >= policy.maxAttempts) return err(downloadError(plan, request, failure, attempt));
     const delayMs =
       failure.retryAfterMs === undefined
         ? backoffDelayMs(policy, attempt, plan.random)
         : Math.min(failure.retryAfterMs, policy.maxDelayMs);
+    if (delayMs >= remainingMs()) return err(deadlineError(plan, request, failure, attempt));
     logger.warn(
       {
         url: plan.shownUrl,
@@ -79,7 +92,10 @@ export async function downloadSource(
 
 type Fetched = Omit<DownloadedSource, "attempts">;
 
-// One attempt: a token if needed, the GET, the body. A 401 with an OIDC token renews it once, in the same attempt.
+// 408 and 429 say "later"; other 4xx say the request itself is wrong, and will be wrong again.
+const RETRYABLE_STATUS = (status: number): boolean => status >= 500 || status === 408 || status === 429;
+
+// One attempt: a token if needed, the GET and its redirects, the body. A 401 with an OIDC token renews it once, in the same attempt.
 async function attemptDownload(
   plan: DownloadPlan,
   request: string,
@@ -98,20 +114,24 @@ async function attemptDownload(
       headers.set("authorization", `Bearer ${token}`);
     }
     const signal = requestSignal(plan.timeoutMs, plan.signal);
-    let response: Response;
-    try {
-      response = await plan.fetch(plan.requestUrl, { headers, signal: signal.signal });
-    } catch (error) {
-      return err(thrownFailure(request, error, signal));
-    }
-    if (response.status === 401 && plan.oidc !== undefined && token !== undefined && !renewed) {
+    const fetched = await fetchFollowingRedirects({
+      fetch: plan.fetch,
+      url: plan.requestUrl,
+      request,
+      headers,
+      signal,
+      logger: plan.logger,
+    });
+    if (!fetched.ok) return fetched;
+    const { response, url, sameOrigin } = fetched.value;
+    if (response.status === 401 && sameOrigin && token !== undefined && plan.oidc !== undefined && !renewed) {
       await discardBody(response);
       forgetOidcToken(plan.oidc, token);
       continue;
     }
     if (!response.ok) {
       await discardBody(response);
-      return err(statusFailure(plan, request, response));
+      return err(statusFailure(plan, request, response, sameOrigin ? undefined : url));
     }
     const declared = Number(response.headers.get("content-length") ?? Number.NaN);
     if (Number.isFinite(declared) && declared > plan.maxBytes) {
@@ -127,7 +147,7 @@ async function attemptDownload(
     if (bytes === undefined) return err(tooLarge(plan, request, undefined));
     return ok({
       bytes,
-      url: response.url === "" ? plan.requestUrl : response.url,
+      url,
       ...header(response, "content-type", "contentType"),
       ...header(response, "etag", "etag"),
       ...header(response, "last-modified", "lastModified"),
@@ -140,12 +160,22 @@ function header<K extends string>(response: Response, name: string, key: K): Par
   return value === null ? {} : ({ [key]: value } as Record<K, string>);
 }
 
-function statusFailure(plan: DownloadPlan, request: string, response: Response): AttemptFailure {
-  const reason = describeStatus(response.status);
+// `elsewhere`: the other origin a redirect led to, where the source's headers were not sent.
+function statusFailure(
+  plan: DownloadPlan,
+  request: string,
+  response: Response,
+  elsewhere: string | undefined,
+): AttemptFailure {
+  const status = describeStatus(response.status);
+  const reason =
+    elsewhere === undefined
+      ? status
+      : `${status} (from ${redactSourceUrl(elsewhere)}, another origin a redirect led to, where the source's headers are not sent)`;
   const retryAfter = retryAfterMs(response.headers.get("retry-after"), plan.clock().getTime());
   return {
     kind: "status",
-    retryable: response.status >= 500 || response.status === 429,
+    retryable: RETRYABLE_STATUS(response.status),
     sentence: `${request} answered ${reason}`,
     reason,
     status: response.status,
@@ -179,6 +209,26 @@ function downloadError(
       attempts,
       ...(failure.status === undefined ? {} : { status: failure.status }),
       ...(failure.kind === "too_large" ? { maxBytes: plan.maxBytes } : {}),
+    },
+  });
+}
+
+// The next attempt could not start (or finish) before the deadline of all attempts.
+function deadlineError(
+  plan: DownloadPlan,
+  request: string,
+  failure: AttemptFailure,
+  attempts: number,
+): AppError {
+  const tried = attempts === 1 ? "1 attempt" : `${attempts} attempts`;
+  const message = `${request} gave up after ${tried} within the total deadline of ${formatDuration(plan.totalTimeoutMs)}: ${failure.reason}`;
+  return appError(ErrorCode.DOWNLOAD_ERROR, redactSecrets(message, plan.secrets), {
+    cause: failure.cause,
+    details: {
+      url: plan.shownUrl,
+      attempts,
+      totalTimeoutMs: plan.totalTimeoutMs,
+      ...(failure.status === undefined ? {} : { status: failure.status }),
     },
   });
 }

@@ -148,6 +148,8 @@ async function requestToken(
       headers,
       body: tokenRequestBody(oidc),
       signal: signal.signal,
+      // The form carries the client secret or the password: it goes to the configured endpoint only.
+      redirect: "manual",
     });
     body = await readLimitedBody(response, MAX_TOKEN_RESPONSE_BYTES);
   } catch (error) {
@@ -160,8 +162,16 @@ async function requestToken(
     return err(badResponse(request, "is larger than 1 MiB"));
   }
   const json = parseJson(body);
+  if (response.status >= 300 && response.status < 400) {
+    return err(
+      badResponse(
+        request,
+        `answered ${describeStatus(response.status)}: redirects are not followed, so the credentials go only to the configured token endpoint`,
+      ),
+    );
+  }
   if (!response.ok) {
-    const retryable = response.status >= 500 || response.status === 429;
+    const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
     const reason = `answered ${describeStatus(response.status)}${oauthError(json)}`;
     const retryAfter = retryAfterMs(response.headers.get("retry-after"), context.clock().getTime());
     return err({
