@@ -5,8 +5,8 @@ import {
   type CertificateSummary,
   type SubjectAltName,
 } from "./certificate-summary.js";
-import { parseExtraData } from "./extra-data.js";
-import { parseMerkleTreeLeaf, type CtEntryType } from "./merkle-tree-leaf.js";
+import { parseExtraData, type ExtraData } from "./extra-data.js";
+import { parseMerkleTreeLeaf, type CtEntryType, type MerkleTreeLeaf } from "./merkle-tree-leaf.js";
 
 /** A `get-entries` element decoded: the log entry and its leaf certificate's identity. */
 export interface DecodedCtEntry extends CertificateSummary {
@@ -33,9 +33,24 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 export function decodeCtEntry(ctEntryJson: string): Result<DecodedCtEntry, AppError> {
   const fields = readEntryFields(ctEntryJson);
   if (!fields.ok) return fields;
-  const leafBytes = decodeBase64(fields.value.leafInput, "leaf_input");
+  const parts = decodeCtEntryParts(fields.value.leafInput, fields.value.extraData);
+  return parts.ok ? ok(parts.value.decoded) : parts;
+}
+
+/** A decoded entry with the structures it was read from, for checks that need the raw bytes. */
+export interface CtEntryParts {
+  readonly decoded: DecodedCtEntry;
+  /** `leaf_input` as bytes: the MerkleTreeLeaf whose hash identifies the entry in its log. */
+  readonly leafInput: Uint8Array;
+  readonly leaf: MerkleTreeLeaf;
+  readonly extra: ExtraData;
+}
+
+/** Decodes a `get-entries` element given as its two base64 fields. */
+export function decodeCtEntryParts(leafInput: string, extraData: string): Result<CtEntryParts, AppError> {
+  const leafBytes = decodeBase64(leafInput, "leaf_input");
   if (!leafBytes.ok) return leafBytes;
-  const extraBytes = decodeBase64(fields.value.extraData, "extra_data");
+  const extraBytes = decodeBase64(extraData, "extra_data");
   if (!extraBytes.ok) return extraBytes;
 
   const leaf = parseMerkleTreeLeaf(leafBytes.value);
@@ -65,17 +80,25 @@ export function decodeCtEntry(ctEntryJson: string): Result<DecodedCtEntry, AppEr
   }
 
   return ok({
-    ...summary.value,
-    entryType: leaf.value.entryType,
-    timestamp: new Date(Number(leaf.value.timestamp)),
-    issuerKeyHash:
-      leaf.value.issuerKeyHash === null ? null : Buffer.from(leaf.value.issuerKeyHash).toString("hex"),
-    chainLength: extra.value.chain.length,
-    chainSubjects,
+    decoded: {
+      ...summary.value,
+      entryType: leaf.value.entryType,
+      timestamp: new Date(Number(leaf.value.timestamp)),
+      issuerKeyHash:
+        leaf.value.issuerKeyHash === null ? null : Buffer.from(leaf.value.issuerKeyHash).toString("hex"),
+      chainLength: extra.value.chain.length,
+      chainSubjects,
+    },
+    leafInput: leafBytes.value,
+    leaf: leaf.value,
+    extra: extra.value,
   });
 }
 
-function readEntryFields(ctEntryJson: string): Result<{ leafInput: string; extraData: string }, AppError> {
+/** Reads the two fields of a `ct_entry` JSON string. */
+export function readEntryFields(
+  ctEntryJson: string,
+): Result<{ leafInput: string; extraData: string }, AppError> {
   const parsed = Result.tryCatch(
     (): unknown => JSON.parse(ctEntryJson),
     (cause) => appError(ErrorCode.PARSE_ERROR, "ct_entry is not valid JSON.", { cause }),
@@ -97,7 +120,8 @@ function readEntryFields(ctEntryJson: string): Result<{ leafInput: string; extra
   return ok({ leafInput, extraData });
 }
 
-function decodeBase64(text: string, field: string): Result<Uint8Array, AppError> {
+/** Decodes strict base64 (Buffer.from alone would skip bad characters). */
+export function decodeBase64(text: string, field: string): Result<Uint8Array, AppError> {
   // Buffer.from silently skips bad characters, so check the alphabet and padding first.
   if (text.length === 0 || !BASE64.test(text)) {
     return err(appError(ErrorCode.PARSE_ERROR, `ct_entry ${field} is not valid base64.`));

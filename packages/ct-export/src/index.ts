@@ -7,9 +7,23 @@ export {
 } from "./ct-entry.js";
 export {
   verifyPendingDirectory,
+  verifyPendingFiles,
+  type CheckedEntry,
+  type DuplicateEntry,
   type PendingDirectoryReport,
   type PendingEntryProblem,
-} from "./pending-directory-verify.js";
+  type PendingProblemKind,
+  type QuarantinedFile,
+  type VerifyPendingOptions,
+} from "./verify/pending-directory-verify.js";
+export {
+  leafHash,
+  verifyCtEntry,
+  PRECERT_SIGNING_EKU,
+  type CtEntryCheck,
+  type VerifiedCtEntry,
+} from "./verify/ct-entry-checks.js";
+export type { EntrySourceShape } from "./verify/entry-sources.js";
 export { CertEntity, certEntity, type CertRow } from "./cert-entity.js";
 export { inspectCertsTable, type CertsTableShape } from "./certs-table-columns.js";
 export {
@@ -26,5 +40,6 @@ export {
 export { exportCerts } from "./export/export-certs.js";
 export type { BatchProgress, ExportCertsOptions } from "./export/export-options.js";
 export type { ExportFailure, ExportSummary, StopReason } from "./export/export-summary.js";
+export type { JournalOwnerDirectory, SkippedRow, SkipReason } from "./export/skipped-rows.js";
 export { reconcileJournal, type ReconcileJournalOptions } from "./journal/reconcile-journal.js";
 export type { ReconcileSummary } from "./journal/reconcile-journal.js";

@@ -7,6 +7,7 @@ import {
   BasicConstraintsExtension,
   CertificatePolicyExtension,
   CRLDistributionPointsExtension,
+  ExtendedKeyUsageExtension,
   KeyUsageFlags,
   KeyUsagesExtension,
   SubjectKeyIdentifierExtension,
@@ -28,7 +29,18 @@ export interface IssuingAuthority {
   readonly keyHash: Uint8Array;
   /** Where its leaves point for OCSP, the issuer's certificate and the CRL (AIA and CRL DP extensions). */
   readonly urls: AuthorityUrls;
+  /** Its Precertificate Signing Certificate (RFC 6962 3.1), which may sign pre-certificates in its name. */
+  readonly precertSigner: PrecertSigner;
 }
+
+/** A certificate with the CT precertificate-signing EKU, issued by an {@link IssuingAuthority}. */
+export interface PrecertSigner {
+  readonly certificate: X509Certificate;
+  readonly signingKey: webcrypto.CryptoKey;
+}
+
+/** The EKU of a Precertificate Signing Certificate. */
+export const PRECERT_SIGNING_USAGE = "1.3.6.1.4.1.11129.2.4.4";
 
 /** The URLs a CA publishes, which real leaves and intermediates carry in their extensions. */
 export interface AuthorityUrls {
@@ -125,11 +137,23 @@ async function createKeyMaterial(): Promise<KeyMaterial> {
     0,
   );
 
+  // Each signer holds a key of its CA's type (the pre-certificate is signed with the CA's algorithm), not the CA's own.
+  const [rsaSigner, ecSigner, crossSigner] = await Promise.all([
+    precertSigner("CN=Certs Synthetic TLS RSA CA 2025 Precertificate Signing", "1101", rsaC, rsaIssuer),
+    precertSigner("CN=Synthetic ECC DV CA E5 Precertificate Signing", "2101", ecC, ecIssuer),
+    precertSigner("CN=Certs Synthetic OV ECC CA 2026 Precertificate Signing", "3102", ecA, crossIssuer),
+  ]);
+
   return {
     authorities: [
-      authority(rsaIssuer, [rsaRoot], publishedAt("pki.certs-synthetic.example", "tls-rsa-2025")),
-      authority(ecIssuer, [ecRoot], publishedAt("pki.example-synthetic.example", "ecc-dv-e5")),
-      authority(crossIssuer, [cross, rsaRoot], publishedAt("pki.certs-synthetic.example", "ov-ecc-2026")),
+      authority(rsaIssuer, [rsaRoot], publishedAt("pki.certs-synthetic.example", "tls-rsa-2025"), rsaSigner),
+      authority(ecIssuer, [ecRoot], publishedAt("pki.example-synthetic.example", "ecc-dv-e5"), ecSigner),
+      authority(
+        crossIssuer,
+        [cross, rsaRoot],
+        publishedAt("pki.certs-synthetic.example", "ov-ecc-2026"),
+        crossSigner,
+      ),
     ],
     leafKeys: [rsaA, ecA, rsaC, ecB],
   };
@@ -149,9 +173,15 @@ function publishedAt(host: string, slug: string): AuthorityUrls {
   };
 }
 
-function authority(issuer: Signed, above: readonly Signed[], urls: AuthorityUrls): IssuingAuthority {
+function authority(
+  issuer: Signed,
+  above: readonly Signed[],
+  urls: AuthorityUrls,
+  signer: PrecertSigner,
+): IssuingAuthority {
   return {
     urls,
+    precertSigner: signer,
     name: issuer.certificate.subject,
     certificate: issuer.certificate,
     signingKey: issuer.keys.privateKey,
@@ -230,4 +260,33 @@ async function intermediate(
     }),
   );
   return { certificate, keys, algorithm };
+}
+
+async function precertSigner(
+  name: string,
+  serialNumber: string,
+  keys: webcrypto.CryptoKeyPair,
+  parent: Signed,
+): Promise<PrecertSigner> {
+  const extensions = [
+    new BasicConstraintsExtension(true, 0, true),
+    new KeyUsagesExtension(KeyUsageFlags.digitalSignature | KeyUsageFlags.keyCertSign, true),
+    new ExtendedKeyUsageExtension([PRECERT_SIGNING_USAGE]),
+    await SubjectKeyIdentifierExtension.create(keys.publicKey),
+    await AuthorityKeyIdentifierExtension.create(parent.keys.publicKey),
+  ];
+  const certificate = await createWithSteadySignature(parent.algorithm, () =>
+    X509CertificateGenerator.create({
+      subject: name,
+      issuer: parent.certificate.subjectName,
+      serialNumber,
+      publicKey: keys.publicKey,
+      signingKey: parent.keys.privateKey,
+      signingAlgorithm: parent.algorithm,
+      notBefore: CA_NOT_BEFORE,
+      notAfter: CA_NOT_AFTER,
+      extensions,
+    }),
+  );
+  return { certificate, signingKey: keys.privateKey };
 }

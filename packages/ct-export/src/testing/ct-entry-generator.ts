@@ -18,7 +18,7 @@ import {
   SubjectKeyIdentifierExtension,
   X509CertificateGenerator,
 } from "@peculiar/x509";
-import { keyMaterial, type IssuingAuthority } from "./certificate-authorities.js";
+import { keyMaterial, type IssuingAuthority, type PrecertSigner } from "./certificate-authorities.js";
 import { SeededRandom } from "./seeded-random.js";
 import { createWithSteadySignature } from "./steady-signature.js";
 import { concat, uint, vector } from "./tls-encoding.js";
@@ -39,6 +39,8 @@ export interface GeneratedCtEntry {
   readonly notBefore: Date;
   readonly notAfter: Date;
   readonly chainLength: number;
+  /** precert only: the pre-certificate was signed by the CA's Precertificate Signing Certificate. */
+  readonly precertSigningCertificate: boolean;
 }
 
 /** How `generateCtEntries` shapes its entries. */
@@ -51,6 +53,11 @@ export interface GenerateCtEntriesOptions {
   readonly spacedRatio?: number;
   /** Share of certificates whose subject has no common name. Default 0.05. */
   readonly noCommonNameRatio?: number;
+  /**
+   * Share of precerts signed by a Precertificate Signing Certificate (in the chain, before the CA). Default 0;
+   * when 0 no random draw is made, so entries of a seed stay as they were.
+   */
+  readonly precertSigningRatio?: number;
 }
 
 const POISON_OID = "1.3.6.1.4.1.11129.2.4.3";
@@ -150,21 +157,33 @@ async function generateEntry(
       ? new Extension(POISON_OID, true, new Uint8Array([0x05, 0x00]))
       : new Extension(SCT_LIST_OID, false, octetString(vector(sctList(random), 2))),
   ];
+  // Drawn after every other draw, and only when asked for, so that the other fields of a seed do not move.
+  const viaSigner =
+    entryType === "precert_entry" &&
+    (options.precertSigningRatio ?? 0) > 0 &&
+    random.chance(options.precertSigningRatio ?? 0);
+  const fields: LeafFields = {
+    subject,
+    serialNumber,
+    notBefore,
+    notAfter,
+    publicKey: leafKey.publicKey,
+    signingAlgorithm: authority.signingAlgorithm,
+    extensions,
+  };
   const certificate = await createWithSteadySignature(authority.signingAlgorithm, () =>
     X509CertificateGenerator.create({
-      subject,
+      ...fields,
       issuer: authority.certificate.subjectName,
-      serialNumber,
-      notBefore,
-      notAfter,
-      publicKey: leafKey.publicKey,
       signingKey: authority.signingKey,
-      signingAlgorithm: authority.signingAlgorithm,
-      extensions,
     }),
   );
   const der = new Uint8Array(certificate.rawData);
-  const chain = vector(concat(authority.chain.map((c) => vector(c, 3))), 3);
+  const signer = authority.precertSigner;
+  const chainCertificates = viaSigner
+    ? [new Uint8Array(signer.certificate.rawData), ...authority.chain]
+    : authority.chain;
+  const chain = vector(concat(chainCertificates.map((c) => vector(c, 3))), 3);
 
   let leafInput: Uint8Array;
   let extraData: Uint8Array;
@@ -189,7 +208,9 @@ async function generateEntry(
       vector(tbs, 3),
       uint(0, 2),
     ]);
-    extraData = concat([vector(der, 3), chain]);
+    // With a signer, the log still signs the CA's TBS (der's); the pre-certificate is the signer's.
+    const preCertificate = viaSigner ? await signedBySigner(fields, signer, authority.signingAlgorithm) : der;
+    extraData = concat([vector(preCertificate, 3), chain]);
   }
   const leafBase64 = Buffer.from(leafInput).toString("base64");
   const extraBase64 = Buffer.from(extraData).toString("base64");
@@ -210,8 +231,35 @@ async function generateEntry(
     serialNumber,
     notBefore,
     notAfter,
-    chainLength: authority.chain.length,
+    chainLength: chainCertificates.length,
+    precertSigningCertificate: viaSigner,
   };
+}
+
+/** What a generated leaf is made of, so that the same pre-certificate can be issued by another signer. */
+type LeafFields = Omit<Parameters<typeof X509CertificateGenerator.create>[0], "issuer" | "signingKey">;
+
+/** The same pre-certificate issued in the name of the CA's precertificate signing certificate, signed by it. */
+async function signedBySigner(
+  fields: LeafFields,
+  signer: PrecertSigner,
+  signingAlgorithm: IssuingAuthority["signingAlgorithm"],
+): Promise<Uint8Array> {
+  // Signed by the signer, it names the signer's key; the TBS rewrite puts back the signer's own AKI (the CA's).
+  const aki = await AuthorityKeyIdentifierExtension.create(signer.certificate.publicKey);
+  const extensions = (fields.extensions ?? []).map((extension) =>
+    extension instanceof AuthorityKeyIdentifierExtension ? aki : extension,
+  );
+  const certificate = await createWithSteadySignature(signingAlgorithm, () =>
+    X509CertificateGenerator.create({
+      ...fields,
+      extensions,
+      issuer: signer.certificate.subjectName,
+      signingKey: signer.signingKey,
+      signingAlgorithm,
+    }),
+  );
+  return new Uint8Array(certificate.rawData);
 }
 
 /** The TBSCertificate a log signs for a precertificate: the pre-certificate's, without the poison extension. */
