@@ -1,8 +1,22 @@
 import { NO_ANCHOR_ESCAPE } from "@certs/icao-sync";
 import { type AppError, appError, ErrorCode } from "@certs/result";
+import { escapeControlCharacters } from "./terminal-text.js";
 
-/** The library's error with what the user can do about it on the command line (the flags, not the options). */
+/**
+ * The library's error with what the user can do about it on the command line (the flags, not the options),
+ * and any control characters of the names it quotes escaped for the terminal.
+ */
 export function withCommandLineHint(error: AppError): AppError {
+  const hinted = withHint(error);
+  const message = escapeControlCharacters(hinted.message);
+  if (message === hinted.message) return hinted;
+  return appError(hinted.code, message, {
+    ...(hinted.cause === undefined ? {} : { cause: hinted.cause }),
+    ...(hinted.details ? { details: { ...hinted.details } } : {}),
+  });
+}
+
+function withHint(error: AppError): AppError {
   const options = {
     ...(error.cause === undefined ? {} : { cause: error.cause }),
     ...(error.details ? { details: { ...error.details } } : {}),

@@ -4,6 +4,7 @@ import { appError, err, ErrorCode, ok } from "@certs/result";
 import { withCommandLineHint } from "./command-line-hint.js";
 import { inspectSettings } from "./settings.js";
 import { countLines, verificationLines } from "./sync-summary.js";
+import { escapeControlCharacters, escapeOutputLines, terminalJson } from "./terminal-text.js";
 
 /** Sorts the positional files by what their names say: `.ldif`, `.crl`, anything else a master list. */
 export function classifyFiles(files: readonly string[], extra: { ldif: string[]; crl: string[] }): SyncInput {
@@ -15,7 +16,9 @@ export function classifyFiles(files: readonly string[], extra: { ldif: string[];
   };
 }
 
-function table(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+function table(header: readonly string[], cellRows: readonly (readonly string[])[]): string[] {
+  // Escaped before measuring, so the columns line up with what is printed.
+  const rows = cellRows.map((row) => row.map(escapeControlCharacters));
   const widths = header.map((title, i) =>
     Math.max(title.length, ...rows.map((row) => (row[i] ?? "").length)),
   );
@@ -78,7 +81,7 @@ export function formatInspectReport(report: InspectReport): string {
     );
   }
   lines.push("", ...verificationLines(report.verification));
-  return lines.join("\n");
+  return escapeOutputLines(lines);
 }
 
 /** `certs-icao-sync inspect <file>...`: returns the exit code. */
@@ -108,7 +111,7 @@ export async function runInspect(
     );
     if (!report.ok) return err(withCommandLineHint(report.error));
     process.stdout.write(
-      options.json ? `${JSON.stringify(report.value)}\n` : `${formatInspectReport(report.value)}\n`,
+      options.json ? `${terminalJson(report.value)}\n` : `${formatInspectReport(report.value)}\n`,
     );
     return ok(ExitCode.OK);
   });

@@ -5,6 +5,7 @@ import { err, ErrorCode, ok } from "@certs/result";
 import { withCommandLineHint } from "./command-line-hint.js";
 import { downloadOptions, type SyncSettings, syncSettings } from "./settings.js";
 import { formatSyncSummary } from "./sync-summary.js";
+import { terminalJson } from "./terminal-text.js";
 import { openTrustStoreDatabase, type TrustStoreDatabase } from "./trust-store-database.js";
 
 /** What the settings ask the pipeline to read. */
@@ -60,7 +61,7 @@ export async function runSync(
       return err(withCommandLineHint(outcome.error));
     }
     process.stdout.write(
-      options.json ? `${JSON.stringify(outcome.value)}\n` : `${formatSyncSummary(outcome.value)}\n`,
+      options.json ? `${terminalJson(outcome.value)}\n` : `${formatSyncSummary(outcome.value)}\n`,
     );
     return ok(ExitCode.OK);
   });

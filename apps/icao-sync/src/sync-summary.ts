@@ -1,4 +1,5 @@
 import type { SyncOutcome, TableCounts, VerificationReport } from "@certs/icao-sync";
+import { escapeOutputLines } from "./terminal-text.js";
 
 const TABLES = ["root_ca", "dsc", "crls", "revoked_certificate_list"] as const;
 
@@ -34,7 +35,7 @@ export function verificationLines(report: VerificationReport): string[] {
   return lines;
 }
 
-/** The summary `run` prints on stdout. */
+/** The summary `run` prints on stdout, control characters in names escaped. */
 export function formatSyncSummary(outcome: SyncOutcome): string {
   const head =
     outcome.status === "replaced"
@@ -43,10 +44,10 @@ export function formatSyncSummary(outcome: SyncOutcome): string {
         ? `Trust store unchanged: the input equals the last successful sync's, nothing rewritten (skipped, ${seconds(outcome.timings.totalMs)}):`
         : `Dry run: nothing written; the sources would store (${seconds(outcome.timings.totalMs)}):`;
   const t = outcome.timings;
-  return [
+  return escapeOutputLines([
     head,
     ...countLines(outcome.counts),
     ...verificationLines(outcome.verification),
     `time: load ${seconds(t.loadMs)}, parse and verify ${seconds(t.parseMs)}, rows ${seconds(t.buildMs)}, store ${seconds(t.storeMs)}`,
-  ].join("\n");
+  ]);
 }
