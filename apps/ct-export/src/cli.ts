@@ -49,7 +49,11 @@ const run = addCommonFlags(
     .option("--once", "export one batch, then stop")
     .option("--max-batches <n>", "stop after this many batches")
     .option("--follow", "keep polling when the table is empty, until Ctrl+C")
-    .option("--dry-run", "write files to a scratch directory and delete nothing"),
+    .option("--dry-run", "write files to a scratch directory and delete nothing")
+    .option(
+      "--retry-for <seconds>",
+      "retry transient database errors (lost connection, restart) this long (env CERTS_RETRY_FOR; default 120)",
+    ),
   { json: "print the summary as JSON on stdout" },
 )
   .addHelpText(

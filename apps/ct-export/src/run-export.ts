@@ -1,6 +1,6 @@
 import { createProgress, ExitCode, openAppDatabase, runJob } from "@certs/app-kit";
 import { openDataSource } from "@certs/db";
-import { certEntity, exportCerts, type ExportSummary } from "@certs/ct-export";
+import { certEntity, exportCerts, type ExportSummary, type SkipReason } from "@certs/ct-export";
 import { err, ok } from "@certs/result";
 import { exportSettings } from "./settings.js";
 
@@ -39,6 +39,7 @@ export async function runExport(
       follow: options.follow,
       dryRun: options.dryRun,
       table: options.table,
+      retryForMs: options.retryFor * 1000,
       signal,
       logger,
       ...(options.maxBatches === undefined ? {} : { maxBatches: options.maxBatches }),
@@ -68,10 +69,26 @@ function printSummary(summary: ExportSummary, json: boolean): void {
       `  from earlier runs: ${summary.reconciled.publishedBatches} published batches settled (${summary.reconciled.deletedRows} rows deleted), ${summary.reconciled.discardedBatches} unpublished batches discarded`,
     );
   }
-  if (summary.skippedIds.length > 0) {
-    lines.push(
-      `  left in the table (written, delete failed; the next run deletes them): ids ${summary.skippedIds.join(", ")}`,
-    );
+  for (const [reason, ids] of skippedByReason(summary)) {
+    lines.push(`  left in the table (${SKIP_REASONS[reason]}): ids ${ids.join(", ")}`);
   }
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+const SKIP_REASONS: Readonly<Record<SkipReason, string>> = {
+  unreadable_value: "a value could not be read whole, e.g. longer than max_allowed_packet",
+  inexact_ct_index: "ct_index is NULL or not an exact integer",
+  delete_failed: "written, delete failed; the next run in this directory deletes them",
+  held_back: "held back: a journal entry of another output directory covers them",
+};
+
+/** Skipped ids grouped by reason (held-back ones with their owner), in the order met. */
+function skippedByReason(summary: ExportSummary): Map<SkipReason, string[]> {
+  const groups = new Map<SkipReason, string[]>();
+  for (const row of summary.skipped) {
+    const ids = groups.get(row.reason) ?? [];
+    ids.push(row.owner === undefined ? row.id : `${row.id} (${row.owner.host}:${row.owner.directory})`);
+    groups.set(row.reason, ids);
+  }
+  return groups;
 }

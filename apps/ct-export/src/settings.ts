@@ -24,6 +24,7 @@ const schema = z.object({
   maxBatches: positiveWholeNumber().optional(),
   follow: z.boolean().default(false),
   dryRun: z.boolean().default(false),
+  retryFor: wholeNumber({ min: 0 }).default(120),
 });
 
 /** The validated settings of `certs-ct-export run`. */
@@ -39,4 +40,5 @@ export const exportSettings = settingsReader(schema, {
   maxBatches: { flag: "--max-batches" },
   follow: { flag: "--follow" },
   dryRun: { flag: "--dry-run" },
+  retryFor: { flag: "--retry-for", env: "CERTS_RETRY_FOR" },
 });

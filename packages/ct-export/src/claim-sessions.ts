@@ -48,7 +48,12 @@ export class ClaimSessions {
       session = await this.acquire();
       await session.query(this.shape.dialect === "mysql" ? "START TRANSACTION" : BEGIN_POSTGRES, []);
       const { rows } = await session.query(sql, parameters);
-      return ok(this.batch(session, rows.map(toClaimedRow)));
+      return ok(
+        this.batch(
+          session,
+          rows.map((row) => toClaimedRow(row, this.shape)),
+        ),
+      );
     } catch (error) {
       if (session !== undefined) await this.discard(session);
       return err(databaseError(error, `could not claim rows from ${this.shape.table}`));

@@ -1,15 +1,31 @@
 import { databaseError, placeholder, placeholders, transaction } from "@certs/db";
 import { ok, err, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
-import type { CertRow } from "./cert-entity.js";
 import type { CertsTableShape } from "./certs-table-columns.js";
 
 /**
- * A claimed row. From MySQL/MariaDB `ct_entry` is its UTF-8 bytes (a slice of the driver's read buffer, so
- * the batch's largest field lives outside the JavaScript heap until its file is written); from PostgreSQL
- * it is text.
+ * A claimed row, SQL NULL kept as null. From MySQL/MariaDB `ct_entry` is its UTF-8 bytes (a slice of the
+ * driver's read buffer, so the batch's largest field lives outside the JavaScript heap until its file is
+ * written); from PostgreSQL it is text.
  */
-export type ClaimedRow = Omit<CertRow, "ct_entry"> & { readonly ct_entry: string | Uint8Array };
+export interface ClaimedRow {
+  readonly id: string;
+  readonly ct_entry: string | Uint8Array | null;
+  readonly ct_log_url: string | null;
+  readonly log_name: string | null;
+  readonly worker_name: string | null;
+  /** Decimal text as the database casts it; null for SQL NULL. */
+  readonly ct_index: string | null;
+  readonly ip_address: string | null;
+  /**
+   * The column whose value did not arrive whole, or null: past `max_allowed_packet` MariaDB sends NULL (with
+   * warning 1301) where the column holds data, which the claim tells apart by the length it selects alongside.
+   */
+  readonly unreadable: string | null;
+}
+
+/** A row that can be written as it is: its ct_index is an exact integer and every value arrived whole. */
+export type ExportableRow = Omit<ClaimedRow, "ct_index"> & { readonly ct_index: string };
 
 /** Rows claimed by one open transaction (none in a dry run): their locks hold until `deleteAndCommit` or `release`. */
 export interface ClaimedBatch {
@@ -48,7 +64,7 @@ export async function readBatch(
   const { sql, parameters } = claimSql(shape, { ...query, lock: false });
   try {
     const raw = (await dataSource.query(sql, parameters)) as Record<string, unknown>[];
-    return ok(unlockedBatch(raw.map(toClaimedRow)));
+    return ok(unlockedBatch(raw.map((row) => toClaimedRow(row, shape))));
   } catch (error) {
     return err(databaseError(error, `could not read rows from ${shape.table}`));
   }
@@ -66,6 +82,8 @@ export function claimSql(shape: CertsTableShape, query: ClaimQuery): { sql: stri
     // Aliases differ from the column names, so ORDER BY id sorts numbers, not their text.
     `${text("id")} AS id_text`,
     mysql ? entryBytes(shape) : "ct_entry",
+    // MariaDB answers NULL (warning 1301) for a value longer than max_allowed_packet; its length tells.
+    ...(mysql ? ["LENGTH(ct_entry) AS ct_entry_length"] : []),
     "ct_log_url",
     "log_name",
     "worker_name",
@@ -157,16 +175,38 @@ export function deleteSql(shape: CertsTableShape, ids: readonly string[]): [stri
   ];
 }
 
-export function toClaimedRow(raw: Record<string, unknown>): ClaimedRow {
-  const ip = raw["ip_address"];
+/** A row as the driver returned it; SQL NULL stays null (never the text "null"). */
+export function toClaimedRow(raw: Record<string, unknown>, shape: CertsTableShape): ClaimedRow {
   const entry = raw["ct_entry"];
+  const ctEntry =
+    entry === null || entry === undefined ? null : entry instanceof Uint8Array ? entry : String(entry);
   return {
     id: String(raw["id_text"]),
-    ct_entry: entry instanceof Uint8Array ? entry : String(entry),
-    ct_log_url: String(raw["ct_log_url"]),
-    log_name: String(raw["log_name"]),
-    worker_name: String(raw["worker_name"]),
-    ct_index: String(raw["ct_index_text"]),
-    ip_address: ip === null || ip === undefined ? null : String(ip),
+    ct_entry: ctEntry,
+    ct_log_url: nullableText(raw["ct_log_url"]),
+    log_name: nullableText(raw["log_name"]),
+    worker_name: nullableText(raw["worker_name"]),
+    ct_index: nullableText(raw["ct_index_text"]),
+    ip_address: nullableText(raw["ip_address"]),
+    unreadable: entryArrivedWhole(ctEntry, raw["ct_entry_length"], shape) ? null : "ct_entry",
   };
+}
+
+function nullableText(value: unknown): string | null {
+  return value === null || value === undefined ? null : String(value);
+}
+
+/**
+ * Whether `ct_entry` holds what the table holds: NULL only where the column is NULL and, for a UTF-8 column
+ * read as bytes, exactly `LENGTH(ct_entry)` bytes. PostgreSQL selects no length: its driver gets values whole or fails.
+ */
+function entryArrivedWhole(
+  entry: string | Uint8Array | null,
+  length: unknown,
+  shape: CertsTableShape,
+): boolean {
+  if (shape.dialect !== "mysql" || length === undefined) return true;
+  if (length === null) return entry === null;
+  if (entry === null) return false;
+  return !(shape.ctEntryIsUtf8 && entry instanceof Uint8Array) || entry.byteLength === Number(length);
 }

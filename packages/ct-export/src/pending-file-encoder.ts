@@ -3,7 +3,7 @@ import { jsonStringFromUtf8, maxJsonStringBytes } from "./json-bytes.js";
 import { ctIndexDigits, inexactCtIndex, type PendingRow } from "./pending-file-format.js";
 
 /** A row to encode: a `PendingRow` whose `ct_entry` may also be its UTF-8 bytes as read from the database. */
-export type EncodableRow = Omit<PendingRow, "ct_entry"> & { readonly ct_entry: string | Uint8Array };
+export type EncodableRow = Omit<PendingRow, "ct_entry"> & { readonly ct_entry: string | Uint8Array | null };
 
 const INITIAL_BYTES = 256 * 1024;
 
@@ -42,8 +42,8 @@ export class PendingFileEncoder {
     return ok(this.buffer.subarray(0, this.length));
   }
 
-  private appendJsonString(value: string | Uint8Array): void {
-    if (typeof value === "string") {
+  private appendJsonString(value: string | Uint8Array | null): void {
+    if (value === null || typeof value === "string") {
       this.append(JSON.stringify(value));
       return;
     }

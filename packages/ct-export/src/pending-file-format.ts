@@ -2,10 +2,11 @@ import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs
 
 /** One entry of a pending upload file, as the uploader and the manager API read it. */
 export interface PendingRow {
-  readonly ct_entry: string;
-  readonly ct_log_url: string;
-  readonly log_name: string;
-  readonly worker_name: string;
+  /** Null (SQL NULL) is written as JSON `null`, as the original's `json.dump` of `None` does; so are the next three. */
+  readonly ct_entry: string | null;
+  readonly ct_log_url: string | null;
+  readonly log_name: string | null;
+  readonly worker_name: string | null;
   /** A decimal string (what the database gives for BIGINT), or a safe integer: written as a JSON number. */
   readonly ct_index: string | number | bigint;
   readonly ip_address: string | null;

@@ -1,5 +1,5 @@
 import { ok, type AppError, type Result } from "@certs/result";
-import type { ClaimedBatch } from "../claimed-batch.js";
+import type { ExportableRow } from "../claimed-batch.js";
 import { tempFileName, type ExportJournal, type JournalEntry } from "../journal/export-journal.js";
 import { batchId, type JournalOwner } from "../journal/journal-owner.js";
 import type { PendingFileEncoder } from "../pending-file-encoder.js";
@@ -22,7 +22,7 @@ export interface WrittenBatch {
  * journal entry of its own (the entry is what lets a later run finish the batch should this process die).
  */
 export async function writeBatch(
-  rows: ClaimedBatch["rows"],
+  rows: readonly ExportableRow[],
   outputDir: string,
   journal: ExportJournal | null,
   owner: JournalOwner,

@@ -1,7 +1,7 @@
-import { abortableSleep, defaultRetryPolicy, retry, silentLogger } from "@certs/db";
+import { abortableSleep, silentLogger } from "@certs/db";
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource } from "typeorm";
-import { deleteIds, readBatch, type ClaimedBatch } from "../claimed-batch.js";
+import { deleteIds, readBatch, type ClaimedBatch, type ExportableRow } from "../claimed-batch.js";
 import { ClaimSessions } from "../claim-sessions.js";
 import { inspectCertsTable } from "../certs-table-columns.js";
 import { reconcileOrphans } from "../journal/reconcile-journal.js";
@@ -12,6 +12,7 @@ import { validateExportOptions, type BatchProgress, type ExportCertsOptions } fr
 import {
   newRunState,
   NOTHING_RECONCILED,
+  skipRows,
   summarizeRun,
   type ExportFailure,
   type ExportSummary,
@@ -20,6 +21,8 @@ import {
 import { Flights, maxWritesInFlight } from "./flights.js";
 import { withoutJournaledRows } from "./journaled-rows.js";
 import { openOutputJournal, prepareScratchDir } from "./output-directory.js";
+import { budgetedRunner } from "./retry-budget.js";
+import { partitionExportable } from "./skipped-rows.js";
 import { retryUnfinishedDeletes } from "./unfinished-deletes.js";
 
 /**
@@ -38,7 +41,6 @@ export async function exportCerts(
   if (!settings.ok) return settings;
   const { batchSize, sleepMs, limit } = settings.value;
   const logger = options.logger ?? silentLogger;
-  const policy = options.retryPolicy ?? defaultRetryPolicy;
   const signal = options.signal;
   const dryRun = options.dryRun === true;
   const startedAt = performance.now();
@@ -51,15 +53,15 @@ export async function exportCerts(
   const fail = (error: AppError): Result<never, ExportFailure> =>
     err({ ...error, details: { ...error.details, summary: summary("failed") } });
 
-  const runStep = async <T>(step: () => Promise<Result<T, AppError>>): Promise<Result<T, AppError>> =>
-    retry(
-      policy,
-      async (attempt) => {
-        if (attempt > 1) state.retries += 1;
-        return step();
-      },
-      { logger, ...(signal === undefined ? {} : { signal }) },
-    );
+  const runStep = budgetedRunner({
+    retryForMs: settings.value.retryForMs,
+    ...(options.retryPolicy === undefined ? {} : { policy: options.retryPolicy }),
+    logger,
+    ...(signal === undefined ? {} : { signal }),
+    onRetry: () => {
+      state.retries += 1;
+    },
+  });
 
   const shape = await inspectCertsTable(dataSource, options.table ?? "certs");
   if (!shape.ok) return fail(shape.error);
@@ -84,7 +86,11 @@ export async function exportCerts(
 
     const claimNext = (): Promise<Result<ClaimedBatch, AppError>> =>
       runStep(() => {
-        const query = { batchSize, afterId: state.cursor, excludeIds: [...state.blockedIds] };
+        const query = {
+          batchSize,
+          afterId: state.cursor,
+          excludeIds: [...state.blockedIds, ...state.excludedIds],
+        };
         return dryRun ? readBatch(dataSource, shape.value, query) : sessions.claim(query);
       });
 
@@ -107,7 +113,7 @@ export async function exportCerts(
     /** A published batch: counted, its rows deleted and committed (or, in a dry run, just let go), reported. */
     const finishBatch = async (
       batch: ClaimedBatch,
-      exportable: ClaimedBatch["rows"],
+      exportable: readonly ExportableRow[],
       written: WrittenBatch,
     ): Promise<void> => {
       // The file is published: its rows count as exported whatever the delete does.
@@ -147,7 +153,7 @@ export async function exportCerts(
     };
 
     /** Starts writing a claimed batch; the flight then finishes it on its own (see `Flights`). */
-    const launch = (batch: ClaimedBatch, exportable: ClaimedBatch["rows"]): void => {
+    const launch = (batch: ClaimedBatch, exportable: readonly ExportableRow[]): void => {
       const encoder = encoders.pop() ?? new PendingFileEncoder();
       const writing = writeBatch(exportable, outputDir, journal, owner, encoder, state, options).finally(() =>
         encoders.push(encoder),
@@ -216,7 +222,12 @@ export async function exportCerts(
         const filtered =
           journal === null ? ok(batch.rows) : await withoutJournaledRows(batch, journal, state);
         if (!filtered.ok) return await stopFailed(filtered.error);
-        const exportable = filtered.value;
+        // Rows that cannot be written as they are stay in the table, named by id; the rest go on.
+        const { exportable, skipped } = partitionExportable(filtered.value);
+        if (skipped.length > 0) {
+          skipRows(state, skipped);
+          for (const row of skipped) logger.warn({ id: row.id, reason: row.reason }, row.message);
+        }
         // Not written yet: on an abort, or when a batch in flight failed meanwhile, the loop's top stops the
         // run and rolls this one back (it is still `current`).
         if (aborted(signal) || flights.failure !== undefined || flights.thrown !== undefined) continue;
@@ -230,7 +241,7 @@ export async function exportCerts(
         // locked). Not while rows are blocked by other entries: the loop then waits for every batch in flight
         // and pauses claiming to reconcile them first.
         const pipelined = sleepMs === 0 && state.blockedIds.size === 0;
-        if (dryRun) state.cursor = exportable[exportable.length - 1]?.id ?? state.cursor;
+        if (dryRun) state.cursor = batch.ids[batch.ids.length - 1] ?? state.cursor;
         if (pipelined && flights.launched + 1 < limit) prefetched = claimNext();
 
         current = undefined;

@@ -1,5 +1,6 @@
 import type { Logger, RetryPolicy } from "@certs/db";
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
+import { DEFAULT_RETRY_FOR_MS } from "./retry-budget.js";
 
 /** Settings of one export run; only `outputDir` is required. */
 export interface ExportCertsOptions {
@@ -27,7 +28,14 @@ export interface ExportCertsOptions {
   readonly clock?: () => Date;
   /** Source of the file name suffixes, in [0, 1). Default `Math.random`. */
   readonly random?: () => number;
-  /** Retries of transient database errors. Default: @certs/db's default policy (5 attempts, backoff). */
+  /**
+   * How long a database step that fails with a transient error (connection lost, server restarting,
+   * deadlock, lock wait timeout) is retried, from its first failure. Default 120000 (2 minutes): a MariaDB
+   * restart takes about 3 s, PostgreSQL's crash recovery 10 s or more. Each step gets the whole budget, so
+   * `follow` outlives any number of outages shorter than it.
+   */
+  readonly retryForMs?: number;
+  /** The backoff between retries (its `maxAttempts` caps them too). Default: 100 ms doubling to 2 s, full jitter. */
   readonly retryPolicy?: RetryPolicy;
   /** Told after each batch is durably written (and, unless dry run, deleted). */
   readonly onBatch?: (progress: BatchProgress) => void;
@@ -48,6 +56,7 @@ export interface ExportSettings {
   readonly sleepMs: number;
   /** Batches to export at most: 1 for `once`, else `maxBatches` or no limit. */
   readonly limit: number;
+  readonly retryForMs: number;
 }
 
 /** Checks `options` and fills in the defaults; what is wrong is a CONFIGURATION_ERROR naming the option. */
@@ -66,9 +75,13 @@ export function validateExportOptions(options: ExportCertsOptions): Result<Expor
   ) {
     return err(configuration(`maxBatches must be a whole number of at least 1, got ${options.maxBatches}.`));
   }
+  const retryForMs = options.retryForMs ?? DEFAULT_RETRY_FOR_MS;
+  if (!Number.isFinite(retryForMs) || retryForMs < 0) {
+    return err(configuration(`retryForMs must be 0 or more, got ${retryForMs}.`));
+  }
   if (options.outputDir.length === 0) return err(configuration("outputDir must name a directory."));
   const limit = options.once === true ? 1 : (options.maxBatches ?? Number.POSITIVE_INFINITY);
-  return ok({ batchSize, sleepMs, limit });
+  return ok({ batchSize, sleepMs, limit, retryForMs });
 }
 
 function configuration(message: string): AppError {

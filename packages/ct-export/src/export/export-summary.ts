@@ -1,6 +1,7 @@
 import type { AppError } from "@certs/result";
 import type { JournalEntry } from "../journal/export-journal.js";
 import type { ReconcileSummary } from "../journal/reconcile-journal.js";
+import type { SkippedRow } from "./skipped-rows.js";
 
 /** Why a run stopped. */
 export type StopReason = "drained" | "once" | "max_batches" | "aborted";
@@ -14,10 +15,16 @@ export interface ExportSummary {
   /** Database operations repeated after a transient error. */
   readonly retries: number;
   /**
-   * Ids written to a published file whose delete kept failing: left in the table and in the journal, so
-   * the next run deletes them instead of exporting them again. Non-empty means the run did not fully succeed.
+   * Ids the run left in the table (the ids of `skipped`, in the order met). Non-empty means the run did not
+   * fully succeed (the app exits 1).
    */
   readonly skippedIds: readonly string[];
+  /**
+   * Each row left in the table, by id, with its reason: a value that could not be read whole, a NULL or
+   * inexact ct_index, a published file whose delete kept failing (the next run deletes it), a row held back
+   * by another output directory's journal entry.
+   */
+  readonly skipped: readonly SkippedRow[];
   readonly elapsedMs: number;
   /** The directory written (the scratch directory in a dry run). */
   readonly outputDir: string;
@@ -37,14 +44,24 @@ export interface RunState {
   bytes: number;
   retries: number;
   batches: number;
-  skippedIds: string[];
-  /** Ids seen in a claim that belong to another run's (or our failed) journal entry. */
+  skipped: SkippedRow[];
+  /** Ids not to claim again in this run: rows that cannot be exported, rows held back for another directory. */
+  excludedIds: Set<string>;
+  /** Ids seen in a claim that a journal entry of this directory covers (a live run's, or one to reconcile). */
   blockedIds: Set<string>;
   /** Published batches whose delete failed: retried when none of our transactions holds locks. */
   pendingDeletes: { readonly ids: string[]; readonly entry: Pick<JournalEntry, "batch" | "temp"> }[];
   /** Dry run: the last id written. */
   cursor: string | null;
   sequence: number;
+}
+
+/** Records rows left in the table; those that cannot be exported are not claimed again in this run. */
+export function skipRows(state: RunState, rows: readonly SkippedRow[]): void {
+  for (const row of rows) {
+    state.skipped.push(row);
+    if (row.reason !== "delete_failed") state.excludedIds.add(row.id);
+  }
 }
 
 /** A run that has done nothing yet. */
@@ -55,7 +72,8 @@ export function newRunState(): RunState {
     bytes: 0,
     retries: 0,
     batches: 0,
-    skippedIds: [],
+    skipped: [],
+    excludedIds: new Set(),
     blockedIds: new Set(),
     pendingDeletes: [],
     cursor: null,
@@ -93,7 +111,8 @@ export function summarizeRun(
     bytes: state.bytes,
     rowsPerSecond: elapsedMs > 0 ? Math.round((state.rows * 1000) / elapsedMs) : 0,
     retries: state.retries,
-    skippedIds: [...state.skippedIds],
+    skippedIds: [...new Set(state.skipped.map((row) => row.id))],
+    skipped: [...state.skipped],
     elapsedMs: Math.round(elapsedMs),
     outputDir: facts.outputDir,
     dryRun: facts.dryRun,

@@ -1,7 +1,7 @@
 import type { Logger } from "@certs/db";
 import type { AppError, Result } from "@certs/result";
 import type { ExportJournal } from "../journal/export-journal.js";
-import type { RunState } from "./export-summary.js";
+import { skipRows, type RunState } from "./export-summary.js";
 
 /**
  * Deletes the rows of published files whose delete failed earlier in the run, settling each one's journal
@@ -21,7 +21,14 @@ export async function retryUnfinishedDeletes(
     if (deleted.ok && journal !== null) {
       await journal.settle(entry).catch(() => undefined);
     } else {
-      state.skippedIds.push(...ids);
+      skipRows(
+        state,
+        ids.map((id) => ({
+          id,
+          reason: "delete_failed" as const,
+          message: `Row id ${id} is in a published file but could not be deleted; the next run in this directory deletes it.`,
+        })),
+      );
       logger.warn(
         { ids },
         "the rows of a published file could not be deleted; they stay in the journal for the next run",

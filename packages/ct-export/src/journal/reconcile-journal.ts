@@ -1,8 +1,9 @@
-import { defaultRetryPolicy, retry, silentLogger, type Logger, type RetryPolicy } from "@certs/db";
+import { silentLogger, type Logger, type RetryPolicy } from "@certs/db";
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource } from "typeorm";
 import { deleteIds } from "../claimed-batch.js";
 import { inspectCertsTable, type CertsTableShape } from "../certs-table-columns.js";
+import { budgetedRunner, DEFAULT_RETRY_FOR_MS } from "../export/retry-budget.js";
 import { ExportJournal } from "./export-journal.js";
 
 /** Where the journal is and how to reach the table. */
@@ -11,6 +12,8 @@ export interface ReconcileJournalOptions {
   /** Default `certs`. */
   readonly table?: string;
   readonly logger?: Logger;
+  /** How long transient database errors are retried (default 120000 ms, as for `exportCerts`). */
+  readonly retryForMs?: number;
   readonly retryPolicy?: RetryPolicy;
   readonly signal?: AbortSignal;
 }
@@ -34,16 +37,14 @@ export async function reconcileJournal(
       appError(ErrorCode.FILE_ERROR, `Cannot open the journal in ${options.outputDir}.`, { cause: error }),
     );
   }
-  const policy = options.retryPolicy ?? defaultRetryPolicy;
   const logger = options.logger ?? silentLogger;
-  const signal = options.signal;
-  return reconcileOrphans(
-    dataSource,
-    shape.value,
-    journal,
-    (step) => retry(policy, () => step(), { logger, ...(signal === undefined ? {} : { signal }) }),
+  const runStep = budgetedRunner({
+    retryForMs: options.retryForMs ?? DEFAULT_RETRY_FOR_MS,
+    ...(options.retryPolicy === undefined ? {} : { policy: options.retryPolicy }),
     logger,
-  );
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  return reconcileOrphans(dataSource, shape.value, journal, runStep, logger);
 }
 
 /** What reconciling a journal did. */
