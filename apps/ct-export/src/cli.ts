@@ -72,19 +72,36 @@ flight is finished or rolled back).`,
 
 program
   .command("verify")
-  .description("check pending files: each entry decodes as an RFC 6962 entry; counts per log and entry type")
-  .argument("<dir>", "directory of pending *.json files")
-  .option("--json", "print the report as JSON on stdout")
+  .description(
+    "check pending files as CT monitors do: each entry decodes, a precert's TBS matches its pre-certificate, issuer_key_hash and chain signatures hold; duplicates are listed",
+  )
+  .argument(
+    "<paths...>",
+    "pending directories (their *.json files) or files: pending files, get-entries responses, entries, worker failure records",
+  )
+  .option("--json", "print the report as JSON on stdout (with each entry's RFC 6962 leaf hash)")
+  .option(
+    "--quarantine <dir>",
+    "move each file holding a bad entry (or unreadable) into this directory, so the uploader never posts it",
+  )
   .addHelpText(
     "after",
     examplesHelp(
       NAME,
-      ["verify pending/upload_failure", "verify ./demo-output/pending/upload_failure --json"],
-      "Exit codes: 0 every entry is good, 1 bad files or entries (listed), 2 the directory cannot be read.",
+      [
+        "verify pending/upload_failure",
+        "verify ./demo-output/pending/upload_failure --json",
+        "verify pending/upload_failure --quarantine pending/quarantine",
+        "verify get-entries_0-31.json failed_entry_nimbus2026_2680.json",
+      ],
+      "Exit codes: 0 every entry is good, 1 bad or unreadable files or entries (listed; duplicates alone do not fail), 2 a path or the quarantine directory cannot be used.",
     ),
   )
-  .action(async (dir: string, flags: { json?: boolean }) => {
-    process.exitCode = await runVerify(dir, flags.json === true);
+  .action(async (paths: string[], flags: { json?: boolean; quarantine?: string }) => {
+    process.exitCode = await runVerify(paths, {
+      json: flags.json === true,
+      ...(flags.quarantine === undefined ? {} : { quarantine: flags.quarantine }),
+    });
   });
 
 showDefaultCommandHelp(program, run);

@@ -175,7 +175,9 @@ describe("certs-ct-export", () => {
     await writeFile(path.join(dir, "upload_failure_20250101_000000_1234.json"), '[{"ct_entry": "{not json');
     const outcome = await run(["verify", dir]);
     expect(outcome.code).toBe(1);
-    expect(outcome.stdout).toContain(`bad: ${path.join(dir, "upload_failure_20250101_000000_1234.json")}: file: `);
+    expect(outcome.stdout).toContain(
+      `bad: ${path.join(dir, "upload_failure_20250101_000000_1234.json")}: file: `,
+    );
   });
 
   it("Ctrl+C stops after the batch in flight: exit 130, every row in a file or in the table, once", async () => {
