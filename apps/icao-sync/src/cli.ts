@@ -198,7 +198,14 @@ addCommonFlags(
   )
   .option("--run-on-startup", "sync once as soon as the schema is ready (env CERTS_RUN_ON_STARTUP)")
   .option("--port <port>", "HTTP port, 0 for any free one (env CERTS_PORT; default 8080)")
-  .option("--host <host>", "address to listen on (env CERTS_HOST; default 127.0.0.1; 0.0.0.0 in a container)")
+  .option(
+    "--host <host>",
+    "address to listen on (env CERTS_HOST; default 127.0.0.1); any other than loopback needs --trigger-token",
+  )
+  .option(
+    "--trigger-token <token>",
+    "POST /trigger then needs Authorization: Bearer <token>; 16+ characters (prefer env CERTS_TRIGGER_TOKEN)",
+  )
   .addHelpText(
     "after",
     `
@@ -207,9 +214,14 @@ Examples:
       --source https://pkd.example/ICAO_ml.ml --trust-anchor /etc/icao/un-csca.pem --db postgres://sync@db/trust
   $ curl -s localhost:8080/info | jq .lastRun
   $ curl -s -X POST localhost:8080/trigger      # 202 started, 409 while a run is in flight
+  $ CERTS_TRIGGER_TOKEN=$(openssl rand -hex 32) certs-icao-sync serve --host 0.0.0.0 --source ...
+  $ curl -s -X POST -H "Authorization: Bearer $CERTS_TRIGGER_TOKEN" pkd-sync:8080/trigger
 
-Endpoints: GET /health (200 while up), GET /ready (200 once the database answers and the schema is migrated,
-else 503), GET /info (version, schedule, next run, running and last run with counts), POST /trigger.
+Endpoints: GET /health (200 while up), GET /ready (200 once the database answers on a connection of its own
+and the schema is migrated, else 503), GET /info (version, schedule, next run, running and last run with
+counts; the table counts are read at most every 3 s), POST /trigger (with --trigger-token only with that
+bearer token; without, only from this machine and never from a cross-site web page: 401/403).
+Syncs run in a worker thread, so the endpoints answer while a large list is verified.
 SIGTERM/SIGINT: stop accepting, finish or roll back the run in flight, close the database, exit 143/130.`,
   )
   .action(async (_flags: unknown, command: Command) => {

@@ -1,16 +1,19 @@
 import { ExitCode, runJob } from "@certs/app-kit";
-import { abortableSleep } from "@certs/db";
+import { abortableSleep, createPgPool } from "@certs/db";
 import { countTrustStore, migrateTrustStore, readSyncLog } from "@certs/icao-sync";
 import { appError, err, ErrorCode, ok } from "@certs/result";
 import type pg from "pg";
 import { syncInput, syncOptions } from "./run-sync.js";
 import { serveSettings } from "./settings.js";
 import { type StatusServer, startStatusServer, type StoreStatus } from "./status-server.js";
+import { cachedReader } from "./store-status-cache.js";
 import { SyncService } from "./sync-service.js";
 import { openTrustStoreDatabase } from "./trust-store-database.js";
 
 const MIGRATION_RETRY_MS = 5_000;
 const PROBE_TIMEOUT_MS = 2_000;
+// /info reads the database at most this often, whatever its load.
+const STORE_STATUS_MAX_AGE_MS = 3_000;
 
 /** `work`'s value, or `fallback` when it fails or takes longer than the probe timeout (a database that hangs). */
 async function probe<T>(work: () => Promise<T>, fallback: T): Promise<T> {
@@ -47,6 +50,16 @@ export async function runServe(
     const database = await openTrustStoreDatabase(options, context, false);
     if (!database.ok) return database;
     const pool = database.value.pool;
+    // /ready's own connection: no load on /info and no sync can make it wait for one.
+    const readiness = createPgPool(database.value.spec, {
+      poolSize: 1,
+      applicationName: "certs-icao-sync-ready",
+      connectTimeoutMs: PROBE_TIMEOUT_MS,
+      statementTimeoutMs: PROBE_TIMEOUT_MS,
+      logger,
+    });
+    if (!readiness.ok) return readiness;
+    defer(() => readiness.value.end().catch(() => undefined));
 
     const service = new SyncService({
       pool,
@@ -55,12 +68,18 @@ export async function runServe(
       schedule: options.cron,
       logger,
     });
+    const cachedStoreStatus = cachedReader(() => probe(() => storeStatus(pool), null), {
+      maxAgeMs: STORE_STATUS_MAX_AGE_MS,
+      // A run of this process that ended makes the cached counts old at once.
+      version: () => service.lastRun()?.finishedAt,
+    });
     let server: StatusServer;
     try {
       server = await startStatusServer(options.host, options.port, {
         service,
-        databaseReachable: () => probe(() => pool.query("SELECT 1").then(() => true), false),
-        storeStatus: () => probe(() => storeStatus(pool), null),
+        databaseReachable: () => probe(() => readiness.value.query("SELECT 1").then(() => true), false),
+        storeStatus: () => probe(cachedStoreStatus, null),
+        triggerToken: options.triggerToken,
         version,
         schedule: options.cron,
         database: database.value.description,

@@ -15,6 +15,7 @@ import {
 import { defaultDownloadRetryPolicy, type SourceDownloadOptions } from "@certs/icao-sync";
 import { Cron } from "croner";
 import { z } from "zod";
+import { isLoopbackHost } from "./listen-address.js";
 
 const header = z.string().regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+:\s*\S/, 'must look like "Name: value"');
 
@@ -118,8 +119,30 @@ const serveSchema = z
     runOnStartup: yesNo(false),
     port: wholeNumber({ min: 0, max: 65_535 }).default(8080),
     host: text().default("127.0.0.1"),
+    triggerToken: z
+      .string({ error: "must be text" })
+      .optional()
+      .superRefine((value, ctx) => {
+        // A custom issue, so the message does not repeat the secret that was given.
+        if (value !== undefined && !/^\S{16,}$/.test(value)) {
+          ctx.addIssue({
+            code: "custom",
+            message:
+              "must be at least 16 characters without spaces (a random secret, e.g. from openssl rand -hex 32)",
+          });
+        }
+      }),
   })
-  .superRefine(checkSync);
+  .superRefine(checkSync)
+  .superRefine((value, ctx) => {
+    if (value.triggerToken === undefined && !isLoopbackHost(value.host)) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["host"],
+        message: `${value.host} can be reached from other machines: give --trigger-token (env CERTS_TRIGGER_TOKEN) so that only callers with it can start a sync, or listen on 127.0.0.1`,
+      });
+    }
+  });
 
 const migrateSchema = z.object({ ...common, ...database });
 
@@ -172,6 +195,7 @@ const sources = {
   runOnStartup: { flag: "--run-on-startup", env: "CERTS_RUN_ON_STARTUP" },
   port: { flag: "--port", env: "CERTS_PORT" },
   host: { flag: "--host", env: "CERTS_HOST" },
+  triggerToken: { flag: "--trigger-token", env: "CERTS_TRIGGER_TOKEN" },
 } satisfies Record<string, SettingSource>;
 
 /** `run`: flags, then CERTS_* environment variables, then defaults. */

@@ -1,7 +1,9 @@
+import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@certs/db";
 import type { SyncLogEntry, TableCounts } from "@certs/icao-sync";
+import { hostOfHeader, isLoopbackHost } from "./listen-address.js";
 import type { SyncService } from "./sync-service.js";
 
 /** What the database holds, for `/info`. */
@@ -15,10 +17,12 @@ export interface StoreStatus {
 /** What the endpoints need besides the service. */
 export interface StatusServerOptions {
   readonly service: SyncService;
-  /** True when the database answers (checked on every `/ready`). */
+  /** True when the database answers (checked on every `/ready`, on a connection of its own). */
   readonly databaseReachable: () => Promise<boolean>;
-  /** What the database holds; null when it cannot be read (`/info` still answers). */
+  /** What the database holds (cached: `/info` load never reaches the database); null when it cannot be read. */
   readonly storeStatus: () => Promise<StoreStatus | null>;
+  /** When set, `POST /trigger` needs `Authorization: Bearer <triggerToken>`; without it, same-origin loopback callers only. */
+  readonly triggerToken?: string | undefined;
   readonly version: string;
   readonly schedule: string;
   readonly database: string;
@@ -97,6 +101,9 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
       });
     }
     default: {
+      const refusal = triggerRefusal(request, options.triggerToken);
+      if (refusal !== undefined)
+        return send(response, refusal.status, { error: refusal.error }, refusal.headers);
       const result = service.trigger("manual");
       if (result.started) return send(response, 202, { status: "started", run: result.run });
       if (result.reason === "running") {
@@ -105,6 +112,49 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
       return send(response, 503, { status: result.reason });
     }
   }
+}
+
+interface Refusal {
+  readonly status: number;
+  readonly error: string;
+  readonly headers?: Record<string, string>;
+}
+
+function digest(text: string): Buffer {
+  return createHash("sha256").update(text).digest();
+}
+
+/**
+ * Why a `POST /trigger` may not start a sync, or undefined. With a token: only `Authorization: Bearer
+ * <token>` (compared in constant time). Without: only a loopback `Host` (so a DNS-rebound name cannot
+ * pass) and no cross-site `Origin` or `Sec-Fetch-Site`, so a web page the operator opens cannot start one.
+ */
+export function triggerRefusal(request: IncomingMessage, token: string | undefined): Refusal | undefined {
+  if (token !== undefined) {
+    const given = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? "")?.[1];
+    if (given !== undefined && timingSafeEqual(digest(given), digest(token))) return undefined;
+    return {
+      status: 401,
+      error: "POST /trigger needs the header Authorization: Bearer <the --trigger-token>",
+      headers: { "www-authenticate": 'Bearer realm="certs-icao-sync"' },
+    };
+  }
+  const host = hostOfHeader(request.headers.host);
+  if (host === undefined || !isLoopbackHost(host)) {
+    return {
+      status: 403,
+      error: "POST /trigger without --trigger-token is answered only for a loopback Host",
+    };
+  }
+  const origin = request.headers.origin;
+  if (origin !== undefined && origin !== `http://${request.headers.host ?? ""}`) {
+    return { status: 403, error: "POST /trigger refuses cross-site requests (Origin is not this server)" };
+  }
+  const site = request.headers["sec-fetch-site"];
+  if (site !== undefined && site !== "same-origin" && site !== "none") {
+    return { status: 403, error: `POST /trigger refuses cross-site requests (Sec-Fetch-Site ${site})` };
+  }
+  return undefined;
 }
 
 /** Serves `/health`, `/ready`, `/info` and `POST /trigger` on `host:port`. */

@@ -1,5 +1,5 @@
 import { openAppDatabase, type JobContext } from "@certs/app-kit";
-import { createPgPool, type Logger } from "@certs/db";
+import { createPgPool, type Logger, type PostgresConnectionSpec } from "@certs/db";
 import { migrateTrustStore } from "@certs/icao-sync";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import type pg from "pg";
@@ -7,6 +7,8 @@ import type pg from "pg";
 /** The trust-store database an app command works on. */
 export interface TrustStoreDatabase {
   readonly pool: pg.Pool;
+  /** Where it is, for connections of their own (the readiness probe, the sync worker). */
+  readonly spec: PostgresConnectionSpec;
   /** For logs: the URL without its password, or the embedded data directory. */
   readonly description: string;
   /** Ends the pool, then stops the embedded server if one was started. */
@@ -59,7 +61,7 @@ async function connectTrustStore(
       );
     }
   }
-  return ok({ pool: pool.value, description, close });
+  return ok({ pool: pool.value, spec, description, close });
 }
 
 /** {@link connectTrustStore} for a command: the `--db`/`--data-dir` settings, closed when the job ends. */

@@ -1,6 +1,7 @@
 import type { ChildProcess } from "node:child_process";
+import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
-import { createTestDatabase, spawnTypeScript, type TestDatabase } from "@certs/testdb";
+import { createTestDatabase, runTypeScript, spawnTypeScript, type TestDatabase } from "@certs/testdb";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Material, openPool, tableCounts, writeMaterial } from "./material.js";
@@ -26,9 +27,10 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   }
 }
 
-async function serve(args: string[]): Promise<Served> {
+async function serve(args: string[], env: Record<string, string> = {}): Promise<Served> {
   const child = spawnTypeScript(CLI, ["serve", "--port", "0", "--log-level", "warn", ...args], {
     stdio: ["ignore", "pipe", "pipe"],
+    env,
   });
   let stdout = "";
   let stderr = "";
@@ -48,6 +50,36 @@ async function get(
 ): Promise<{ status: number; body: Record<string, unknown> }> {
   const response = await fetch(url, init);
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+}
+
+/** A request with exactly these headers (fetch will not send a Host of our choosing). */
+function send(
+  url: string,
+  method: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; headers: Record<string, unknown>; body: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, { method, headers }, (res) => {
+      let text = "";
+      res.on("data", (chunk: Buffer) => (text += chunk.toString("utf8")));
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          headers: res.headers,
+          body: JSON.parse(text) as Record<string, unknown>,
+        }),
+      );
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+async function lastRunOf(url: string): Promise<Record<string, unknown>> {
+  return waitFor("the run to finish", async () => {
+    const run = (await get(`${url}/info`)).body.lastRun as Record<string, unknown> | null;
+    return run ?? undefined;
+  });
 }
 
 let db: TestDatabase;
@@ -256,5 +288,191 @@ describe("certs-icao-sync serve", () => {
     } finally {
       await fresh.drop();
     }
+  });
+});
+
+describe("certs-icao-sync serve: who may trigger a sync", () => {
+  const TOKEN = "0f3c9a7e5b1d4c2a8e6f0b3d5a7c9e1f";
+
+  it("with --trigger-token, POST /trigger needs exactly that bearer token", async () => {
+    const served = await serve(
+      [
+        "--db",
+        db.url,
+        "--source",
+        material.masterList,
+        "--trust-anchor",
+        material.anchor,
+        "--cron",
+        NEVER_SOON,
+      ],
+      { CERTS_TRIGGER_TOKEN: TOKEN },
+    );
+    running.push(served);
+    await waitFor("/ready", async () =>
+      (await get(`${served.url}/ready`)).status === 200 ? true : undefined,
+    );
+    const bare = await send(`${served.url}/trigger`, "POST");
+    expect(bare.status).toBe(401);
+    expect(bare.headers["www-authenticate"]).toBe('Bearer realm="certs-icao-sync"');
+    expect(bare.body).toEqual({
+      error: "POST /trigger needs the header Authorization: Bearer <the --trigger-token>",
+    });
+    for (const authorization of [`Bearer ${TOKEN}x`, `Bearer ${TOKEN.slice(1)}`, `Basic ${TOKEN}`, TOKEN]) {
+      expect((await send(`${served.url}/trigger`, "POST", { authorization })).status, authorization).toBe(
+        401,
+      );
+    }
+    expect((await get(`${served.url}/info`)).body).toMatchObject({ running: null, lastRun: null });
+    const started = await send(`${served.url}/trigger`, "POST", { authorization: `Bearer ${TOKEN}` });
+    expect(started.status).toBe(202);
+    expect(await lastRunOf(served.url)).toMatchObject({ trigger: "manual" });
+    served.child.kill("SIGTERM");
+    expect(await served.exited).toBe(143);
+    expect(served.stderr()).not.toContain(TOKEN);
+  });
+
+  it("without a token, POST /trigger refuses a cross-site Origin, Sec-Fetch-Site or a rebound Host name", async () => {
+    const served = await serve([
+      "--db",
+      db.url,
+      "--source",
+      material.masterList,
+      "--trust-anchor",
+      material.anchor,
+      "--cron",
+      NEVER_SOON,
+    ]);
+    running.push(served);
+    const { url } = served;
+    const port = new URL(url).port;
+    await waitFor("/ready", async () => ((await get(`${url}/ready`)).status === 200 ? true : undefined));
+    const hostile: [Record<string, string>, string][] = [
+      [
+        { origin: "https://evil.example" },
+        "POST /trigger refuses cross-site requests (Origin is not this server)",
+      ],
+      [{ origin: "null" }, "POST /trigger refuses cross-site requests (Origin is not this server)"],
+      [
+        { origin: `http://localhost:${port}` },
+        "POST /trigger refuses cross-site requests (Origin is not this server)",
+      ],
+      [
+        { "sec-fetch-site": "cross-site" },
+        "POST /trigger refuses cross-site requests (Sec-Fetch-Site cross-site)",
+      ],
+      [
+        { "sec-fetch-site": "same-site" },
+        "POST /trigger refuses cross-site requests (Sec-Fetch-Site same-site)",
+      ],
+      [
+        { host: `evil.example:${port}`, origin: `http://evil.example:${port}` },
+        "POST /trigger without --trigger-token is answered only for a loopback Host",
+      ],
+    ];
+    for (const [headers, error] of hostile) {
+      const refused = await send(`${url}/trigger`, "POST", headers);
+      expect(refused.status, JSON.stringify(headers)).toBe(403);
+      expect(refused.body).toEqual({ error });
+    }
+    expect((await get(`${url}/info`)).body).toMatchObject({ running: null, lastRun: null });
+    // The page the server itself serves, and a plain client such as curl, may.
+    const sameOrigin = await send(`${url}/trigger`, "POST", { origin: url, "sec-fetch-site": "same-origin" });
+    expect(sameOrigin.status).toBe(202);
+    expect(await lastRunOf(url)).toMatchObject({ trigger: "manual" });
+    served.child.kill("SIGTERM");
+    expect(await served.exited).toBe(143);
+  });
+
+  it("refuses to start on an address other machines can reach unless a token is given", async () => {
+    const args = [
+      "serve",
+      "--port",
+      "0",
+      "--source",
+      material.masterList,
+      "--db",
+      db.url,
+      "--cron",
+      NEVER_SOON,
+    ];
+    const open = await runTypeScript(CLI, [...args, "--host", "0.0.0.0"]);
+    expect(open.code).toBe(2);
+    expect(open.stderr).toBe(
+      "error: CONFIGURATION_ERROR: --host 0.0.0.0 can be reached from other machines: give --trigger-token (env CERTS_TRIGGER_TOKEN) so that only callers with it can start a sync, or listen on 127.0.0.1.\n",
+    );
+    const short = await runTypeScript(CLI, [...args, "--host", "0.0.0.0"], {
+      env: { CERTS_TRIGGER_TOKEN: "hunter2" },
+    });
+    expect(short.code).toBe(2);
+    expect(short.stderr).toBe(
+      "error: CONFIGURATION_ERROR: CERTS_TRIGGER_TOKEN must be at least 16 characters without spaces (a random secret, e.g. from openssl rand -hex 32).\n",
+    );
+    const served = await serve(
+      ["--db", db.url, "--source", material.masterList, "--cron", NEVER_SOON, "--host", "0.0.0.0"],
+      { CERTS_TRIGGER_TOKEN: TOKEN },
+    );
+    running.push(served);
+    expect(served.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
+    const port = new URL(served.url).port;
+    expect((await send(`http://127.0.0.1:${port}/trigger`, "POST")).status).toBe(401);
+    served.child.kill("SIGTERM");
+    expect(await served.exited).toBe(143);
+  });
+});
+
+describe("certs-icao-sync serve under load", () => {
+  it("100 concurrent /info clients never make /ready report the database down, even while the counts hang", async () => {
+    const served = await serve([
+      "--db",
+      db.url,
+      "--source",
+      material.masterList,
+      "--trust-anchor",
+      material.anchor,
+      "--cron",
+      NEVER_SOON,
+    ]);
+    running.push(served);
+    const { url } = served;
+    await waitFor("/ready", async () => ((await get(`${url}/ready`)).status === 200 ? true : undefined));
+    expect((await get(`${url}/info`)).status).toBe(200);
+    // Every count of root_ca now waits for this lock: a slow database, as far as /info can tell.
+    const blocker = await pool.connect();
+    await blocker.query("BEGIN");
+    await blocker.query("LOCK TABLE root_ca IN ACCESS EXCLUSIVE MODE");
+    try {
+      const until = Date.now() + 4_000;
+      const infoStatuses: number[] = [];
+      const clients = Array.from({ length: 100 }, async () => {
+        while (Date.now() < until) infoStatuses.push((await get(`${url}/info`)).status);
+      });
+      const readiness: { status: number; ms: number }[] = [];
+      const probing = (async () => {
+        while (Date.now() < until) {
+          const started = performance.now();
+          const ready = await get(`${url}/ready`);
+          readiness.push({ status: ready.status, ms: performance.now() - started });
+          await new Promise((resolve) => setTimeout(resolve, 200));
+        }
+      })();
+      await Promise.all([...clients, probing]);
+      expect(readiness.length).toBeGreaterThan(5);
+      expect(readiness.filter((r) => r.status !== 200)).toEqual([]);
+      expect(Math.max(...readiness.map((r) => r.ms))).toBeLessThan(1_000);
+      expect(infoStatuses.length).toBeGreaterThan(100);
+      expect(new Set(infoStatuses)).toEqual(new Set([200]));
+      // Only a handful of count queries ever reached the database, however many /info requests came.
+      const waiting = await pool.query<{ n: string }>(
+        `SELECT count(*) AS n FROM pg_stat_activity
+         WHERE datname = current_database() AND application_name = 'certs-icao-sync' AND wait_event_type = 'Lock'`,
+      );
+      expect(Number(waiting.rows[0]?.n)).toBeLessThanOrEqual(2);
+    } finally {
+      await blocker.query("ROLLBACK");
+      blocker.release();
+    }
+    served.child.kill("SIGTERM");
+    expect(await served.exited).toBe(143);
   });
 });
