@@ -5,6 +5,7 @@ export {
   type LdifCertificate,
   type LdifContent,
   type LdifCrl,
+  type LdifDscCollection,
   type LdifMasterList,
   type LdifOptions,
 } from "./parse/ldif.js";
@@ -35,6 +36,10 @@ export {
   DEFAULT_SOURCE,
   type CertificateRow,
   type CrlRow,
+  type Provenance,
+  type ProvenanceCollection,
+  type ProvenanceRow,
+  type ProvenanceStatus,
   type RevokedCertificateRow,
   type RowOptions,
   type TrustStoreContent,
@@ -57,6 +62,7 @@ export {
   type CrlRowJson,
   type InspectOptions,
   type InspectReport,
+  type ProvenanceRowJson,
   type RevokedCertificateRowJson,
 } from "./sync/inspect-sources.js";
 export type { CollectOptions, SourceReport } from "./sync/source-collection.js";
@@ -69,7 +75,15 @@ export {
   type SyncOutcome,
   type SyncTimings,
 } from "./sync/sync-trust-store.js";
-export type { ListVerificationReport, SignerReport, VerificationReport } from "./sync/verification-report.js";
+export type {
+  CrlVerificationCounts,
+  DscVerificationCounts,
+  ListVerificationReport,
+  NestedListCounts,
+  RefusedInput,
+  SignerReport,
+  VerificationReport,
+} from "./sync/verification-report.js";
 // Downloads: http(s) with limits, retries and OpenID Connect; local paths and file: URLs (see src/download/).
 export {
   DEFAULT_DOWNLOAD_MAX_BYTES,

@@ -9,6 +9,9 @@ import { type MasterList, type MasterListOptions, parseMasterList } from "./mast
 import { parseFailure } from "./parse-failure.js";
 import { type ParseLimits, resolveParseLimits } from "./parse-limits.js";
 
+/** The PKD collection an LDIF entry belongs to: 001 (DSCs and CRLs, `dc=data`) or 003 (`dc=nc-data`). */
+export type LdifDscCollection = "001" | "003";
+
 /** A certificate from an LDIF entry, with the entry it came from. */
 export interface LdifCertificate {
   readonly certificate: CertificateSummary;
@@ -16,6 +19,14 @@ export interface LdifCertificate {
   readonly dn: string;
   /** The `c=` component of the entry's DN (the PKD's country), upper-cased, or null. */
   readonly country: string | null;
+  /** `003` for a non-conformant DSC (the entry is under `dc=nc-data`), else `001`. */
+  readonly collection: LdifDscCollection;
+  /** The entry's `pkdConformanceCode` values, in order (collection 003 carries one or more). */
+  readonly conformanceCodes: readonly string[];
+  /** The entry's `pkdConformanceText` values, in order. */
+  readonly conformanceTexts: readonly string[];
+  /** The entry's `pkdVersion`, or null when absent or not a whole number. */
+  readonly pkdVersion: number | null;
 }
 
 /** A master list nested in an LDIF entry (collection 002), parsed with the options given to `parseLdif`. */
@@ -23,6 +34,8 @@ export interface LdifMasterList {
   readonly masterList: MasterList;
   readonly dn: string;
   readonly country: string | null;
+  /** The entry's `pkdVersion`, or null. */
+  readonly pkdVersion: number | null;
 }
 
 /** A CRL from an LDIF entry. */
@@ -39,6 +52,8 @@ export interface LdifContent {
   readonly dscs: readonly LdifCertificate[];
   /** How many certificate values were exact DER duplicates of an earlier one. */
   readonly duplicates: number;
+  /** Certificates under `o=bcsc` or `o=bcsc-nc` (Bar Code Signers): counted, never DSCs. */
+  readonly barCodeSigners: number;
   /** `certificateRevocationList;binary` values. */
   readonly crls: readonly LdifCrl[];
   /** `pkdMasterListContent` values (collection 002). */
@@ -71,6 +86,7 @@ const MASTER_LIST_ATTRIBUTES = new Set(["pkdmasterlistcontent", "pkdmasterlistco
 export interface LdifRecordContent {
   readonly dscs: readonly LdifCertificate[];
   readonly duplicates: number;
+  readonly barCodeSigners: number;
   readonly crls: readonly LdifCrl[];
   readonly masterLists: readonly LdifMasterList[];
 }
@@ -113,6 +129,7 @@ function readLdif(input: string | Uint8Array, options: LdifOptions): Result<Ldif
     return true;
   };
   let duplicates = 0;
+  let barCodeSigners = 0;
   for (const record of records) {
     const content = readLdifRecord(record, options, limits, isNew);
     if (!content.ok) return content;
@@ -120,8 +137,9 @@ function readLdif(input: string | Uint8Array, options: LdifOptions): Result<Ldif
     crls.push(...content.value.crls);
     masterLists.push(...content.value.masterLists);
     duplicates += content.value.duplicates;
+    barCodeSigners += content.value.barCodeSigners;
   }
-  return ok({ entries: records.length, dscs, duplicates, crls, masterLists });
+  return ok({ entries: records.length, dscs, duplicates, barCodeSigners, crls, masterLists });
 }
 
 function tooLarge(size: string, limits: ParseLimits) {
@@ -191,8 +209,11 @@ function readLdifRecord(
   isNewCertificate: (der: Uint8Array) => boolean,
 ): Result<LdifRecordContent> {
   let country: string | null;
+  let place: EntryPlace;
   try {
-    country = ldapDnCountry(parseLdapDn(record.dn));
+    const rdns = parseLdapDn(record.dn);
+    country = ldapDnCountry(rdns);
+    place = entryPlace(rdns);
   } catch (error) {
     return err(parseFailure("LDIF file", error, { line: record.line, dn: record.dn }));
   }
@@ -200,6 +221,13 @@ function readLdifRecord(
   const crls: LdifCrl[] = [];
   const masterLists: LdifMasterList[] = [];
   let duplicates = 0;
+  let barCodeSigners = 0;
+  let facts: EntryFacts;
+  try {
+    facts = entryFacts(record);
+  } catch (error) {
+    return err(parseFailure("LDIF file", error, { line: record.line, dn: record.dn }));
+  }
   for (const item of record.values) {
     const attribute = item.attribute.toLowerCase();
     const isCertificate = CERTIFICATE_ATTRIBUTES.has(attribute);
@@ -216,7 +244,7 @@ function readLdifRecord(
         if (!parsed.ok) {
           return err({ ...parsed.error, message: `${parsed.error.message} (${where}, dn ${record.dn})` });
         }
-        masterLists.push({ masterList: parsed.value, dn: record.dn, country });
+        masterLists.push({ masterList: parsed.value, dn: record.dn, country, pkdVersion: facts.pkdVersion });
         continue;
       }
       const reader = new DerReader(der, limits);
@@ -225,16 +253,83 @@ function readLdifRecord(
         crls.push({ crl: readCrl(reader, node, where), dn: record.dn });
         continue;
       }
+      if (place.barCodeSigner) {
+        // Bar Code Signers sign visible digital seals, not chips: they never belong in `dsc`.
+        barCodeSigners += 1;
+        continue;
+      }
       if (!isNewCertificate(der)) {
         duplicates += 1;
         continue;
       }
-      dscs.push({ certificate: readCertificateSummary(reader, node, where), dn: record.dn, country });
+      dscs.push({
+        certificate: readCertificateSummary(reader, node, where),
+        dn: record.dn,
+        country,
+        collection: place.nonConformant ? "003" : "001",
+        conformanceCodes: facts.conformanceCodes,
+        conformanceTexts: facts.conformanceTexts,
+        pkdVersion: facts.pkdVersion,
+      });
     } catch (error) {
       return err(parseFailure("LDIF file", error, { line: item.line, dn: record.dn }));
     }
   }
-  return ok({ dscs, duplicates, crls, masterLists });
+  return ok({ dscs, duplicates, barCodeSigners, crls, masterLists });
+}
+
+/** Where an entry sits in the PKD tree. */
+interface EntryPlace {
+  /** Under `o=bcsc` or `o=bcsc-nc`. */
+  readonly barCodeSigner: boolean;
+  /** Under `dc=nc-data` (collection 003). */
+  readonly nonConformant: boolean;
+}
+
+const BAR_CODE_SIGNER_ORGS = new Set(["bcsc", "bcsc-nc"]);
+
+function entryPlace(rdns: readonly (readonly { type: string; value: string }[])[]): EntryPlace {
+  let barCodeSigner = false;
+  let nonConformant = false;
+  for (const rdn of rdns) {
+    for (const attribute of rdn) {
+      const type = attribute.type.toLowerCase();
+      const value = attribute.value.toLowerCase();
+      if (type === "o" && BAR_CODE_SIGNER_ORGS.has(value)) barCodeSigner = true;
+      if (type === "dc" && value === "nc-data") nonConformant = true;
+    }
+  }
+  return { barCodeSigner, nonConformant };
+}
+
+/** The PKD attributes of an entry that say what it is. */
+interface EntryFacts {
+  readonly conformanceCodes: readonly string[];
+  readonly conformanceTexts: readonly string[];
+  readonly pkdVersion: number | null;
+}
+
+function textValue(item: RawEntry["values"][number]): string {
+  if (!item.base64) return item.value;
+  const where = `LDIF value ${item.attribute} at line ${item.line}`;
+  return Buffer.from(decodeBase64Strict(item.value, where)).toString("utf8");
+}
+
+function entryFacts(record: RawEntry): EntryFacts {
+  const conformanceCodes: string[] = [];
+  const conformanceTexts: string[] = [];
+  let pkdVersion: number | null = null;
+  for (const item of record.values) {
+    const attribute = item.attribute.toLowerCase();
+    if (attribute === "pkdconformancecode") conformanceCodes.push(textValue(item));
+    else if (attribute === "pkdconformancetext") conformanceTexts.push(textValue(item));
+    else if (attribute === "pkdversion") {
+      const text = textValue(item).trim();
+      const value = /^[0-9]{1,9}$/.test(text) ? Number(text) : null;
+      pkdVersion = value;
+    }
+  }
+  return { conformanceCodes, conformanceTexts, pkdVersion };
 }
 
 /**

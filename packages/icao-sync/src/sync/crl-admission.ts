@@ -81,9 +81,9 @@ export class CrlAdmission {
     private readonly options: CrlAdmissionOptions,
   ) {}
 
-  /** Ok(true): store it; ok(false): leave it out (reported); err: the sync fails (rollback, or `strict`). */
-  admit(crl: ParsedCrl, source: string): Result<boolean> {
-    if (!this.options.verify) return ok(true);
+  /** Ok(verdict): store it; ok(null): leave it out (reported); err: the sync fails (rollback, or `strict`). */
+  admit(crl: ParsedCrl, source: string): Result<CrlVerdict | null> {
+    if (!this.options.verify) return ok({ status: "unverifiable", detail: "verification off" });
     const now = this.options.clock().getTime();
     if (crl.thisUpdate.getTime() > now + CLOCK_TOLERANCE_MS) {
       return this.refuse(crl, source, `its thisUpdate ${crl.thisUpdate.toISOString()} is in the future`);
@@ -111,21 +111,34 @@ export class CrlAdmission {
       this.counts.rolledBack += 1;
     }
     this.counts.verified += 1;
-    if (crl.nextUpdate !== null && crl.nextUpdate.getTime() < now) this.counts.stale += 1;
-    return ok(true);
+    const signedBy = `signed by ${check.by.subject} (serial ${check.by.serialNumber})`;
+    if (crl.nextUpdate !== null && crl.nextUpdate.getTime() < now) {
+      this.counts.stale += 1;
+      return ok({
+        status: "stale",
+        detail: `${signedBy}; nextUpdate ${crl.nextUpdate.toISOString()} has passed`,
+      });
+    }
+    return ok({ status: "verified", detail: signedBy });
   }
 
   report(): CrlVerificationCounts {
     return { ...this.counts };
   }
 
-  private refuse(crl: ParsedCrl, source: string, reason: string): Result<boolean> {
+  private refuse(crl: ParsedCrl, source: string, reason: string): Result<CrlVerdict | null> {
     this.counts.invalid += 1;
     const refused: RefusedInput = { kind: "crl", source, subject: crl.issuer, reason };
     this.refused.push(refused);
     if (this.options.strict) return err(strictFailure(refused));
-    return ok(false);
+    return ok(null);
   }
+}
+
+/** How an admitted CRL is recorded in `icao_sync_provenance`. */
+export interface CrlVerdict {
+  readonly status: "verified" | "stale" | "unverifiable";
+  readonly detail: string | null;
 }
 
 /** The failure `strict` makes of an input that would otherwise only be left out and reported. */

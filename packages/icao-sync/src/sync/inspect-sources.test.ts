@@ -55,6 +55,7 @@ describe("inspectSources", () => {
     expect(Object.keys(report).sort()).toEqual([
       "crls",
       "dsc",
+      "icao_sync_provenance",
       "revoked_certificate_list",
       "root_ca",
       "sources",

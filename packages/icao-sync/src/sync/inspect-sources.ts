@@ -1,5 +1,5 @@
 import { ok, type Result } from "@certs/result";
-import { buildTrustStoreRows, DEFAULT_SOURCE } from "../trust-store/trust-store-rows.js";
+import { DEFAULT_SOURCE } from "../trust-store/trust-store-rows.js";
 import type { SyncInput } from "./sync-input.js";
 import { type CollectOptions, collectSources, type SourceReport } from "./source-collection.js";
 import type { VerificationReport } from "./verification-report.js";
@@ -39,12 +39,26 @@ export interface RevokedCertificateRowJson {
   readonly updated_at: string;
 }
 
+/** An `icao_sync_provenance` row as JSON; `row_id` is the `id` of the row it describes. */
+export interface ProvenanceRowJson {
+  readonly table_name: "root_ca" | "dsc" | "crls";
+  readonly row_id: string;
+  readonly source: string;
+  readonly collection: string;
+  readonly status: string;
+  readonly conformance_code: string | null;
+  readonly conformance_text: string | null;
+  readonly pkd_version: number | null;
+  readonly detail: string | null;
+}
+
 /** Exactly what a sync of the same sources would store, table by table, and how the lists verified. */
 export interface InspectReport {
   readonly root_ca: readonly CertificateRowJson[];
   readonly dsc: readonly CertificateRowJson[];
   readonly crls: readonly CrlRowJson[];
   readonly revoked_certificate_list: readonly RevokedCertificateRowJson[];
+  readonly icao_sync_provenance: readonly ProvenanceRowJson[];
   readonly verification: VerificationReport;
   readonly sources: readonly SourceReport[];
 }
@@ -70,13 +84,14 @@ export async function inspectSources(
   input: SyncInput,
   options: InspectOptions = {},
 ): Promise<Result<InspectReport>> {
-  const collected = await collectSources(input, options);
-  if (!collected.ok) return collected;
   const updatedAt = (options.clock ?? (() => new Date()))();
-  const rows = buildTrustStoreRows(collected.value.content, {
-    updatedAt,
-    source: options.sourceLabel ?? DEFAULT_SOURCE,
+  const collected = await collectSources(input, options, {
+    ldif: "parse",
+    rows: { updatedAt, source: options.sourceLabel ?? DEFAULT_SOURCE },
   });
+  if (!collected.ok) return collected;
+  const { intake } = collected.value;
+  const rows = intake.batch.take();
   const certificate = (row: (typeof rows.root_ca)[number]): CertificateRowJson => ({
     id: row.id,
     certificate: hex(row.certificate),
@@ -109,7 +124,8 @@ export async function inspectSources(
       revocation_date: row.revocation_date.toISOString(),
       updated_at: row.updated_at.toISOString(),
     })),
-    verification: collected.value.verification,
+    icao_sync_provenance: (rows.icao_sync_provenance ?? []).map((row) => ({ ...row })),
+    verification: intake.report(options.verify ?? true),
     sources: collected.value.sources,
   });
 }

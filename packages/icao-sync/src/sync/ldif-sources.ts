@@ -17,6 +17,26 @@ export interface OpenedLdif {
   chunks(): AsyncIterable<Uint8Array>;
   /** The file that `chunks` reads, for error messages; null for bytes in memory. */
   readonly file: string | null;
+  /** Whether it names the `pkdMasterListContent` attribute (collection 002), so the sync reads it first. */
+  readonly holdsMasterLists: boolean;
+}
+
+// The attribute of nested master lists as the PKD spells it; found while hashing, without parsing.
+const MASTER_LIST_ATTRIBUTE = Buffer.from("pkdMasterListContent", "latin1");
+
+/** Looks for the master list attribute across chunk boundaries, in one pass. */
+class MasterListScan {
+  found = false;
+  private tail: Buffer = Buffer.alloc(0);
+
+  push(chunk: Uint8Array): void {
+    if (this.found) return;
+    const bytes = Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    const keep = MASTER_LIST_ATTRIBUTE.length - 1;
+    const seam = Buffer.concat([this.tail, bytes.subarray(0, keep)]);
+    if (seam.includes(MASTER_LIST_ATTRIBUTE) || bytes.includes(MASTER_LIST_ATTRIBUTE)) this.found = true;
+    this.tail = Buffer.from(bytes.subarray(Math.max(0, bytes.length - keep)));
+  }
 }
 
 const CHUNK_BYTES = 1024 * 1024;
@@ -74,10 +94,13 @@ export async function openLdifSources(
 }
 
 function fromBytes(name: string, bytes: Uint8Array): OpenedLdif {
+  const scan = new MasterListScan();
+  scan.push(bytes);
   return {
     report: { kind: "ldif", name, bytes: bytes.byteLength, sha256: sha256(bytes) },
     chunks: () => inMemory(bytes),
     file: null,
+    holdsMasterLists: scan.found,
   };
 }
 
@@ -94,17 +117,20 @@ async function hashFile(name: string, file: string, options: CollectOptions): Pr
     if (info.size > maxBytes)
       return err(fileError(file, `is larger than the ${formatByteLimit(maxBytes)} limit`));
     const hash = createHash("sha256");
+    const scan = new MasterListScan();
     let bytes = 0;
     for await (const chunk of open() as AsyncIterable<Buffer>) {
       bytes += chunk.byteLength;
       if (bytes > maxBytes)
         return err(fileError(file, `is larger than the ${formatByteLimit(maxBytes)} limit`));
       hash.update(chunk);
+      scan.push(chunk);
     }
     return ok({
       report: { kind: "ldif", name, bytes, sha256: hash.digest("hex") },
       chunks: () => open() as AsyncIterable<Buffer>,
       file,
+      holdsMasterLists: scan.found,
     });
   } catch (error) {
     if (signal?.aborted === true) {

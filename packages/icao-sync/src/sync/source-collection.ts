@@ -1,24 +1,18 @@
 import { createHash } from "node:crypto";
 import { type Logger, silentLogger } from "@certs/db";
 import { type AppError, appError, err, ErrorCode, ok, type Result } from "@certs/result";
-import type { CertificateSummary } from "../parse/certificate-summary.js";
-import { type ParsedCrl, parseCrl } from "../parse/crl.js";
+import { parseCrl } from "../parse/crl.js";
 import { loadSource } from "../download/load-source.js";
 import { redactSourceUrl } from "../download/source-url.js";
-import { parseLdif } from "../parse/ldif.js";
+import { type LdifContent, parseLdif } from "../parse/ldif.js";
 import { parseMasterList } from "../parse/master-list.js";
 import type { ParseLimits } from "../parse/parse-limits.js";
 import { loadTrustAnchors, type TrustAnchor } from "../verify/trust-anchors.js";
-import { TrustedCscas } from "../verify/trusted-cscas.js";
-import { CrlAdmission, type StoredCrlFacts } from "./crl-admission.js";
-import type { TrustStoreContent } from "../trust-store/trust-store-rows.js";
+import type { StoredCrlFacts } from "./crl-admission.js";
+import { type RowOptions, TrustStoreRowBuilder } from "../trust-store/trust-store-rows.js";
 import type { SourceDownloadOptions, SourceLoader } from "./source-loader.js";
 import type { SourceKind, SyncInput, SyncSource } from "./sync-input.js";
-import {
-  type ListVerificationReport,
-  reportListVerification,
-  type VerificationReport,
-} from "./verification-report.js";
+import { type IntakeOptions, TrustStoreIntake } from "./trust-store-intake.js";
 
 /** Options shared by `syncTrustStore` and `inspectSources` for reading and checking the sources. */
 export interface CollectOptions {
@@ -39,6 +33,10 @@ export interface CollectOptions {
   readonly strict?: boolean;
   /** Store a CRL older than the stored one of its issuer instead of failing the sync. */
   readonly allowCrlRollback?: boolean;
+  /** Store LDIF DSCs that no trusted CSCA of their issuer can check (status `unverifiable`); default: leave out. */
+  readonly keepUnverifiableDsc?: boolean;
+  /** Leave collection 003 (non-conformant) DSCs out of `dsc`; default: store them when they verify. */
+  readonly excludeNonConformant?: boolean;
 }
 
 /** One source as read. */
@@ -51,17 +49,13 @@ export interface SourceReport {
   readonly sha256: string;
 }
 
-/** Everything read from the sources, ready to become rows. */
+/** Everything read from the sources, admitted into rows or refused. */
 export interface CollectedSources {
-  readonly content: Required<TrustStoreContent>;
-  readonly verification: VerificationReport;
+  /** The rows admitted so far, the trusted CSCAs, and what was decided; a sync hands it the LDIF it streams. */
+  readonly intake: TrustStoreIntake;
   readonly sources: readonly SourceReport[];
   readonly loadMs: number;
   readonly parseMs: number;
-  /** The anchors and the CSCAs of the verified lists: what CRLs and DSCs read later are checked against. */
-  readonly trusted: TrustedCscas;
-  /** Decides (and counts) the CRLs read so far; the sync hands it the CRLs it streams later. */
-  readonly crlAdmission: CrlAdmission;
 }
 
 /**
@@ -72,6 +66,8 @@ export interface CollectScope {
   readonly ldif: "parse" | "defer";
   /** The CRLs already stored, by issuer, so that none is replaced by an older one. */
   readonly storedCrls?: ReadonlyMap<string, StoredCrlFacts>;
+  /** How the rows are built (sync time, `source` column). */
+  readonly rows: RowOptions;
 }
 
 interface Loaded {
@@ -79,23 +75,6 @@ interface Loaded {
   readonly name: string;
   readonly bytes: Uint8Array;
 }
-
-/** Refused inputs listed in a report; the counts cover them all. */
-export const MAX_REFUSED_REPORTED = 100;
-
-/** What a verification report says about a master list nested in an LDIF entry. */
-export function nestedListReport(report: ListVerificationReport): ListVerificationReport {
-  return {
-    ...report,
-    signers: report.signers.map((s) => ({
-      ...s,
-      chainNote: s.chainNote === null ? null : NESTED_CHAIN_NOTE,
-    })),
-  };
-}
-
-const NESTED_CHAIN_NOTE =
-  "nested PKD master lists are checked for their signature; their signers chain to their own country's CSCA, not to the trust anchors";
 
 /** Returns the error with the source it concerns in front of its message. */
 export function aboutSource(error: AppError, name: string): AppError {
@@ -140,15 +119,33 @@ async function loadAll(
   return ok(loaded);
 }
 
+/** The intake options the collect options ask for. */
+export function intakeOptions(
+  options: CollectOptions,
+  storedCrls: CollectScope["storedCrls"],
+): IntakeOptions {
+  return {
+    verify: options.verify ?? true,
+    clock: options.clock ?? (() => new Date()),
+    strict: options.strict === true,
+    allowCrlRollback: options.allowCrlRollback === true,
+    stored: storedCrls ?? new Map(),
+    keepUnverifiableDsc: options.keepUnverifiableDsc === true,
+    excludeNonConformant: options.excludeNonConformant === true,
+  };
+}
+
 /**
- * Loads every source, then parses it (and verifies master lists unless `verify` is false). The first source
- * that cannot be read or parsed, or whose signature does not verify, ends the collection with its error,
- * named after the source. Reads nothing from and writes nothing to any database.
+ * Loads every source, then parses it and admits what it holds (see `TrustStoreIntake`): master lists are
+ * verified unless `verify` is false, and the first source that cannot be read or parsed, or a master list
+ * file whose signature or chain does not verify, ends the collection with its error, named after the
+ * source. LDIF files (when parsed here) are taken nested lists first, so that their CSCAs count for every
+ * DSC and CRL. Reads nothing from and writes nothing to any database.
  */
 export async function collectSources(
   input: SyncInput,
-  options: CollectOptions = {},
-  scope: CollectScope = { ldif: "parse" },
+  options: CollectOptions,
+  scope: CollectScope,
 ): Promise<Result<CollectedSources>> {
   const logger = options.logger ?? silentLogger;
   const verify = options.verify ?? true;
@@ -179,77 +176,48 @@ export async function collectSources(
   if (options.signal?.aborted === true) return err(cancelled());
 
   const parseStarted = performance.now();
-  let trustAnchors: TrustAnchor[] = [];
-  const trusted = new TrustedCscas();
+  const trustAnchors: TrustAnchor[] = [];
   for (const file of anchorFiles) {
     const anchors = loadTrustAnchors([file.bytes], limits);
     if (!anchors.ok) return err(aboutSource(anchors.error, file.name));
-    trustAnchors = [...trustAnchors, ...anchors.value];
-    for (const anchor of anchors.value) trusted.add(anchor.certificate, anchor.publicKey);
+    trustAnchors.push(...anchors.value);
   }
-  const crlAdmission = new CrlAdmission(trusted, {
-    verify,
-    clock: options.clock ?? (() => new Date()),
-    strict: options.strict === true,
-    allowCrlRollback: options.allowCrlRollback === true,
-    stored: scope.storedCrls ?? new Map(),
-  });
-  const admitted = (crl: ParsedCrl, source: string): Result<boolean> => crlAdmission.admit(crl, source);
+  const intake = new TrustStoreIntake(
+    new TrustStoreRowBuilder(scope.rows),
+    trustAnchors,
+    intakeOptions(options, scope.storedCrls),
+  );
   if (!verify) {
-    logger.warn({}, "verification is off: master list signatures and chains are not checked");
+    logger.warn({}, "verification is off: signatures and chains are not checked");
   } else if (trustAnchors.length === 0 && listFiles.length > 0) {
     logger.warn({}, "no trust anchor given: master list signatures are checked but their chains are not");
   }
-
-  const cscas: CertificateSummary[] = [];
-  const dscs: CertificateSummary[] = [];
-  const crls: ParsedCrl[] = [];
-  const reports: ListVerificationReport[] = [];
   const clock = options.clock === undefined ? {} : { clock: options.clock };
 
-  const listCrls: { crl: ParsedCrl; source: string }[] = [];
   for (const file of listFiles) {
     const list = parseMasterList(file.bytes, { verify, trustAnchors, ...clock, ...limits });
     if (!list.ok) return err(aboutSource(list.error, file.name));
-    cscas.push(...list.value.cscas);
-    // Its signer chained to an anchor (or the caller allowed lists without one): its certList is trusted.
-    if (verify) for (const csca of list.value.cscas) trusted.add(csca);
-    // SignedData.crls are outside the signed content: each must verify on its own, like any CRL.
-    for (const crl of list.value.crls) listCrls.push({ crl, source: `${file.name} (SignedData.crls)` });
-    const report = reportListVerification(file.name, list.value);
-    reports.push(report);
+    intake.masterListFile(file.name, list.value);
+    const report = intake.lists[intake.lists.length - 1];
     logger.info(
       {
         source: file.name,
-        certificates: report.certificates,
-        signature: report.signature,
-        chain: report.chain,
+        certificates: report?.certificates,
+        signature: report?.signature,
+        chain: report?.chain,
       },
       "master list read",
     );
   }
+  const listCrls = intake.settleListCrls();
+  if (!listCrls.ok) return listCrls;
 
-  for (const { crl, source } of listCrls) {
-    const admit = admitted(crl, source);
-    if (!admit.ok) return admit;
-    if (admit.value) crls.push(crl);
-  }
-
+  const parsedLdif: { name: string; content: LdifContent }[] = [];
   for (const file of ldifFiles) {
-    const ldif = parseLdif(file.bytes, { masterList: { verify, ...clock, ...limits }, ...limits });
+    // Nested lists are checked by the intake, against the trusted CSCAs of their country.
+    const ldif = parseLdif(file.bytes, { masterList: { verify: false, ...limits }, ...limits });
     if (!ldif.ok) return err(aboutSource(ldif.error, file.name));
-    dscs.push(...ldif.value.dscs.map((d) => d.certificate));
-    for (const nested of ldif.value.masterLists) {
-      cscas.push(...nested.masterList.cscas);
-      for (const crl of nested.masterList.crls) {
-        const admit = admitted(crl, `${file.name} (${nested.dn})`);
-        if (!admit.ok) return admit;
-        if (admit.value) crls.push(crl);
-      }
-      reports.push(
-        nestedListReport(reportListVerification(`${file.name} (${nested.dn})`, nested.masterList)),
-      );
-    }
+    parsedLdif.push({ name: file.name, content: ldif.value });
     logger.info(
       {
         source: file.name,
@@ -257,33 +225,32 @@ export async function collectSources(
         dscs: ldif.value.dscs.length,
         crls: ldif.value.crls.length,
         masterLists: ldif.value.masterLists.length,
+        barCodeSigners: ldif.value.barCodeSigners,
       },
       "LDIF read",
     );
-    for (const { crl, dn } of ldif.value.crls) {
-      const admit = admitted(crl, `${file.name} (${dn})`);
-      if (!admit.ok) return admit;
-      if (admit.value) crls.push(crl);
+  }
+  for (const { name, content } of parsedLdif) {
+    for (const nested of content.masterLists) {
+      const admitted = intake.nestedList(name, nested);
+      if (!admitted.ok) return admitted;
     }
+  }
+  for (const { name, content } of parsedLdif) {
+    const admitted = intake.ldifEntry(name, { ...content, masterLists: [] }, false);
+    if (!admitted.ok) return admitted;
   }
 
   for (const file of crlFiles) {
     const crl = parseCrl(file.bytes, limits);
     if (!crl.ok) return err(aboutSource(crl.error, file.name));
-    const admit = admitted(crl.value, file.name);
-    if (!admit.ok) return admit;
-    if (admit.value) crls.push(crl.value);
+    const admitted = intake.crl(crl.value, file.name, "crl-file");
+    if (!admitted.ok) return admitted;
   }
 
   const all = [...anchorFiles, ...listFiles, ...ldifFiles, ...crlFiles];
   return ok({
-    content: { cscas, dscs, crls },
-    verification: {
-      enabled: verify,
-      lists: reports,
-      crls: crlAdmission.report(),
-      refused: crlAdmission.refused.slice(0, MAX_REFUSED_REPORTED),
-    },
+    intake,
     sources: all.map((f) => ({
       kind: f.kind,
       name: f.name,
@@ -292,8 +259,6 @@ export async function collectSources(
     })),
     loadMs,
     parseMs: performance.now() - parseStarted,
-    trusted,
-    crlAdmission,
   });
 }
 

@@ -155,7 +155,9 @@ describe("syncTrustStore", () => {
     expect(main?.signers[0]?.signingTime).toBe(pki.signingTime.toISOString());
     expect(main?.signers[0]?.chainPath.at(-1)).toContain(`CN=${commonName(pki.anchor.subject)}`);
     expect(nested?.source).toMatch(/icaopkd-002\.ldif \(.*c=NL/i);
-    expect(nested).toMatchObject({ signature: "verified", chain: "not_checked" });
+    // The nested NL list's signer chains to the NL CSCA that the anchored list made trusted.
+    expect(nested).toMatchObject({ signature: "verified", chain: "verified", trust: "verified" });
+    expect(nested?.signers[0]?.chainPath.at(-1)).toContain("CN=CSCA NL");
     expect(outcome.sources.map((s) => s.kind)).toEqual([
       "trust_anchor",
       "master_list",

@@ -2,7 +2,6 @@ import { type Logger, silentLogger } from "@certs/db";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import type pg from "pg";
 import { createHash } from "node:crypto";
-import type { ParsedCrl } from "../parse/crl.js";
 import { type LdifStreamItem, streamLdif } from "../parse/ldif.js";
 import { readStoredCrlFacts, type StoredCrlFacts } from "./crl-admission.js";
 import {
@@ -11,13 +10,7 @@ import {
   type TableCounts,
   type TrustStoreSink,
 } from "../trust-store/trust-store-repository.js";
-import {
-  DEFAULT_SOURCE,
-  TrustStoreRowBuilder,
-  type CertificateRow,
-  type CrlRow,
-  type RevokedCertificateRow,
-} from "../trust-store/trust-store-rows.js";
+import { DEFAULT_SOURCE } from "../trust-store/trust-store-rows.js";
 import { openLdifSources, type OpenedLdif, streamReadError } from "./ldif-sources.js";
 import type { SyncInput } from "./sync-input.js";
 import {
@@ -26,15 +19,9 @@ import {
   type CollectOptions,
   collectSources,
   inputDigest,
-  MAX_REFUSED_REPORTED,
-  nestedListReport,
   type SourceReport,
 } from "./source-collection.js";
-import {
-  reportListVerification,
-  type ListVerificationReport,
-  type VerificationReport,
-} from "./verification-report.js";
+import type { VerificationReport } from "./verification-report.js";
 
 /** Options of `syncTrustStore`. */
 export interface SyncOptions extends CollectOptions {
@@ -99,46 +86,6 @@ const YIELD_EVERY_ENTRIES = 128;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
-}
-
-/** Rows waiting to be sent, table by table. */
-class RowBatch {
-  root_ca: CertificateRow[] = [];
-  dsc: CertificateRow[] = [];
-  crls: CrlRow[] = [];
-  revoked_certificate_list: RevokedCertificateRow[] = [];
-  size = 0;
-  readonly counts = { root_ca: 0, dsc: 0, crls: 0, revoked_certificate_list: 0 };
-
-  certificate(table: "root_ca" | "dsc", row: CertificateRow): void {
-    this[table].push(row);
-    this.counts[table] += 1;
-    this.size += 1;
-  }
-
-  crl(rows: { readonly crl: CrlRow; readonly revoked: readonly RevokedCertificateRow[] } | null): void {
-    if (rows === null) return;
-    this.crls.push(rows.crl);
-    for (const entry of rows.revoked) this.revoked_certificate_list.push(entry);
-    this.counts.crls += 1;
-    this.counts.revoked_certificate_list += rows.revoked.length;
-    this.size += 1 + rows.revoked.length;
-  }
-
-  take() {
-    const rows = {
-      root_ca: this.root_ca,
-      dsc: this.dsc,
-      crls: this.crls,
-      revoked_certificate_list: this.revoked_certificate_list,
-    };
-    this.root_ca = [];
-    this.dsc = [];
-    this.crls = [];
-    this.revoked_certificate_list = [];
-    this.size = 0;
-    return rows;
-  }
 }
 
 /** Hashes the chunks as they pass, to check that a file read twice gave the same bytes both times. */
@@ -208,37 +155,31 @@ export async function syncTrustStore(
     if (!stored.ok) return stored;
     storedCrls = stored.value;
   }
-  const collected = await collectSources(input, options, { ldif: "defer", storedCrls });
+  const sourceLabel = options.sourceLabel ?? DEFAULT_SOURCE;
+  const collected = await collectSources(input, options, {
+    ldif: "defer",
+    storedCrls,
+    rows: { updatedAt: startedAt, source: sourceLabel },
+  });
   if (!collected.ok) return collected;
-  const { content, verification, sources: read, crlAdmission } = collected.value;
-  const admitCrl = (crl: ParsedCrl, source: string, rows: RowBatch): Result<void> => {
-    const admit = crlAdmission.admit(crl, source);
-    if (!admit.ok) return admit;
-    if (admit.value) rows.crl(builder.crl(crl));
-    return ok(undefined);
-  };
+  const { intake, sources: read } = collected.value;
+  const batch = intake.batch;
   const opening = performance.now();
   const opened = await openLdifSources(input.ldif ?? [], options, logger);
   if (!opened.ok) return opened;
-  const ldifFiles = opened.value;
+  // Files with nested master lists first: the CSCAs they make trusted count for the DSCs and CRLs of the rest.
+  const ldifFiles = [
+    ...opened.value.filter((f) => f.holdsMasterLists),
+    ...opened.value.filter((f) => !f.holdsMasterLists),
+  ];
   const loadMs = collected.value.loadMs + performance.now() - opening;
   const sources: SourceReport[] = [
     ...read.filter((s) => s.kind !== "crl"),
-    ...ldifFiles.map((f) => f.report),
+    ...opened.value.map((f) => f.report),
     ...read.filter((s) => s.kind === "crl"),
   ];
-  const sourceLabel = options.sourceLabel ?? DEFAULT_SOURCE;
   const digest = inputDigest(sources, sourceLabel);
-  const lists: ListVerificationReport[] = [...verification.lists];
   const timing = { parseMs: collected.value.parseMs, buildMs: 0, writeParseMs: 0 };
-
-  const builder = new TrustStoreRowBuilder({ updatedAt: startedAt, source: sourceLabel });
-  const batch = new RowBatch();
-  const buildStarted = performance.now();
-  for (const csca of content.cscas)
-    if (builder.isNew("root_ca", csca.der)) batch.certificate("root_ca", builder.certificate(csca));
-  for (const crl of content.crls) batch.crl(builder.crl(crl));
-  timing.buildMs += performance.now() - buildStarted;
 
   // Without LDIF every row is known now: an empty result is refused before the database is touched.
   if (
@@ -246,7 +187,7 @@ export async function syncTrustStore(
     batch.counts.root_ca + batch.counts.dsc === 0 &&
     options.allowEmpty !== true
   ) {
-    return refuseEmpty(batch.counts, sources);
+    return refuseEmpty(batch.tableCounts(), sources);
   }
   if (options.signal?.aborted === true) return err(cancelled());
 
@@ -254,13 +195,11 @@ export async function syncTrustStore(
     const hash = createHash("sha256");
     const entries = streamLdif(
       hashing(file.chunks(), hash),
-      {
-        masterList: { verify, ...(options.clock === undefined ? {} : { clock: options.clock }), ...limits },
-        ...limits,
-      },
-      (der) => builder.isNew("dsc", der),
+      // Nested lists are checked by the intake, against the trusted CSCAs of their country.
+      { masterList: { verify: false, ...limits }, ...limits },
+      (der) => batch.isNew("dsc", der),
     );
-    const tally = { entries: 0, dscs: 0, duplicates: 0, crls: 0, masterLists: 0 };
+    const tally = { entries: 0, dscs: 0, duplicates: 0, barCodeSigners: 0, crls: 0, masterLists: 0 };
     for (;;) {
       const parseStarted = performance.now();
       let next: IteratorResult<LdifStreamItem, void>;
@@ -281,23 +220,9 @@ export async function syncTrustStore(
       const rowsStarted = performance.now();
       tally.entries += 1;
       tally.duplicates += entry.value.duplicates;
-      for (const dsc of entry.value.dscs) batch.certificate("dsc", builder.certificate(dsc.certificate));
-      for (const crl of entry.value.crls) {
-        const admitted = admitCrl(crl.crl, `${file.report.name} (${crl.dn})`, batch);
-        if (!admitted.ok) return admitted;
-      }
-      for (const nested of entry.value.masterLists) {
-        for (const csca of nested.masterList.cscas) {
-          if (builder.isNew("root_ca", csca.der)) batch.certificate("root_ca", builder.certificate(csca));
-        }
-        for (const crl of nested.masterList.crls) {
-          const admitted = admitCrl(crl, `${file.report.name} (${nested.dn})`, batch);
-          if (!admitted.ok) return admitted;
-        }
-        lists.push(
-          nestedListReport(reportListVerification(`${file.report.name} (${nested.dn})`, nested.masterList)),
-        );
-      }
+      tally.barCodeSigners += entry.value.barCodeSigners;
+      const admitted = intake.ldifEntry(file.report.name, entry.value, true);
+      if (!admitted.ok) return admitted;
       tally.dscs += entry.value.dscs.length;
       tally.crls += entry.value.crls.length;
       tally.masterLists += entry.value.masterLists.length;
@@ -331,7 +256,7 @@ export async function syncTrustStore(
     }
     const rows = batch.take();
     if (sink !== null) await sink.write(rows);
-    const counts = { ...batch.counts };
+    const counts = batch.tableCounts();
     if (counts.root_ca + counts.dsc === 0 && options.allowEmpty !== true) return refuseEmpty(counts, sources);
     return ok(counts);
   };
@@ -348,12 +273,7 @@ export async function syncTrustStore(
       syncId,
       inputDigest: digest,
       counts,
-      verification: {
-        enabled: verification.enabled,
-        lists,
-        crls: crlAdmission.report(),
-        refused: crlAdmission.refused.slice(0, MAX_REFUSED_REPORTED),
-      },
+      verification: intake.report(verify),
       sources,
       timings: {
         loadMs,

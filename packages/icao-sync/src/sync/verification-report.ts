@@ -35,6 +35,11 @@ export interface ListVerificationReport {
   /** `verified` when every signer chained to a trust anchor. */
   readonly chain: "verified" | "not_checked";
   readonly signers: readonly SignerReport[];
+  /**
+   * Nested lists only: `verified` when the signer chains to a trusted CSCA of the list's country (its CSCAs
+   * stored and trusted), `untrusted` when not (nothing of it stored; the reason is in `refused`).
+   */
+  readonly trust?: "verified" | "untrusted";
 }
 
 /** An input left out of the trust store, and why. */
@@ -45,6 +50,32 @@ export interface RefusedInput {
   /** The CRL's issuer, the DSC's subject, or the nested list's signer. */
   readonly subject: string;
   readonly reason: string;
+  /** For a DSC: `invalid` (never stored) or `unverifiable` (stored only with keepUnverifiableDsc). */
+  readonly status?: "invalid" | "unverifiable";
+}
+
+/**
+ * What happened to the LDIF DSCs of a sync. `verified`, `unverifiable` and `invalid` count every DSC checked
+ * (001 and 003); `nonConformant` counts the collection 003 DSCs read (with excludeNonConformant they are not
+ * checked, and not stored); `barCodeSigners` the `o=bcsc`/`o=bcsc-nc` certificates, never stored as DSCs.
+ */
+export interface DscVerificationCounts {
+  /** Signed by a trusted CSCA of their issuer: stored. */
+  readonly verified: number;
+  /** No trusted CSCA of their issuer (or an algorithm that cannot be checked): stored only with keepUnverifiableDsc. */
+  readonly unverifiable: number;
+  /** A trusted CSCA of their issuer exists and the signature does not verify, or not an X.509 certificate: never stored. */
+  readonly invalid: number;
+  readonly nonConformant: number;
+  readonly barCodeSigners: number;
+}
+
+/** What happened to the master lists nested in LDIF (collection 002). */
+export interface NestedListCounts {
+  /** Signed by a signer that chains to a trusted CSCA of the list's country: their CSCAs stored and trusted. */
+  readonly verified: number;
+  /** Not stored: their signature or their signer's chain to a trusted CSCA of their country failed. */
+  readonly untrusted: number;
 }
 
 /** What happened to the CRLs of a sync: `stale` ones are among the `verified` (stored) ones. */
@@ -64,7 +95,9 @@ export interface VerificationReport {
   readonly enabled: boolean;
   readonly lists: readonly ListVerificationReport[];
   readonly crls: CrlVerificationCounts;
-  /** What was left out of the trust store, and why (the first 100). */
+  readonly dscs: DscVerificationCounts;
+  readonly nestedLists: NestedListCounts;
+  /** What was left out of the trust store, and why (the first 100 of each kind). */
   readonly refused: readonly RefusedInput[];
 }
 

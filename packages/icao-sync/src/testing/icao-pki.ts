@@ -91,6 +91,30 @@ export interface IcaoPki {
     /** Collection 003: the DSCs of one country, with conformance remarks. */
     readonly nonConformant: string;
   };
+  /** Inputs a sync must refuse or keep apart, built on the same hierarchy. */
+  readonly hostile: HostilePkdMaterial;
+}
+
+/** LDIF material that must not enter `dsc` or `root_ca` as it stands. */
+export interface HostilePkdMaterial {
+  /** A DSC naming the AL CSCA (subject and key identifier) as its issuer, signed by another key. */
+  readonly wrongKeyDsc: GeneratedCertificate;
+  /** A DSC of a CSCA that no list carries (C=ZZ). */
+  readonly unknownIssuerDsc: GeneratedCertificate;
+  /** A Bar Code Signer issued by the (trusted) AL CSCA: it verifies, and still is no DSC. */
+  readonly barCodeSigner: GeneratedCertificate;
+  /** The CSCA of `foreignSignedList`, which must never be stored or trusted. */
+  readonly foreignListCsca: GeneratedCertificate;
+  /** A DSC issued by `foreignListCsca`, unverifiable while that list is untrusted. */
+  readonly foreignListDsc: GeneratedCertificate;
+  readonly ldif: {
+    /** Collection 001: a good AL DSC, `wrongKeyDsc`, `unknownIssuerDsc`, and `barCodeSigner` under `o=bcsc` and `o=bcsc-nc`. */
+    readonly dscsAndBarCodeSigners: string;
+    /** Collection 002: a list filed under `c=NL` but signed by a signer of the AL CSCA (another country). */
+    readonly foreignSignedList: string;
+    /** Collection 001: `foreignListDsc`. */
+    readonly foreignListDscs: string;
+  };
 }
 
 const YEAR = 365 * 24 * 3600 * 1000;
@@ -441,6 +465,13 @@ export function generateIcaoPki(options: IcaoPkiOptions): IcaoPki {
       })),
     );
   const ukraine = countries.filter((c) => c.quirk === "explicit-ca-false");
+  const hostile = hostileMaterial(countries, nl, {
+    t,
+    signingTime,
+    ski,
+    rsa: () => key("rsa-pkcs1"),
+    ec: () => key("ecdsa-p256"),
+  });
 
   return {
     signingTime,
@@ -475,6 +506,116 @@ export function generateIcaoPki(options: IcaoPkiOptions): IcaoPki {
         },
       ]),
       nonConformant: writePkdLdif("003", dscEntries(ukraine)),
+    },
+    hostile,
+  };
+}
+
+/** Builds `IcaoPki.hostile` from the generated countries. */
+function hostileMaterial(
+  countries: readonly CountryPki[],
+  nl: CountryPki,
+  make: {
+    readonly t: number;
+    readonly signingTime: Date;
+    readonly ski: () => Uint8Array;
+    readonly rsa: () => SigningKey;
+    readonly ec: () => SigningKey;
+  },
+): HostilePkdMaterial {
+  const { t } = make;
+  const albania = countries.find((c) => c.quirk === "lowercase-country") as CountryPki;
+  const alCsca = albania.cscas[albania.cscas.length - 1] as GeneratedCertificate;
+  const leaf = (subject: NameSpec, serial: bigint, issuer: GeneratedCertificate) =>
+    issueCertificate({
+      subject,
+      serialNumber: serial,
+      notBefore: new Date(t - 100 * DAY),
+      notAfter: new Date(t + 3 * YEAR),
+      key: make.ec(),
+      issuer,
+      subjectKeyIdentifier: make.ski(),
+      basicConstraints: "none",
+    });
+  // Same name and key identifier as the AL CSCA, another RSA key: the signature cannot verify.
+  const impostor: GeneratedCertificate = { ...alCsca, key: make.rsa() };
+  const wrongKeyDsc = leaf(simpleName(["C", "AL"], ["CN", "DS AL forged"]), 0x1001n, impostor);
+  const unknownCsca = issueCertificate({
+    subject: simpleName(["C", "ZZ"], ["O", "Nowhere"], ["CN", "CSCA ZZ"]),
+    serialNumber: 0x5a5an,
+    notBefore: new Date(t - 2 * YEAR),
+    notAfter: new Date(t + 10 * YEAR),
+    key: make.ec(),
+    subjectKeyIdentifier: make.ski(),
+  });
+  const unknownIssuerDsc = leaf(simpleName(["C", "ZZ"], ["CN", "DS ZZ 1"]), 0x1002n, unknownCsca);
+  const barCodeSigner = leaf(simpleName(["C", "AL"], ["CN", "BCS AL 1"]), 0x1003n, alCsca);
+  const goodDsc = albania.dscs[0] as GeneratedCertificate;
+
+  // A list under c=NL whose signer the AL CSCA issued: trusted CSCA, wrong country.
+  const foreignListCsca = issueCertificate({
+    subject: simpleName(["C", "NL"], ["O", "Kingdom of the Netherlands"], ["CN", "CSCA NL rogue"]),
+    serialNumber: 0x6666n,
+    notBefore: new Date(t - YEAR),
+    notAfter: new Date(t + 10 * YEAR),
+    key: make.ec(),
+    subjectKeyIdentifier: make.ski(),
+  });
+  const foreignSigner = issueCertificate({
+    subject: simpleName(
+      ["C", "NL"],
+      ["O", "Kingdom of the Netherlands"],
+      ["CN", "Masterlist Signer NL rogue"],
+    ),
+    serialNumber: 0x6667n,
+    notBefore: new Date(t - 30 * DAY),
+    notAfter: new Date(t + YEAR),
+    key: make.ec(),
+    issuer: alCsca,
+    subjectKeyIdentifier: make.ski(),
+    basicConstraints: "none",
+  });
+  const foreignList = signMasterList({
+    certificates: [foreignListCsca.der, ...nl.cscas.map((c) => c.der)],
+    signer: foreignSigner,
+    signingTime: make.signingTime,
+  });
+  const foreignListDsc = leaf(simpleName(["C", "NL"], ["CN", "DS NL rogue"]), 0x1004n, foreignListCsca);
+  const dscEntry = (
+    kind: "dsc" | "bcsc" | "bcsc-nc",
+    country: string,
+    d: GeneratedCertificate,
+  ): PkdEntry => ({
+    kind,
+    country,
+    subject: d.subject,
+    serialNumber: d.serialNumber,
+    der: d.der,
+  });
+  return {
+    wrongKeyDsc,
+    unknownIssuerDsc,
+    barCodeSigner,
+    foreignListCsca,
+    foreignListDsc,
+    ldif: {
+      dscsAndBarCodeSigners: writePkdLdif("001", [
+        dscEntry("dsc", "AL", goodDsc),
+        dscEntry("dsc", "AL", wrongKeyDsc),
+        dscEntry("dsc", "ZZ", unknownIssuerDsc),
+        dscEntry("bcsc", "AL", barCodeSigner),
+        dscEntry("bcsc-nc", "AL", barCodeSigner),
+      ]),
+      foreignSignedList: writePkdLdif("002", [
+        {
+          kind: "ml",
+          country: "NL",
+          signer: foreignSigner.subject,
+          serialNumber: foreignSigner.serialNumber,
+          der: foreignList,
+        },
+      ]),
+      foreignListDscs: writePkdLdif("001", [dscEntry("dsc", "NL", foreignListDsc)]),
     },
   };
 }

@@ -20,6 +20,7 @@ export {
   generateIcaoPki,
   type CountryPki,
   type CscaQuirk,
+  type HostilePkdMaterial,
   type IcaoPki,
   type IcaoPkiOptions,
 } from "./icao-pki.js";
@@ -30,10 +31,12 @@ export {
   type MasterListTamper,
 } from "./master-list-factory.js";
 export {
+  DEFAULT_CONFORMANCE,
   escapeLdapValue,
   pkdNameLabel,
   writePkdLdif,
   type PkdCollection,
+  type PkdConformance,
   type PkdEntry,
   type PkdLdifOptions,
 } from "./pkd-ldif-writer.js";

@@ -3,14 +3,34 @@ import type { NameSpec } from "./certificate-factory.js";
 /** The ICAO PKD collections: 001 DSCs and CRLs, 002 master lists, 003 non-conformant DSCs. */
 export type PkdCollection = "001" | "002" | "003";
 
+/** The conformance remarks of a collection 003 entry (`pkdConformanceCode` / `pkdConformanceText`, in pairs). */
+export interface PkdConformance {
+  readonly codes: readonly string[];
+  readonly texts: readonly string[];
+}
+
+/** The remarks written on a collection 003 DSC when the entry gives none: two, as most real entries have several. */
+export const DEFAULT_CONFORMANCE: PkdConformance = {
+  codes: ["ERR:DSC.EXT.KUS", "ERR:CSCA.BAC.25"],
+  texts: [
+    "Key usage extension is not marked critical as ICAO Doc 9303 requires for document signer certificates.",
+    "ERR:CSCA:Extension:BasicConstraints: Path Length must be present in Country Signing CA.",
+  ],
+};
+
 /** One entry of a PKD LDIF file. */
 export type PkdEntry =
   | {
-      readonly kind: "dsc";
+      /** A DSC under `o=dsc`, or a Bar Code Signer under `o=bcsc` / `o=bcsc-nc`. */
+      readonly kind: "dsc" | "bcsc" | "bcsc-nc";
       readonly country: string;
       readonly subject: NameSpec;
       readonly serialNumber: bigint;
       readonly der: Uint8Array;
+      /** Collection 003 only; default `DEFAULT_CONFORMANCE`. */
+      readonly conformance?: PkdConformance;
+      /** This entry's pkdVersion instead of the file's. */
+      readonly pkdVersion?: number;
     }
   | { readonly kind: "crl"; readonly country: string; readonly issuer: NameSpec; readonly der: Uint8Array }
   | {
@@ -90,7 +110,7 @@ export function writePkdLdif(
     /^[\x20-\x7e]*$/.test(dn) ? `dn: ${dn}` : `dn:: ${Buffer.from(dn, "utf8").toString("base64")}`;
 
   for (const entry of entries) {
-    const org = entry.kind === "dsc" ? "dsc" : entry.kind === "crl" ? "crl" : "ml";
+    const org = entry.kind;
     const countryDn = `c=${entry.country},${base}`;
     if (!containers.has(countryDn)) {
       containers.add(countryDn);
@@ -102,17 +122,20 @@ export function writePkdLdif(
       push([`dn: ${orgDn}`, "objectClass: organization", "objectClass: top", `o: ${org}`]);
     }
     const data = Buffer.from(entry.der).toString("base64");
-    if (entry.kind === "dsc") {
+    if (entry.kind !== "crl" && entry.kind !== "ml") {
       const label = pkdNameLabel(entry.subject);
       const lines = [dnLine(`cn=${escapeLdapValue(label)}+sn=${serialHex(entry.serialNumber)},${orgDn}`)];
       if (collection === "003") {
-        lines.push(
-          "pkdConformanceCode: ERR:DSC.EXT.KUS",
-          "pkdConformanceText: Key usage extension is not marked critical as ICAO Doc 9303 requires for document signer certificates.",
-        );
+        const conformance = entry.conformance ?? DEFAULT_CONFORMANCE;
+        // The real 003 file writes each text before its code, interleaved.
+        conformance.codes.forEach((code, i) => {
+          const text = conformance.texts[i];
+          if (text !== undefined) lines.push(`pkdConformanceText: ${text}`);
+          lines.push(`pkdConformanceCode: ${code}`);
+        });
       }
       lines.push(
-        `pkdVersion: ${version}`,
+        `pkdVersion: ${entry.pkdVersion ?? version}`,
         `sn: ${serialHex(entry.serialNumber)}`,
         `cn: ${label}`,
         `userCertificate;binary:: ${data}`,

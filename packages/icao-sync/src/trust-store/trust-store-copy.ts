@@ -1,7 +1,13 @@
 import { finished } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
-import type { CertificateRow, CrlRow, RevokedCertificateRow, TrustStoreRows } from "./trust-store-rows.js";
+import type {
+  CertificateRow,
+  CrlRow,
+  ProvenanceRow,
+  RevokedCertificateRow,
+  TrustStoreRows,
+} from "./trust-store-rows.js";
 
 // PostgreSQL's binary COPY format: a signature, flags and header-extension length, then per tuple a 16-bit
 // field count and each field as a 32-bit length (-1 for NULL) and its bytes, then a -1 field count.
@@ -136,6 +142,14 @@ class BinaryCopyEncoder {
     this.bytea(this.lastTimeBytes);
   }
 
+  /** An `integer` (int4) value. */
+  int4(value: number | null): void {
+    if (value === null) return this.null();
+    this.room(8);
+    this.at = this.buffer.writeInt32BE(4, this.at);
+    this.at = this.buffer.writeInt32BE(value, this.at);
+  }
+
   private null(): void {
     this.room(4);
     this.at = this.buffer.writeInt32BE(-1, this.at);
@@ -199,6 +213,26 @@ function encodeRevoked(rows: readonly RevokedCertificateRow[]): Buffer {
   return out.finish();
 }
 
+function encodeProvenance(rows: readonly ProvenanceRow[]): Buffer {
+  let estimate = 0;
+  for (const row of rows)
+    estimate += 120 + (row.detail?.length ?? 0) * 3 + (row.conformance_text?.length ?? 0) * 3;
+  const out = new BinaryCopyEncoder(estimate);
+  for (const row of rows) {
+    out.tuple(9);
+    out.text(row.table_name, true);
+    out.uuid(row.row_id);
+    out.text(row.source, true);
+    out.text(row.collection, true);
+    out.text(row.status, true);
+    out.text(row.conformance_code, true);
+    out.text(row.conformance_text, true);
+    out.int4(row.pkd_version);
+    out.text(row.detail, true);
+  }
+  return out.finish();
+}
+
 // Table names are constants, never input.
 const CERTIFICATE_COLUMNS =
   "(id, certificate, subject_key_identifier, authority_key_identifier, issuer, x_500_issuer, source, isn, updated_at)";
@@ -208,6 +242,9 @@ const COPY_CRLS = "COPY crls (id, crl, source, issuer, country, updated_at) FROM
 const COPY_REVOKED =
   "COPY revoked_certificate_list (id, source, country, isn, crl, revocation_reason, revocation_date, updated_at) " +
   "FROM STDIN (FORMAT binary)";
+const COPY_PROVENANCE =
+  "COPY icao_sync_provenance (table_name, row_id, source, collection, status, conformance_code, conformance_text, " +
+  "pkd_version, detail) FROM STDIN (FORMAT binary)";
 
 /**
  * Writes rows into the four tables with binary `COPY ... FROM STDIN` on a client inside an open
@@ -235,6 +272,8 @@ export class TrustStoreCopyWriter {
     if (rows.revoked_certificate_list.length > 0) {
       statements.push([COPY_REVOKED, encodeRevoked(rows.revoked_certificate_list)]);
     }
+    const provenance = rows.icao_sync_provenance ?? [];
+    if (provenance.length > 0) statements.push([COPY_PROVENANCE, encodeProvenance(provenance)]);
     if (statements.length === 0) return;
     const count =
       rows.root_ca.length + rows.dsc.length + rows.crls.length + rows.revoked_certificate_list.length;

@@ -75,6 +75,25 @@ const migrations: readonly Migration[] = [
       "CREATE INDEX IF NOT EXISTS icao_sync_log_finished_at ON icao_sync_log (finished_at DESC)",
     ],
   },
+  {
+    version: 2,
+    description: "icao_sync_provenance: where each stored root_ca, dsc and crls row came from",
+    statements: [
+      // Beside the four seed tables, which stay exactly as they are; replaced in the same transaction.
+      `CREATE TABLE IF NOT EXISTS icao_sync_provenance (
+        table_name        TEXT NOT NULL CHECK (table_name IN ('root_ca', 'dsc', 'crls')),
+        row_id            UUID NOT NULL,
+        source            TEXT,
+        collection        TEXT CHECK (collection IN ('ml', '001', '002', '003', 'crl-file')),
+        status            TEXT CHECK (status IN ('anchor', 'verified', 'unverifiable', 'stale')),
+        conformance_code  TEXT,
+        conformance_text  TEXT,
+        pkd_version       INTEGER,
+        detail            TEXT,
+        PRIMARY KEY (table_name, row_id)
+      )`,
+    ],
+  },
 ];
 
 /** The migration versions known to this version of the library. */
@@ -86,7 +105,7 @@ function timestamp(date: Date): string {
 
 /**
  * Creates or updates the trust-store schema: the four tables of the original system (`root_ca`, `dsc`,
- * `crls`, `revoked_certificate_list`, same names, columns and types) and the sync log. Safe to run on every
+ * `crls`, `revoked_certificate_list`, same names, columns and types), the sync log and the provenance table. Safe to run on every
  * start and from several processes at once (an advisory lock serializes them); each migration runs once.
  * Returns the versions it applied (empty when the schema was current). Failures are DATABASE_ERRORs.
  */

@@ -62,7 +62,7 @@ async function expectContents(rows: TrustStoreRows): Promise<void> {
 
 describe("migrateTrustStore", () => {
   it("creates the seed's four tables with its columns and types, and running it again applies nothing", async () => {
-    expect(firstMigration).toEqual([1]);
+    expect(firstMigration).toEqual([1, 2]);
     expect(unwrap(await migrateTrustStore(pool)).applied).toEqual([]);
     const columns = await pool.query<{
       table_name: string;
@@ -113,6 +113,24 @@ describe("migrateTrustStore", () => {
        WHERE conrelid = 'revoked_certificate_list'::regclass AND contype = 'f'`,
     );
     expect(foreignKeys.rows.map((r) => r.definition)).toEqual(["FOREIGN KEY (crl) REFERENCES crls(id)"]);
+  });
+
+  it("creates icao_sync_provenance beside the four tables, with the spec's columns and types", async () => {
+    const columns = await pool.query<{ column_name: string; data_type: string }>(
+      `SELECT column_name, data_type FROM information_schema.columns
+       WHERE table_name = 'icao_sync_provenance' ORDER BY ordinal_position`,
+    );
+    expect(columns.rows.map((c) => `${c.column_name} ${c.data_type}`)).toEqual([
+      "table_name text",
+      "row_id uuid",
+      "source text",
+      "collection text",
+      "status text",
+      "conformance_code text",
+      "conformance_text text",
+      "pkd_version integer",
+      "detail text",
+    ]);
   });
 });
 

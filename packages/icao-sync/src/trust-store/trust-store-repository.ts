@@ -110,7 +110,8 @@ export const DEFAULT_BATCH_ROWS = 5000;
  * the commit; any failure rolls back and leaves it in place. A transaction-scoped advisory lock keeps two syncs
  * from interleaving. When `inputDigest` equals the last successful sync's, nothing is rewritten. Every run,
  * failed ones included, is recorded in `icao_sync_log`. Stores what it is given: an empty `rows` clears the
- * tables.
+ * tables. `icao_sync_provenance` is replaced in the same transaction by `rows.icao_sync_provenance` (none given:
+ * emptied).
  */
 export async function replaceTrustStore(
   pool: pg.Pool,
@@ -129,6 +130,10 @@ export async function replaceTrustStore(
         for (let at = 0; at < all.length; at += batchSize) {
           await sink.write({ ...empty, [table]: all.slice(at, at + batchSize) });
         }
+      }
+      const provenance = rows.icao_sync_provenance ?? [];
+      for (let at = 0; at < provenance.length; at += batchSize) {
+        await sink.write({ ...empty, icao_sync_provenance: provenance.slice(at, at + batchSize) });
       }
       return ok(counts);
     },
@@ -215,6 +220,7 @@ export async function replaceTrustStoreWith(
         }
       }
 
+      await client.query("DELETE FROM icao_sync_provenance");
       await client.query("DELETE FROM revoked_certificate_list");
       await client.query("DELETE FROM crls");
       await client.query("DELETE FROM dsc");

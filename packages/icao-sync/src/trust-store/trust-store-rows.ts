@@ -38,12 +38,71 @@ export interface RevokedCertificateRow {
   readonly updated_at: Date;
 }
 
+/** Where a stored row came from: the PKD collection, or `ml` (a master list file) and `crl-file`. */
+export type ProvenanceCollection = "ml" | "001" | "002" | "003" | "crl-file";
+
+/**
+ * How a stored row was established: `anchor` (a configured trust anchor), `verified` (a signature chain to
+ * the anchors covers it), `unverifiable` (stored unverified because the operator asked for it), `stale` (a
+ * verified CRL past its nextUpdate).
+ */
+export type ProvenanceStatus = "anchor" | "verified" | "unverifiable" | "stale";
+
+/** What `icao_sync_provenance` records about one stored row, before the row has an id. */
+export interface Provenance {
+  /** The input it came from (path, URL without credentials, or name), and the LDIF entry or part. */
+  readonly source: string;
+  readonly collection: ProvenanceCollection;
+  readonly status: ProvenanceStatus;
+  /** Collection 003's `pkdConformanceCode` values, one per line; null elsewhere. */
+  readonly conformanceCode?: string | null;
+  /** Collection 003's `pkdConformanceText` values, one per line; null elsewhere. */
+  readonly conformanceText?: string | null;
+  readonly pkdVersion?: number | null;
+  /** Why the status holds, e.g. the CSCA that verified a DSC. */
+  readonly detail?: string | null;
+}
+
+/** A row of `icao_sync_provenance`: one per stored `root_ca`, `dsc` and `crls` row. */
+export interface ProvenanceRow {
+  readonly table_name: "root_ca" | "dsc" | "crls";
+  readonly row_id: string;
+  readonly source: string;
+  readonly collection: ProvenanceCollection;
+  readonly status: ProvenanceStatus;
+  readonly conformance_code: string | null;
+  readonly conformance_text: string | null;
+  readonly pkd_version: number | null;
+  readonly detail: string | null;
+}
+
+/** The provenance row of a stored row. */
+export function provenanceRow(
+  table: ProvenanceRow["table_name"],
+  rowId: string,
+  provenance: Provenance,
+): ProvenanceRow {
+  return {
+    table_name: table,
+    row_id: rowId,
+    source: provenance.source,
+    collection: provenance.collection,
+    status: provenance.status,
+    conformance_code: provenance.conformanceCode ?? null,
+    conformance_text: provenance.conformanceText ?? null,
+    pkd_version: provenance.pkdVersion ?? null,
+    detail: provenance.detail ?? null,
+  };
+}
+
 /** Everything one sync writes, table by table. */
 export interface TrustStoreRows {
   readonly root_ca: readonly CertificateRow[];
   readonly dsc: readonly CertificateRow[];
   readonly crls: readonly CrlRow[];
   readonly revoked_certificate_list: readonly RevokedCertificateRow[];
+  /** Where each stored row came from; a replace without it leaves `icao_sync_provenance` empty. */
+  readonly icao_sync_provenance?: readonly ProvenanceRow[];
 }
 
 /** What goes into the trust store. */

@@ -1,7 +1,9 @@
 import { type KeyObject, X509Certificate } from "node:crypto";
 import type { CertificateSummary } from "../parse/certificate-summary.js";
 import type { ParsedCrl } from "../parse/crl.js";
-import { resolveSignatureScheme, verifySignature } from "./signature-algorithm.js";
+import { ldapDnCountry, parseLdapDn } from "../parse/ldap-dn.js";
+import { type CertificateSignature, readCertificateSignature } from "./certificate-signature.js";
+import { resolveSignatureScheme, UnsupportedAlgorithmError, verifySignature } from "./signature-algorithm.js";
 
 /** A CSCA whose trust was established in this sync (an anchor, or in the certList of an anchored list). */
 export interface TrustedCsca {
@@ -12,7 +14,7 @@ export interface TrustedCsca {
 /** The outcome of checking a CRL or certificate against the trusted CSCAs. */
 export type IssuerCheck =
   | { readonly status: "verified"; readonly by: CertificateSummary }
-  /** No trusted CSCA has the issuer's name (and key identifier). */
+  /** No trusted CSCA has the issuer's name (and key identifier), or its algorithm cannot be checked. */
   | { readonly status: "unverifiable"; readonly reason: string }
   /** A trusted CSCA of that name exists and the signature does not verify with any of them. */
   | { readonly status: "invalid"; readonly reason: string };
@@ -24,31 +26,58 @@ function derKey(der: Uint8Array): string {
   return Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("latin1");
 }
 
+/** A trusted CSCA whose key node:crypto loads on first use (most CSCAs of a list never sign anything here). */
+class CscaEntry {
+  private key: KeyObject | null | undefined;
+
+  constructor(
+    readonly certificate: CertificateSummary,
+    publicKey: KeyObject | undefined,
+    /** The subject's `C`, upper-cased, or null. */
+    readonly country: string | null,
+  ) {
+    this.key = publicKey;
+  }
+
+  /** The public key, or null when node:crypto cannot load it (such a CSCA verifies nothing). */
+  publicKey(): KeyObject | null {
+    if (this.key === undefined) {
+      try {
+        this.key = new X509Certificate(this.certificate.der).publicKey;
+      } catch {
+        this.key = null;
+      }
+    }
+    return this.key;
+  }
+}
+
+/** The `C` of an RFC 4514 name as this package renders it, upper-cased; null when absent or unreadable. */
+export function rfc4514Country(name: string): string | null {
+  try {
+    return ldapDnCountry(parseLdapDn(name));
+  } catch {
+    return null;
+  }
+}
+
 /**
  * The trusted CSCAs of a sync, by subject: CRLs and DSCs are stored only when one of them verifies their
  * signature. Names are matched by their RFC 4514 rendering, case-insensitively; where both the CSCA's SKI and
- * the signed object's AKI exist they must be equal.
+ * the signed object's AKI exist they must be equal. Public keys are loaded once, when first needed.
  */
 export class TrustedCscas {
-  private readonly bySubject = new Map<string, TrustedCsca[]>();
+  private readonly bySubject = new Map<string, CscaEntry[]>();
   private readonly known = new Set<string>();
 
-  /** Adds a CSCA; a certificate whose key node:crypto cannot load is left out (it could verify nothing). */
+  /** Adds a CSCA (once; a second add of the same DER is ignored). */
   add(certificate: CertificateSummary, publicKey?: KeyObject): void {
     const key = derKey(certificate.der);
     if (this.known.has(key)) return;
-    let loaded = publicKey;
-    if (loaded === undefined) {
-      try {
-        loaded = new X509Certificate(certificate.der).publicKey;
-      } catch {
-        return;
-      }
-    }
     this.known.add(key);
     const subject = certificate.subject.toLowerCase();
     const list = this.bySubject.get(subject);
-    const entry = { certificate, publicKey: loaded };
+    const entry = new CscaEntry(certificate, publicKey, rfc4514Country(certificate.subject));
     if (list === undefined) this.bySubject.set(subject, [entry]);
     else list.push(entry);
   }
@@ -57,47 +86,50 @@ export class TrustedCscas {
     return this.known.size;
   }
 
-  /** The trusted CSCAs whose subject is `issuer` and whose SKI agrees with `aki`. */
+  /** Whether this exact certificate (by DER) is trusted. */
+  has(der: Uint8Array): boolean {
+    return this.known.has(derKey(der));
+  }
+
+  /** The trusted CSCAs whose subject is `issuer` and whose SKI agrees with `aki`, with their keys loaded. */
   candidates(issuer: string, aki: string | null): TrustedCsca[] {
-    return (this.bySubject.get(issuer.toLowerCase()) ?? []).filter(
-      (c) =>
-        aki === null ||
-        c.certificate.subjectKeyIdentifier === null ||
-        c.certificate.subjectKeyIdentifier === aki,
-    );
+    const found: TrustedCsca[] = [];
+    for (const entry of this.bySubject.get(issuer.toLowerCase()) ?? []) {
+      const ski = entry.certificate.subjectKeyIdentifier;
+      if (aki !== null && ski !== null && ski !== aki) continue;
+      const publicKey = entry.publicKey();
+      if (publicKey !== null) found.push({ certificate: entry.certificate, publicKey });
+    }
+    return found;
+  }
+
+  /** The trusted CSCAs whose subject's `C` is `country` (upper case), as trust anchors for a path search. */
+  ofCountry(country: string): TrustedCsca[] {
+    const found: TrustedCsca[] = [];
+    for (const list of this.bySubject.values()) {
+      for (const entry of list) {
+        if (entry.country !== country) continue;
+        const publicKey = entry.publicKey();
+        if (publicKey !== null) found.push({ certificate: entry.certificate, publicKey });
+      }
+    }
+    return found;
   }
 
   /** Checks a CRL's own signature (RFC 5280 5.1) with the trusted CSCAs that could have issued it. */
   verifyCrl(crl: ParsedCrl): IssuerCheck {
-    const candidates = this.candidates(crl.issuer, crl.authorityKeyIdentifier);
-    if (candidates.length === 0) {
-      return {
-        status: "unverifiable",
-        reason: `no trusted CSCA ${crl.issuer}${akiNote(crl.authorityKeyIdentifier)}`,
-      };
-    }
-    let scheme;
-    try {
-      scheme = resolveSignatureScheme(crl.signatureAlgorithm, crl.signatureAlgorithm);
-    } catch (error) {
-      return { status: "invalid", reason: error instanceof Error ? error.message : String(error) };
-    }
-    for (const candidate of candidates.slice(0, MAX_CANDIDATES)) {
-      let valid = false;
-      try {
-        valid = verifySignature(scheme, candidate.publicKey, crl.signedBytes, crl.signature);
-      } catch {
-        valid = false;
-      }
-      if (valid) return { status: "verified", by: candidate.certificate };
-    }
-    return {
-      status: "invalid",
-      reason: `its ${scheme.name} signature does not verify with any trusted CSCA ${crl.issuer}`,
-    };
+    return this.verifySigned(crl.issuer, crl.authorityKeyIdentifier, {
+      signedBytes: crl.signedBytes,
+      signatureAlgorithm: crl.signatureAlgorithm,
+      signature: crl.signature,
+    });
   }
 
-  /** Checks a certificate's signature (a DSC) with the trusted CSCAs named as its issuer. */
+  /**
+   * Checks a certificate's signature (a DSC) with the trusted CSCAs named as its issuer, from the slices of
+   * its DER (no second parse of the certificate): `invalid` when it is not shaped like a certificate or no
+   * candidate's key verifies it.
+   */
   verifyCertificate(certificate: CertificateSummary): IssuerCheck {
     const candidates = this.candidates(certificate.issuer, certificate.authorityKeyIdentifier);
     if (candidates.length === 0) {
@@ -106,25 +138,52 @@ export class TrustedCscas {
         reason: `no trusted CSCA ${certificate.issuer}${akiNote(certificate.authorityKeyIdentifier)}`,
       };
     }
-    let parsed: X509Certificate;
+    let signed: CertificateSignature;
     try {
-      parsed = new X509Certificate(certificate.der);
+      signed = readCertificateSignature(certificate.der);
     } catch (error) {
       return {
         status: "invalid",
-        reason: `it is not an X.509 certificate node:crypto reads (${String(error)})`,
+        reason: `it is not an X.509 certificate (${error instanceof Error ? error.message : String(error)})`,
       };
     }
+    return this.verifyWith(candidates, certificate.issuer, signed);
+  }
+
+  private verifySigned(issuer: string, aki: string | null, signed: CertificateSignature): IssuerCheck {
+    const candidates = this.candidates(issuer, aki);
+    if (candidates.length === 0) {
+      return { status: "unverifiable", reason: `no trusted CSCA ${issuer}${akiNote(aki)}` };
+    }
+    return this.verifyWith(candidates, issuer, signed);
+  }
+
+  private verifyWith(
+    candidates: readonly TrustedCsca[],
+    issuer: string,
+    signed: CertificateSignature,
+  ): IssuerCheck {
+    let scheme;
+    try {
+      scheme = resolveSignatureScheme(signed.signatureAlgorithm, signed.signatureAlgorithm);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      // An algorithm this package cannot check proves nothing either way.
+      if (error instanceof UnsupportedAlgorithmError) return { status: "unverifiable", reason };
+      return { status: "invalid", reason };
+    }
     for (const candidate of candidates.slice(0, MAX_CANDIDATES)) {
+      let valid = false;
       try {
-        if (parsed.verify(candidate.publicKey)) return { status: "verified", by: candidate.certificate };
+        valid = verifySignature(scheme, candidate.publicKey, signed.signedBytes, signed.signature);
       } catch {
-        // An unusable key verifies nothing; the next candidate may.
+        valid = false;
       }
+      if (valid) return { status: "verified", by: candidate.certificate };
     }
     return {
       status: "invalid",
-      reason: `its signature does not verify with any trusted CSCA ${certificate.issuer}`,
+      reason: `its ${scheme.name} signature does not verify with any trusted CSCA ${issuer}`,
     };
   }
 }

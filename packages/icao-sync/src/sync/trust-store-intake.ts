@@ -1,0 +1,203 @@
+import { ok, type Result } from "@certs/result";
+import type { ParsedCrl } from "../parse/crl.js";
+import type { LdifCertificate, LdifMasterList, LdifRecordContent } from "../parse/ldif.js";
+import type { MasterList } from "../parse/master-list.js";
+import type { ProvenanceCollection, TrustStoreRowBuilder } from "../trust-store/trust-store-rows.js";
+import type { TrustAnchor } from "../verify/certificate-chain.js";
+import { TrustedCscas } from "../verify/trusted-cscas.js";
+import { CrlAdmission, type CrlAdmissionOptions } from "./crl-admission.js";
+import { DscAdmission } from "./dsc-admission.js";
+import { NestedListAdmission } from "./nested-list-admission.js";
+import { RowBatch } from "./row-batch.js";
+import {
+  type ListVerificationReport,
+  reportListVerification,
+  type VerificationReport,
+} from "./verification-report.js";
+
+/** Refused inputs listed in a report, per kind; the counts cover them all. */
+export const MAX_REFUSED_REPORTED = 100;
+
+/** Options of `TrustStoreIntake`. */
+export interface IntakeOptions extends Omit<CrlAdmissionOptions, "stored"> {
+  readonly stored: CrlAdmissionOptions["stored"];
+  /** Store DSCs that no trusted CSCA can check. */
+  readonly keepUnverifiableDsc: boolean;
+  /** Leave collection 003 DSCs out. */
+  readonly excludeNonConformant: boolean;
+}
+
+/**
+ * Everything a sync admits into the trust store, in the order it reads it, each stored row with its
+ * provenance: master list files (their certList becomes trusted CSCAs when their signer chained to an anchor),
+ * then LDIF entries (nested lists, then DSCs and CRLs, each checked against the CSCAs trusted so far), then
+ * CRL files. Rows collect in `batch`; the decisions are counted for the verification report.
+ */
+export class TrustStoreIntake {
+  readonly trusted = new TrustedCscas();
+  readonly batch: RowBatch;
+  readonly lists: ListVerificationReport[] = [];
+  private readonly anchors = new Set<string>();
+  private readonly crlAdmission: CrlAdmission;
+  private readonly dscAdmission: DscAdmission;
+  private readonly nestedAdmission: NestedListAdmission;
+  private readonly pendingListCrls: { crl: ParsedCrl; source: string }[] = [];
+
+  constructor(
+    builder: TrustStoreRowBuilder,
+    anchors: readonly TrustAnchor[],
+    private readonly options: IntakeOptions,
+  ) {
+    this.batch = new RowBatch(builder);
+    for (const anchor of anchors) {
+      this.trusted.add(anchor.certificate, anchor.publicKey);
+      this.anchors.add(Buffer.from(anchor.certificate.der).toString("base64"));
+    }
+    this.crlAdmission = new CrlAdmission(this.trusted, options);
+    this.dscAdmission = new DscAdmission(this.trusted, {
+      verify: options.verify,
+      strict: options.strict,
+      keepUnverifiable: options.keepUnverifiableDsc,
+      excludeNonConformant: options.excludeNonConformant,
+      maxListed: MAX_REFUSED_REPORTED,
+    });
+    this.nestedAdmission = new NestedListAdmission(this.trusted, options);
+  }
+
+  /**
+   * A master list file that parsed (and, with verification on, verified): its CSCAs are stored and, when
+   * verified, trusted. Its SignedData.crls wait for `settleListCrls`, so that CSCAs of later lists count.
+   */
+  masterListFile(name: string, list: MasterList): void {
+    const chained = list.verification?.chainChecked === true;
+    const report = reportListVerification(name, list);
+    this.lists.push(report);
+    const signer = report.signers[0];
+    const detail = !this.options.verify
+      ? "verification off"
+      : chained
+        ? `list signer ${signer?.subject ?? "?"} chains to ${signer?.chainPath[signer.chainPath.length - 1] ?? "?"}`
+        : (signer?.chainNote ?? "the list signer's chain was not checked");
+    for (const csca of list.cscas) {
+      const anchor = this.anchors.has(Buffer.from(csca.der).toString("base64"));
+      this.batch.certificate("root_ca", csca, {
+        source: name,
+        collection: "ml",
+        status: anchor ? "anchor" : chained ? "verified" : "unverifiable",
+        detail: anchor ? "a configured trust anchor" : detail,
+      });
+      // Its signer chained to an anchor (or the caller allowed lists without one): its certList is trusted.
+      if (this.options.verify) this.trusted.add(csca);
+    }
+    for (const crl of list.crls) this.pendingListCrls.push({ crl, source: `${name} (SignedData.crls)` });
+  }
+
+  /** Admits the SignedData.crls of the master list files read so far (they are not covered by the list's signature). */
+  settleListCrls(): Result<void> {
+    for (const { crl, source } of this.pendingListCrls.splice(0)) {
+      const admitted = this.crl(crl, source, "ml");
+      if (!admitted.ok) return admitted;
+    }
+    return ok(undefined);
+  }
+
+  /** A nested master list (collection 002): stored only if trusted (see `NestedListAdmission`). */
+  nestedList(file: string, nested: LdifMasterList): Result<void> {
+    const source = `${file} (${nested.dn})`;
+    const admitted = this.nestedAdmission.admit(nested, source);
+    if (!admitted.ok) return admitted;
+    if (admitted.value === null) {
+      this.lists.push(nestedReport(reportListVerification(source, nested.masterList), "untrusted"));
+      return ok(undefined);
+    }
+    const list = admitted.value.masterList;
+    this.lists.push(
+      nestedReport(reportListVerification(source, list), this.options.verify ? "verified" : null),
+    );
+    for (const csca of list.cscas) {
+      this.batch.certificate("root_ca", csca, {
+        source: file,
+        collection: "002",
+        status: this.options.verify ? "verified" : "unverifiable",
+        pkdVersion: nested.pkdVersion,
+        detail: admitted.value.detail ?? "verification off",
+      });
+    }
+    for (const crl of list.crls) {
+      const crlAdmitted = this.crl(crl, source, "002", file);
+      if (!crlAdmitted.ok) return crlAdmitted;
+    }
+    return ok(undefined);
+  }
+
+  /**
+   * A DSC whose DER the caller has already deduplicated (`isNew` true): stored if admitted. `checkedNew`
+   * false makes the batch deduplicate it.
+   */
+  dsc(file: string, dsc: LdifCertificate, checkedNew: boolean): Result<void> {
+    const admitted = this.dscAdmission.admit(dsc, `${file} (${dsc.dn})`);
+    if (!admitted.ok) return admitted;
+    if (admitted.value === null) return ok(undefined);
+    const provenance = { ...admitted.value, source: file };
+    if (checkedNew) this.batch.knownNewCertificate("dsc", dsc.certificate, provenance);
+    else this.batch.certificate("dsc", dsc.certificate, provenance);
+    return ok(undefined);
+  }
+
+  /** The DSCs, CRLs and nested lists of one LDIF entry. */
+  ldifEntry(file: string, entry: LdifRecordContent, dscsCheckedNew: boolean): Result<void> {
+    this.dscAdmission.barCodeSigners(entry.barCodeSigners);
+    for (const nested of entry.masterLists) {
+      const admitted = this.nestedList(file, nested);
+      if (!admitted.ok) return admitted;
+    }
+    for (const dsc of entry.dscs) {
+      const admitted = this.dsc(file, dsc, dscsCheckedNew);
+      if (!admitted.ok) return admitted;
+    }
+    for (const crl of entry.crls) {
+      const admitted = this.crl(crl.crl, `${file} (${crl.dn})`, "001", file);
+      if (!admitted.ok) return admitted;
+    }
+    return ok(undefined);
+  }
+
+  /** A CRL from any input: stored only if admitted (see `CrlAdmission`). */
+  crl(crl: ParsedCrl, source: string, collection: ProvenanceCollection, sourceName = source): Result<void> {
+    const admitted = this.crlAdmission.admit(crl, source);
+    if (!admitted.ok) return admitted;
+    if (admitted.value !== null) {
+      this.batch.crl(crl, {
+        source: sourceName,
+        collection,
+        status: admitted.value.status,
+        detail: admitted.value.detail,
+      });
+    }
+    return ok(undefined);
+  }
+
+  /** The verification report of everything admitted or refused so far. */
+  report(enabled: boolean): VerificationReport {
+    return {
+      enabled,
+      lists: [...this.lists],
+      crls: this.crlAdmission.report(),
+      dscs: this.dscAdmission.report(),
+      nestedLists: this.nestedAdmission.report(),
+      refused: [
+        ...this.nestedAdmission.refused.slice(0, MAX_REFUSED_REPORTED),
+        ...this.crlAdmission.refused.slice(0, MAX_REFUSED_REPORTED),
+        ...this.dscAdmission.refused,
+      ],
+    };
+  }
+}
+
+/** What a verification report says about a master list nested in an LDIF entry. */
+function nestedReport(
+  report: ListVerificationReport,
+  trust: "verified" | "untrusted" | null,
+): ListVerificationReport {
+  return { ...report, ...(trust === null ? {} : { trust }) };
+}
