@@ -3,6 +3,7 @@
 async function main() {
   const result = await import("@certs/result");
   const db = await import("@certs/db");
+  const embedded = await import("@certs/db/embedded");
   const ct = await import("@certs/ct-export");
   const icao = await import("@certs/icao-sync");
   const legacy = await import("@certs/legacy-migration");
@@ -10,6 +11,8 @@ async function main() {
   const doubled = result.Result.map(result.ok(21), (n) => n * 2);
   if (!doubled.ok || doubled.value !== 42) throw new Error("CJS consumer: Result.map");
   if (!db.parseConnectionUrl("postgres://u@h/d").ok) throw new Error("CJS consumer: parseConnectionUrl");
+  if (typeof embedded.startEmbeddedPostgres !== "function")
+    throw new Error("CJS consumer: @certs/db/embedded");
   if (typeof ct.decodeCtEntry !== "function" || typeof icao.parseMasterList !== "function") {
     throw new Error("CJS consumer: missing exports");
   }
