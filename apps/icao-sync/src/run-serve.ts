@@ -3,15 +3,18 @@ import { abortableSleep, createPgPool } from "@certs/db";
 import { countTrustStore, migrateTrustStore, readSyncLog } from "@certs/icao-sync";
 import { appError, err, ErrorCode, ok } from "@certs/result";
 import type pg from "pg";
-import { syncInput, syncOptions } from "./run-sync.js";
 import { serveSettings } from "./settings.js";
 import { type StatusServer, startStatusServer, type StoreStatus } from "./status-server.js";
 import { cachedReader } from "./store-status-cache.js";
 import { SyncService } from "./sync-service.js";
 import { openTrustStoreDatabase } from "./trust-store-database.js";
+import { runSyncInWorker } from "./worker-sync.js";
 
 const MIGRATION_RETRY_MS = 5_000;
 const PROBE_TIMEOUT_MS = 2_000;
+// How long a run may take to stop after SIGTERM before its worker is ended: within the 5 s a
+// supervisor gives, with time left to close the server and the database.
+const WORKER_GRACE_MS = 3_000;
 // /info reads the database at most this often, whatever its load.
 const STORE_STATUS_MAX_AGE_MS = 3_000;
 
@@ -62,9 +65,11 @@ export async function runServe(
     defer(() => readiness.value.end().catch(() => undefined));
 
     const service = new SyncService({
-      pool,
-      input: syncInput(options),
-      syncOptions: syncOptions(options, logger),
+      runSync: (runSignal) =>
+        runSyncInWorker(
+          { settings: options, spec: database.value.spec },
+          { signal: runSignal, logger, graceMs: WORKER_GRACE_MS },
+        ),
       schedule: options.cron,
       logger,
     });

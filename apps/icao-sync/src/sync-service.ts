@@ -1,14 +1,8 @@
 import type { Logger } from "@certs/db";
-import {
-  type SyncInput,
-  type SyncOptions,
-  type SyncOutcome,
-  syncTrustStore,
-  type TableCounts,
-  type VerificationReport,
-} from "@certs/icao-sync";
+import type { SyncOutcome, TableCounts, VerificationReport } from "@certs/icao-sync";
+import type { Result } from "@certs/result";
 import { Cron } from "croner";
-import type pg from "pg";
+import type { RunSummary } from "./worker-sync.js";
 
 /** What started a run. */
 export type RunTrigger = "startup" | "schedule" | "manual";
@@ -35,10 +29,8 @@ export type TriggerResult =
 
 /** Settings of {@link SyncService}. */
 export interface SyncServiceOptions {
-  readonly pool: pg.Pool;
-  readonly input: SyncInput;
-  /** The pipeline options of every run; the service adds its own signal. */
-  readonly syncOptions: Omit<SyncOptions, "signal">;
+  /** One sync (in `serve`, in a worker thread); `signal` aborts when the service stops. */
+  readonly runSync: (signal: AbortSignal) => Promise<Result<RunSummary>>;
   /** A cron pattern (croner syntax, the process's time zone). */
   readonly schedule: string;
   readonly logger: Logger;
@@ -128,10 +120,7 @@ export class SyncService {
     const started = performance.now();
     let finished: RunRecord;
     try {
-      const outcome = await syncTrustStore(this.options.pool, this.options.input, {
-        ...this.options.syncOptions,
-        signal,
-      });
+      const outcome = await this.options.runSync(signal);
       const common = {
         finishedAt: new Date().toISOString(),
         durationMs: Math.round(performance.now() - started),
