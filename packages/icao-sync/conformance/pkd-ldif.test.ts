@@ -38,6 +38,21 @@ describe("icaopkd-003-complete-000090.ldif", () => {
     });
   });
 
+  it("reads every entry as a non-conformant (003) DSC with its conformance codes, texts and pkdVersion", () => {
+    expect(content.dscs.every((d) => d.collection === "003")).toBe(true);
+    expect(content.barCodeSigners).toBe(0);
+    expect(content.dscs.every((d) => d.conformanceCodes.length >= 1 && d.pkdVersion !== null)).toBe(true);
+    expect(content.dscs.reduce((sum, d) => sum + d.conformanceCodes.length, 0)).toBe(2084);
+    expect(content.dscs.reduce((sum, d) => sum + d.conformanceTexts.length, 0)).toBe(2084);
+    expect(content.dscs[0]).toMatchObject({
+      conformanceCodes: ["ERR:CSCA.BAC.25"],
+      conformanceTexts: [
+        "ERR:CSCA:Extension:BasicConstraints: Path Length must be present in Country Signing CA.",
+      ],
+      pkdVersion: 16,
+    });
+  });
+
   it("gives 502 dsc rows with issuer, isn and x_500_issuer filled", () => {
     const rows = buildTrustStoreRows(
       { dscs: content.dscs.map((d) => d.certificate) },

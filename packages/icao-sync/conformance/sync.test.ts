@@ -88,17 +88,88 @@ describe("syncTrustStore on real files", () => {
   });
 
   it("leaves COL.crl out without a trusted CSCA to verify it, and says why", async () => {
+    // Without a master list nothing is trusted: the DSCs are unverifiable and kept only because asked to.
     const outcome = await syncTrustStore(
       pool,
       { ldif: [fixturePath("icaopkd-003-complete-000090.ldif")], crls: [fixturePath("COL.crl")] },
-      { allowUnanchored: true, force: true },
+      { allowUnanchored: true, keepUnverifiableDsc: true, force: true },
     );
     if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
-    expect(outcome.value.counts).toMatchObject({ crls: 0, revoked_certificate_list: 0 });
+    expect(outcome.value.counts).toMatchObject({ dsc: 502, crls: 0, revoked_certificate_list: 0 });
+    expect(outcome.value.verification.dscs).toMatchObject({ verified: 0, unverifiable: 502, invalid: 0 });
     expect(outcome.value.verification.crls).toMatchObject({ verified: 0, invalid: 1 });
     expect(outcome.value.verification.refused[0]).toMatchObject({
       kind: "crl",
       subject: "CN=Government of Colombia CSCA,OU=Certification Authorities,O=Colombia,C=CO",
     });
+  });
+
+  it("verifies all 502 DSCs of the real 003 LDIF against the CSCAs of the anchored ICAO list, and keeps their conformance fields", async () => {
+    const outcome = await syncTrustStore(pool, {
+      masterLists: [fixturePath("ICAO_ml_December2025.ml")],
+      ldif: [fixturePath("icaopkd-003-complete-000090.ldif")],
+      trustAnchors: [fixturePath("un-csca.pem")],
+    });
+    if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
+    expect(outcome.value.counts).toMatchObject({ root_ca: 536, dsc: 502 });
+    expect(outcome.value.verification.dscs).toEqual({
+      verified: 502,
+      unverifiable: 0,
+      invalid: 0,
+      nonConformant: 502,
+      barCodeSigners: 0,
+    });
+    expect(outcome.value.verification.refused).toEqual([]);
+    const provenance = await pool.query<{
+      collection: string;
+      status: string;
+      codes: number;
+      texts: number;
+      pkd_version: number | null;
+    }>(
+      `SELECT p.collection, p.status, p.pkd_version,
+              array_length(string_to_array(p.conformance_code, E'\\n'), 1) AS codes,
+              array_length(string_to_array(p.conformance_text, E'\\n'), 1) AS texts
+       FROM dsc d JOIN icao_sync_provenance p ON p.table_name = 'dsc' AND p.row_id = d.id`,
+    );
+    expect(provenance.rows).toHaveLength(502);
+    expect(provenance.rows.every((r) => r.collection === "003" && r.status === "verified")).toBe(true);
+    // Every entry carries at least one code and as many texts as codes (2,084 of each over the file).
+    expect(provenance.rows.every((r) => r.codes >= 1 && r.codes === r.texts && r.pkd_version !== null)).toBe(
+      true,
+    );
+    expect(provenance.rows.reduce((sum, r) => sum + r.codes, 0)).toBe(2084);
+    const first = await pool.query<{ conformance_code: string; pkd_version: number }>(
+      `SELECT p.conformance_code, p.pkd_version FROM dsc d JOIN icao_sync_provenance p ON p.row_id = d.id
+       WHERE d.isn = '0x14375b4220500894'`,
+    );
+    expect(first.rows).toEqual([{ conformance_code: "ERR:CSCA.BAC.25", pkd_version: 16 }]);
+  });
+
+  it("verifies the real 003 DSCs of the countries the German list carries (358) and leaves the other 144 out as unverifiable", async () => {
+    const outcome = await syncTrustStore(
+      pool,
+      {
+        masterLists: [fixturePath(masterLists.germany.file)],
+        ldif: [fixturePath("icaopkd-003-complete-000090.ldif")],
+        trustAnchors: [fixturePath(masterLists.germany.anchor)],
+      },
+      { excludeNonConformant: false },
+    );
+    if (!outcome.ok) throw new Error(`${outcome.error.code}: ${outcome.error.message}`);
+    expect(outcome.value.verification.dscs).toMatchObject({ verified: 358, unverifiable: 144, invalid: 0 });
+    expect(outcome.value.counts.dsc).toBe(358);
+    const excluded = await syncTrustStore(
+      pool,
+      {
+        masterLists: [fixturePath(masterLists.germany.file)],
+        ldif: [fixturePath("icaopkd-003-complete-000090.ldif")],
+        trustAnchors: [fixturePath(masterLists.germany.anchor)],
+      },
+      { excludeNonConformant: true },
+    );
+    if (!excluded.ok) throw new Error(`${excluded.error.code}: ${excluded.error.message}`);
+    expect(excluded.value.counts.dsc).toBe(0);
+    expect(excluded.value.verification.dscs).toMatchObject({ verified: 0, nonConformant: 502 });
   });
 });

@@ -264,10 +264,17 @@ export async function collectSources(
 
 /**
  * The digest a sync records for its input: the content of every source (order-independent within a kind;
- * trust anchors left out, since they change no row) and the `source` column value.
+ * trust anchors left out, since they change no row), the `source` column value, and the DSC options.
  */
-export function inputDigest(sources: readonly SourceReport[], sourceLabel: string): string {
+export function inputDigest(
+  sources: readonly SourceReport[],
+  sourceLabel: string,
+  options: Pick<CollectOptions, "keepUnverifiableDsc" | "excludeNonConformant"> = {},
+): string {
   const hash = createHash("sha256").update(`icao-sync input v1\nsource=${sourceLabel}\n`);
+  // Options that change which rows are stored change the digest; left at their defaults, they add nothing.
+  if (options.keepUnverifiableDsc === true) hash.update("keep-unverifiable-dsc\n");
+  if (options.excludeNonConformant === true) hash.update("exclude-non-conformant\n");
   for (const kind of ["master_list", "ldif", "crl"] as const) {
     // A source named twice adds no row, so it must not change the digest either.
     const digests = [...new Set(sources.filter((s) => s.kind === kind).map((s) => s.sha256))].sort();

@@ -178,7 +178,7 @@ export async function syncTrustStore(
     ...opened.value.map((f) => f.report),
     ...read.filter((s) => s.kind === "crl"),
   ];
-  const digest = inputDigest(sources, sourceLabel);
+  const digest = inputDigest(sources, sourceLabel, options);
   const timing = { parseMs: collected.value.parseMs, buildMs: 0, writeParseMs: 0 };
 
   // Without LDIF every row is known now: an empty result is refused before the database is touched.
