@@ -10,7 +10,7 @@ import {
 } from "@certs/icao-sync/testing";
 import { createTestDatabase, type TestDatabase } from "@certs/testdb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { get, lastRunOf, send, serve, type Served, waitFor } from "./served-app.js";
+import { get, lastRunOf, send, serve, type Served, untilReady } from "./served-app.js";
 
 const NEVER_SOON = "0 0 1 1 *";
 const PER_SIDE = 2_500;
@@ -135,7 +135,7 @@ describe("certs-icao-sync serve with a list built to make the chain search try e
     ]);
     running.push(served);
     const { url } = served;
-    await waitFor("/ready", async () => ((await get(`${url}/ready`)).status === 200 ? true : undefined));
+    await untilReady(url);
 
     expect((await send(`${url}/trigger`, "POST")).status).toBe(202);
     const runStarted = performance.now();

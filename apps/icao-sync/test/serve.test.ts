@@ -2,10 +2,24 @@ import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/tes
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Material, openPool, tableCounts, writeMaterial } from "./material.js";
-import { CLI, get, lastRunOf, send, serve, type Served, waitFor } from "./served-app.js";
+import { CLI, get, lastRunOf, send, serve, type Served, untilReady, waitFor } from "./served-app.js";
 
 // Far away, so only the test decides when runs happen.
 const NEVER_SOON = "0 0 1 1 *";
+
+/** `serve` on the shared database with the generated list and its anchor, runs only when asked. */
+function listArgs(): string[] {
+  return [
+    "--db",
+    db.url,
+    "--source",
+    material.masterList,
+    "--trust-anchor",
+    material.anchor,
+    "--cron",
+    NEVER_SOON,
+  ];
+}
 
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -63,7 +77,7 @@ describe("certs-icao-sync serve", () => {
     const { url } = served;
 
     expect(await get(`${url}/health`)).toEqual({ status: 200, body: { status: "ok" } });
-    await waitFor("/ready", async () => ((await get(`${url}/ready`)).status === 200 ? true : undefined));
+    await untilReady(url);
     const idle = await get(`${url}/info`);
     expect(idle.status).toBe(200);
     expect(idle.body).toMatchObject({ name: "certs-icao-sync", version: "0.0.0", schedule: NEVER_SOON });
@@ -220,23 +234,9 @@ describe("certs-icao-sync serve: who may trigger a sync", () => {
   const TOKEN = "0f3c9a7e5b1d4c2a8e6f0b3d5a7c9e1f";
 
   it("with --trigger-token, POST /trigger needs exactly that bearer token", async () => {
-    const served = await serve(
-      [
-        "--db",
-        db.url,
-        "--source",
-        material.masterList,
-        "--trust-anchor",
-        material.anchor,
-        "--cron",
-        NEVER_SOON,
-      ],
-      { CERTS_TRIGGER_TOKEN: TOKEN },
-    );
+    const served = await serve(listArgs(), { CERTS_TRIGGER_TOKEN: TOKEN });
     running.push(served);
-    await waitFor("/ready", async () =>
-      (await get(`${served.url}/ready`)).status === 200 ? true : undefined,
-    );
+    await untilReady(served.url);
     const bare = await send(`${served.url}/trigger`, "POST");
     expect(bare.status).toBe(401);
     expect(bare.headers["www-authenticate"]).toBe('Bearer realm="certs-icao-sync"');
@@ -258,20 +258,11 @@ describe("certs-icao-sync serve: who may trigger a sync", () => {
   });
 
   it("without a token, POST /trigger refuses a cross-site Origin, Sec-Fetch-Site or a rebound Host name", async () => {
-    const served = await serve([
-      "--db",
-      db.url,
-      "--source",
-      material.masterList,
-      "--trust-anchor",
-      material.anchor,
-      "--cron",
-      NEVER_SOON,
-    ]);
+    const served = await serve(listArgs());
     running.push(served);
     const { url } = served;
     const port = new URL(url).port;
-    await waitFor("/ready", async () => ((await get(`${url}/ready`)).status === 200 ? true : undefined));
+    await untilReady(url);
     const hostile: [Record<string, string>, string][] = [
       [
         { origin: "https://evil.example" },
@@ -348,19 +339,10 @@ describe("certs-icao-sync serve: who may trigger a sync", () => {
 
 describe("certs-icao-sync serve under load", () => {
   it("100 concurrent /info clients never make /ready report the database down, even while the counts hang", async () => {
-    const served = await serve([
-      "--db",
-      db.url,
-      "--source",
-      material.masterList,
-      "--trust-anchor",
-      material.anchor,
-      "--cron",
-      NEVER_SOON,
-    ]);
+    const served = await serve(listArgs());
     running.push(served);
     const { url } = served;
-    await waitFor("/ready", async () => ((await get(`${url}/ready`)).status === 200 ? true : undefined));
+    await untilReady(url);
     expect((await get(`${url}/info`)).status).toBe(200);
     // Every count of root_ca now waits for this lock: a slow database, as far as /info can tell.
     const blocker = await pool.connect();

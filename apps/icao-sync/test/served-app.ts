@@ -85,3 +85,8 @@ export async function lastRunOf(url: string): Promise<Record<string, unknown>> {
     return run ?? undefined;
   });
 }
+
+/** Waits for `/ready` to answer 200. */
+export async function untilReady(url: string): Promise<void> {
+  await waitFor("/ready", async () => ((await get(`${url}/ready`)).status === 200 ? true : undefined));
+}
