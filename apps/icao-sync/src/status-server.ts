@@ -129,7 +129,7 @@ function digest(text: string): Buffer {
  * <token>` (compared in constant time). Without: only a loopback `Host` (so a DNS-rebound name cannot
  * pass) and no cross-site `Origin` or `Sec-Fetch-Site`, so a web page the operator opens cannot start one.
  */
-export function triggerRefusal(request: IncomingMessage, token: string | undefined): Refusal | undefined {
+function triggerRefusal(request: IncomingMessage, token: string | undefined): Refusal | undefined {
   if (token !== undefined) {
     const given = /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(request.headers.authorization ?? "")?.[1];
     if (given !== undefined && timingSafeEqual(digest(given), digest(token))) return undefined;
