@@ -4,6 +4,7 @@ import path from "node:path";
 import pg from "pg";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "../src/embedded/index.js";
+import { silentLogger, type Logger } from "../src/logger.js";
 
 // As root the server runs as the unprivileged `postgres` user: that is what these tests are about.
 const isRoot = process.getuid?.() === 0;
@@ -22,8 +23,12 @@ describe("the embedded PostgreSQL in private directories", () => {
   let root: string;
   const running: EmbeddedPostgres[] = [];
 
-  async function started(dataDir: string, cacheDir: string): Promise<EmbeddedPostgres> {
-    const result = await startEmbeddedPostgres({ dataDir, cacheDir });
+  async function started(dataDir: string, cacheDir: string, logger?: Logger): Promise<EmbeddedPostgres> {
+    const result = await startEmbeddedPostgres({
+      dataDir,
+      cacheDir,
+      ...(logger === undefined ? {} : { logger }),
+    });
     if (!result.ok) throw new Error(`expected a start, got: ${result.error.message}`);
     running.push(result.value);
     return result.value;
@@ -59,7 +64,9 @@ describe("the embedded PostgreSQL in private directories", () => {
       expect((await stat(privateDir)).mode & 0o777).toBe(0o700);
       const requested = path.join(privateDir, ".certs", "postgres");
 
-      const first = await started(requested, cacheDir);
+      const lines: string[] = [];
+      const logger: Logger = { ...silentLogger, info: (_fields, message) => void lines.push(message ?? "") };
+      const first = await started(requested, cacheDir, logger);
       await query(first.url, "CREATE TABLE kept (label TEXT)");
       await query(first.url, "INSERT INTO kept VALUES ('in a private place')");
       if (isRoot) {
@@ -68,6 +75,14 @@ describe("the embedded PostgreSQL in private directories", () => {
         expect(await readlink(requested)).toBe(first.dataDir);
         // The user's private directory was left private.
         expect((await stat(privateDir)).mode & 0o777).toBe(0o700);
+        // One line says where the data and the binaries are, and why.
+        expect(lines).toEqual([
+          expect.stringMatching(
+            new RegExp(
+              `^embedded PostgreSQL started on 127\\.0\\.0\\.1:\\d+, data in ${first.dataDir} \\(${requested} links there: the postgres user \\(uid \\d+\\) cannot enter ${privateDir} \\(mode 0700\\)\\), binaries in ${first.binariesDir}$`,
+            ),
+          ),
+        ]);
       } else {
         expect(first.dataDir).toBe(requested);
       }

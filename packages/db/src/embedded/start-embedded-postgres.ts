@@ -70,7 +70,8 @@ export async function startEmbeddedPostgres(
 
   const packaged = await packagedBinaries();
   if (!packaged.ok) return packaged;
-  const placement = await placeDataDir(path.resolve(options.dataDir), {
+  const requested = path.resolve(options.dataDir);
+  const placement = await placeDataDir(requested, {
     asRoot: process.getuid?.() === 0,
     cacheDir: options.cacheDir,
   });
@@ -127,7 +128,7 @@ export async function startEmbeddedPostgres(
   }
   logger.info(
     { dataDir, binariesDir: binaries.value.dir, port, pid: child.pid },
-    startedMessage(placement.value, binaries.value.dir, port),
+    startedMessage(requested, placement.value, binaries.value.dir, port),
   );
   return ok({
     spec,
@@ -140,8 +141,14 @@ export async function startEmbeddedPostgres(
 }
 
 /** The one line that says where the server listens, where its data is and what it runs. */
-function startedMessage(placement: DataDirPlacement, binariesDir: string, port: number): string {
+function startedMessage(
+  requested: string,
+  placement: DataDirPlacement,
+  binariesDir: string,
+  port: number,
+): string {
   const moved = placement.relocated;
-  const where = moved === undefined ? "" : ` (${moved.from} links there: ${moved.because})`;
+  const link = requested === placement.dataDir ? "" : ` (${requested} links there)`;
+  const where = moved === undefined ? link : ` (${moved.from} links there: ${moved.because})`;
   return `embedded PostgreSQL started on 127.0.0.1:${port}, data in ${placement.dataDir}${where}, binaries in ${binariesDir}`;
 }
