@@ -36,7 +36,18 @@ function addSyncOptions(command: Command): Command {
       "--allow-unanchored",
       "sync without --trust-anchor: signatures checked, chains not (env CERTS_ALLOW_UNANCHORED)",
     )
-    .option("--strict", "fail the sync when a CRL is left out because it does not verify (env CERTS_STRICT)")
+    .option(
+      "--strict",
+      "fail the sync when a CRL, DSC or nested master list is left out because it does not verify (env CERTS_STRICT)",
+    )
+    .option(
+      "--keep-unverifiable-dsc",
+      "store LDIF DSCs no trusted CSCA can check, marked unverifiable (env CERTS_KEEP_UNVERIFIABLE_DSC)",
+    )
+    .option(
+      "--exclude-non-conformant",
+      "leave collection 003 (non-conformant) DSCs out (env CERTS_EXCLUDE_NON_CONFORMANT)",
+    )
     .option(
       "--allow-crl-rollback",
       "store a CRL older than the stored one of its issuer instead of failing (env CERTS_ALLOW_CRL_ROLLBACK)",
@@ -162,11 +173,13 @@ addCommonFlags(
       collect,
     )
     .option("--no-verify", "skip signature and chain checks (env CERTS_VERIFY=false)")
+    .option("--keep-unverifiable-dsc", "show LDIF DSCs no trusted CSCA can check as stored (unverifiable)")
+    .option("--exclude-non-conformant", "leave collection 003 (non-conformant) DSCs out")
     .option("--source-label <text>", "value of the `source` column (default icao-masterlist)")
     .option("--max-bytes <n>", "largest file accepted (env CERTS_MAX_BYTES)")
     .option(
       "--json",
-      "print { root_ca, dsc, crls, revoked_certificate_list, verification, sources } as JSON",
+      "print { root_ca, dsc, crls, revoked_certificate_list, icao_sync_provenance, verification, sources } as JSON",
     ),
 )
   .addHelpText(

@@ -104,6 +104,8 @@ export async function runInspect(
       { ...input, trustAnchors: options.trustAnchor },
       {
         verify: options.verify,
+        keepUnverifiableDsc: options.keepUnverifiableDsc,
+        excludeNonConformant: options.excludeNonConformant,
         logger,
         ...(options.maxBytes === undefined ? {} : { download: { maxBytes: options.maxBytes } }),
         ...(options.sourceLabel === undefined ? {} : { sourceLabel: options.sourceLabel }),

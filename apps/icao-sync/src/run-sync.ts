@@ -25,6 +25,8 @@ export function syncOptions(settings: SyncSettings, logger: Logger): Omit<SyncOp
     allowUnanchored: settings.allowUnanchored,
     strict: settings.strict,
     allowCrlRollback: settings.allowCrlRollback,
+    keepUnverifiableDsc: settings.keepUnverifiableDsc,
+    excludeNonConformant: settings.excludeNonConformant,
     dryRun: settings.dryRun,
     allowEmpty: settings.allowEmpty,
     force: settings.force,

@@ -12,9 +12,38 @@ export function countLines(counts: TableCounts): string[] {
   return TABLES.map((table) => `  ${table.padEnd(26)} ${String(counts[table]).padStart(7)}`);
 }
 
-/** One line per master list: what was verified, by whom it was signed and when. */
+/** How many refusals the text output lists; `--json` has the first 100 of each kind. */
+const REFUSED_SHOWN = 10;
+
+/** One line each for the DSC, nested-list and CRL counts, then what was refused and why. */
+export function admissionLines(report: VerificationReport): string[] {
+  const d = report.dscs;
+  const c = report.crls;
+  const n = report.nestedLists;
+  const lines = [
+    `DSCs: ${d.verified} verified, ${d.unverifiable} unverifiable, ${d.invalid} invalid, ${d.nonConformant} non-conformant (003), ${d.barCodeSigners} bar code signers (not DSCs)`,
+    `nested master lists: ${n.verified} verified, ${n.untrusted} untrusted`,
+    `CRLs: ${c.verified} verified, ${c.invalid} refused, ${c.stale} stale, ${c.rolledBack} rolled back`,
+  ];
+  if (report.refused.length > 0) {
+    lines.push(`refused (not stored), ${report.refused.length} listed:`);
+    for (const r of report.refused.slice(0, REFUSED_SHOWN)) {
+      const what =
+        r.kind === "crl" ? "CRL of" : r.kind === "dsc" ? `DSC (${r.status ?? "refused"})` : "master list of";
+      lines.push(`  ${r.source}: ${what} ${r.subject}: ${r.reason}`);
+    }
+    if (report.refused.length > REFUSED_SHOWN) {
+      lines.push(`  ... and ${report.refused.length - REFUSED_SHOWN} more (--json lists them)`);
+    }
+  }
+  return lines;
+}
+
+/** One line per master list: what was verified, by whom it was signed and when; then the admission counts. */
 export function verificationLines(report: VerificationReport): string[] {
-  if (report.lists.length === 0) return ["verification: no master list among the sources"];
+  if (report.lists.length === 0) {
+    return ["verification: no master list among the sources", ...admissionLines(report)];
+  }
   const lines = [
     report.enabled ? "verification:" : "verification: OFF (--no-verify): signatures and chains not checked",
   ];
@@ -28,11 +57,12 @@ export function verificationLines(report: VerificationReport): string[] {
       list.chain === "verified"
         ? "chain verified"
         : `chain not checked${signer?.chainNote ? ` (${signer.chainNote})` : ""}`;
+    const trust = list.trust === undefined ? "" : `, ${list.trust}`;
     lines.push(
-      `  ${list.source}: ${list.certificates} certificates, structure ${list.structure}, signature ${list.signature.replace("_", " ")}, ${chain}${signedBy}`,
+      `  ${list.source}: ${list.certificates} certificates, structure ${list.structure}, signature ${list.signature.replace("_", " ")}, ${chain}${trust}${signedBy}`,
     );
   }
-  return lines;
+  return [...lines, ...admissionLines(report)];
 }
 
 /** The summary `run` prints on stdout, control characters in names escaped. */

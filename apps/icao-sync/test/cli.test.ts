@@ -1,4 +1,6 @@
 import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { InspectReport } from "@certs/icao-sync";
 import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
@@ -139,6 +141,11 @@ describe("certs-icao-sync", () => {
       new RegExp(`\\n  root_ca +${expected.root_ca}\\n  dsc +${expected.dsc}\\n`),
     );
     expect(outcome.stdout).toContain("signature verified, chain verified; signer ");
+    expect(outcome.stdout).toContain(
+      `\nDSCs: ${expected.dsc} verified, 0 unverifiable, 0 invalid, 0 non-conformant (003), 0 bar code signers (not DSCs)\n`,
+    );
+    // Each CRL is given twice (in the LDIF and as a file), and by the real clock the generated ones are stale.
+    expect(outcome.stdout).toMatch(/\nCRLs: \d+ verified, 0 refused, \d+ stale, 0 rolled back\n/);
   });
 
   it("a second run of the same input is skipped as unchanged", async () => {
@@ -165,6 +172,41 @@ describe("certs-icao-sync", () => {
     expect(summary).toMatchObject({ status: "unchanged", skipped: true });
     expect(summary.counts.root_ca).toBe(material.pki.cscas.length);
     expect(await tableIds(pool)).toEqual(before);
+  });
+
+  it("run leaves out forged and unknown DSCs and Bar Code Signers, says so in one line each, and stores the unknown one with --keep-unverifiable-dsc", async () => {
+    const hostile = path.join(material.dir, "icaopkd-001-hostile.ldif");
+    await writeFile(hostile, material.pki.hostile.ldif.dscsAndBarCodeSigners);
+    const base = ["run", "--db", db.url, "--source", material.masterList, "--trust-anchor", material.anchor];
+    const outcome = await run([...base, "--ldif", hostile, "--force"]);
+    expect(outcome.code).toBe(0);
+    expect(outcome.stdout).toContain(
+      "\nDSCs: 1 verified, 1 unverifiable, 1 invalid, 0 non-conformant (003), 2 bar code signers (not DSCs)\n",
+    );
+    expect(outcome.stdout).toContain("\nnested master lists: 0 verified, 0 untrusted\n");
+    expect(outcome.stdout).toMatch(
+      /\nrefused \(not stored\), 2 listed:\n {2}.*icaopkd-001-hostile\.ldif \(cn=.*: DSC \(invalid\) CN=DS AL forged,C=AL: its RSA/,
+    );
+    expect(outcome.stdout).toMatch(
+      /\n {2}.*: DSC \(unverifiable\) CN=DS ZZ 1,C=ZZ: no trusted CSCA CN=CSCA ZZ/,
+    );
+    expect((await tableCounts(pool)).dsc).toBe(1);
+
+    const kept = await run([...base, "--ldif", hostile, "--keep-unverifiable-dsc", "--json"]);
+    expect(kept.code).toBe(0);
+    const report = JSON.parse(kept.stdout) as { verification: { dscs: Record<string, number> } };
+    expect(report.verification.dscs).toMatchObject({
+      verified: 1,
+      unverifiable: 1,
+      invalid: 1,
+      barCodeSigners: 2,
+    });
+    expect((await tableCounts(pool)).dsc).toBe(2);
+
+    const strict = await run([...base, "--ldif", hostile, "--strict", "--force"]);
+    expect(strict.code).toBe(1);
+    expect(strict.stderr).toMatch(/the DSC CN=DS AL forged,C=AL is refused: its RSA .*\(strict\)\./);
+    expect((await tableCounts(pool)).dsc).toBe(2);
   });
 
   it("refuses a list whose signature does not verify: exit 1, one line with the way out, tables untouched", async () => {
@@ -310,6 +352,7 @@ describe("certs-icao-sync", () => {
     expect(Object.keys(report).sort()).toEqual([
       "crls",
       "dsc",
+      "icao_sync_provenance",
       "revoked_certificate_list",
       "root_ca",
       "sources",
