@@ -96,3 +96,7 @@ export type {
   MigratedCertificate,
 } from "./migration/outcomes.js";
 export { MigrationReportWriter } from "./report/migration-report-writer.js";
+export { RejectsWriter, type RejectLine } from "./report/rejects-writer.js";
+export type { RunOutputOptions } from "./migration/run-outputs.js";
+export { verifyMigration, type VerifyMigrationOptions } from "./verify/verify-migration.js";
+export type { Discrepancy, DiscrepancyKind, VerificationSummary } from "./verify/discrepancy.js";

@@ -425,6 +425,15 @@ export class DestinationWriter {
     await this.query(sql, values);
   }
 
+  /** Whether the ledger has this legacy certificate (committed by another run: READ COMMITTED). */
+  async ledgerHas(legacyCertificateId: number): Promise<boolean> {
+    const found = await this.query(
+      `SELECT 1 AS found FROM ${LEDGER_TABLES.ledger} WHERE legacy_certificate_id = ${placeholders(this.dialect, 1)}`,
+      [legacyCertificateId],
+    );
+    return (found.records?.length ?? 0) > 0;
+  }
+
   /** Forgets the failures of certificates that have now migrated. */
   async clearFailures(legacyCertificateIds: readonly number[]): Promise<void> {
     if (legacyCertificateIds.length === 0) return;

@@ -95,6 +95,27 @@ export class Ledger {
     }
   }
 
+  /**
+   * Deletes every failure row of a certificate the ledger has (a concurrent run may have migrated it after
+   * this one recorded its failure); returns how many went.
+   */
+  async clearFailuresOfMigrated(): Promise<Result<number>> {
+    const runner = this.destination.createQueryRunner();
+    try {
+      const result = (await runner.query(
+        `DELETE FROM ${LEDGER_TABLES.failures} WHERE legacy_certificate_id IN
+           (SELECT legacy_certificate_id FROM ${LEDGER_TABLES.ledger})`,
+        [],
+        true,
+      )) as { affected?: number };
+      return ok(result.affected ?? 0);
+    } catch (error) {
+      return err(databaseError(error, "could not clear the failures of migrated certificates"));
+    } finally {
+      await runner.release().catch(() => undefined);
+    }
+  }
+
   /** The legacy ids with a recorded failure, after `afterId`, a page at a time (for `retryFailed`). */
   async failedIdPage(afterId: number, limit: number): Promise<Result<number[]>> {
     try {

@@ -87,11 +87,36 @@ function textOf(value: string | Buffer | null): string {
 
 /** The query listing the legacy table's columns and their information_schema types, per dialect. */
 const COLUMNS_SQL: Readonly<Record<SqlDialect, string>> = {
-  mysql: `SELECT COLUMN_NAME AS name, DATA_TYPE AS type FROM information_schema.COLUMNS
+  mysql: `SELECT COLUMN_NAME AS name, DATA_TYPE AS type, COLUMN_TYPE AS full_type FROM information_schema.COLUMNS
           WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'certificate_record'`,
-  postgres: `SELECT column_name AS name, data_type AS type FROM information_schema.columns
+  postgres: `SELECT column_name AS name, data_type AS type, data_type AS full_type FROM information_schema.columns
           WHERE table_schema = current_schema() AND table_name = 'certificate_record'`,
 };
+
+/** The smallest and largest value an integer column of this type holds (bits by type name, as the servers document). */
+const INTEGER_BITS: Readonly<Record<string, number>> = {
+  tinyint: 8,
+  smallint: 16,
+  mediumint: 24,
+  int: 32,
+  integer: 32,
+  bigint: 64,
+};
+
+/** The id range of an integer column (`unsigned` in MySQL's full type); undefined for other types. */
+function integerRange(type: string, fullType: string): IdRange | undefined {
+  const bits = INTEGER_BITS[type.trim().toLowerCase()];
+  if (bits === undefined) return undefined;
+  const unsigned = /unsigned/i.test(fullType);
+  const max = unsigned ? 2 ** bits - 1 : 2 ** (bits - 1) - 1;
+  return { min: unsigned ? 0 : -(2 ** (bits - 1)), max: Math.min(max, Number.MAX_SAFE_INTEGER) };
+}
+
+/** The values the legacy id column can hold. */
+export interface IdRange {
+  readonly min: number;
+  readonly max: number;
+}
 
 /**
  * The select expression giving a date column's value as text. MySQL: `CAST(... AS CHAR)`, as the original
@@ -129,6 +154,8 @@ export class LegacyCertificateReader {
     readonly dateKinds: LegacyDateKinds,
     /** The select list of a full record, dates as text. */
     private readonly selectList: string,
+    /** The values the id column can hold (undefined when its type is not a plain integer). */
+    readonly idRange: IdRange | undefined,
   ) {}
 
   /**
@@ -138,7 +165,7 @@ export class LegacyCertificateReader {
   static async open(legacy: DataSource): Promise<Result<LegacyCertificateReader>> {
     const dialect = sqlDialect(legacy);
     if (!dialect.ok) return dialect;
-    let columns: Array<{ name: string; type: string }>;
+    let columns: Array<{ name: string; type: string; full_type: string }>;
     try {
       columns = await legacy.query(COLUMNS_SQL[dialect.value]);
     } catch (error) {
@@ -171,7 +198,27 @@ export class LegacyCertificateReader {
     const selectList = `id, serialno, ecu, customer_id, installer_user_id, caliberater_user_id, installer_technician_id,
       caliberater_technician_id, vehicle_type, vehicle_registration, vehicle_chassis, speed, kilometer, ${dates.join(", ")},
       renewal_count, dealer_id, print_count, activstate, description`;
-    return ok(new LegacyCertificateReader(legacy, dialect.value, kinds as LegacyDateKinds, selectList));
+    const idColumn = columns.find((column) => String(column.name).toLowerCase() === "id");
+    const idRange =
+      idColumn === undefined ? undefined : integerRange(String(idColumn.type), String(idColumn.full_type));
+    return ok(
+      new LegacyCertificateReader(legacy, dialect.value, kinds as LegacyDateKinds, selectList, idRange),
+    );
+  }
+
+  /** A CONFIGURATION_ERROR naming the first id the id column cannot hold, before any query uses it. */
+  checkIds(ids: readonly number[] | undefined): Result<void> {
+    const range = this.idRange;
+    if (ids === undefined || range === undefined) return ok(undefined);
+    const outside = ids.find((id) => id < range.min || id > range.max);
+    if (outside === undefined) return ok(undefined);
+    return err(
+      appError(
+        ErrorCode.CONFIGURATION_ERROR,
+        `ids: ${outside} cannot be a legacy id: certificate_record.id holds ${range.min} to ${range.max}.`,
+        { details: { option: "ids", value: outside, ...range } },
+      ),
+    );
   }
 
   private toCertificate(row: RawRow): LegacyCertificate {

@@ -255,8 +255,16 @@ async function migrateOne(
     }
     return work;
   } catch (error) {
-    if (classifyDbError(error).retryable) throw error;
+    const verdict = classifyDbError(error);
+    if (verdict.retryable) throw error;
     await writer.rollbackToSavepoint("certificate");
+    // A taken unique key (a serial) of a certificate another run has in its committed ledger is that run's.
+    if (verdict.kind === "unique_violation" && (await writer.ledgerHas(record.id))) {
+      await writer.releaseSavepoint("certificate");
+      return {
+        outcome: { kind: "skipped", legacy: identityOf(record), reason: "already_migrated" },
+      };
+    }
     const appErr =
       error instanceof StageFailure
         ? writeError(error.cause, error.stage)

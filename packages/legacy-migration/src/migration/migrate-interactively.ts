@@ -1,11 +1,12 @@
 import type { AppError, Result } from "@certs/result";
-import { MigrationReportWriter } from "../report/migration-report-writer.js";
 import type { LegacyCertificate } from "./legacy-certificates.js";
-import { MigrationSession, type MigrationSettings, type MigrationSources } from "./migration-session.js";
+import { startRun } from "./migrate-certificates.js";
+import type { MigrationSettings, MigrationSources } from "./migration-session.js";
 import type { CertificateOutcome } from "./outcomes.js";
 import type { PlanResult } from "./plan-certificate.js";
 import { describeSelection, validateSelection, type RunSelectionOptions } from "./run-selection.js";
 import type { MigrationFailure, MigrationProgress, MigrationSummary } from "./migration-summary.js";
+import { RunOutputs, type RunOutputOptions } from "./run-outputs.js";
 import { RunTally } from "./run-tally.js";
 
 /** What the operator does with one certificate. */
@@ -24,7 +25,8 @@ export interface InteractiveStep {
 }
 
 /** Options of an interactive run, on top of the {@link MigrationSettings} and the selection. */
-export interface MigrateInteractivelyOptions extends MigrationSettings, RunSelectionOptions {
+export interface MigrateInteractivelyOptions
+  extends MigrationSettings, RunSelectionOptions, RunOutputOptions {
   /**
    * Asks the operator (the app shows the step and a Migrate / Skip / Exit choice). A rejected promise, such
    * as a prompt interrupted by Ctrl+C, means exit: it is never taken as "skip".
@@ -34,8 +36,6 @@ export interface MigrateInteractivelyOptions extends MigrationSettings, RunSelec
   readonly signal?: AbortSignal;
   /** Called after each certificate with its outcome and the running totals. */
   readonly onOutcome?: (outcome: CertificateOutcome, progress: MigrationProgress) => void;
-  /** Write the Excel report here at the end (also after an exit). */
-  readonly reportPath?: string;
 }
 
 /**
@@ -52,24 +52,20 @@ export async function migrateInteractively(
   if (!selection.ok) return selection;
   const clock = options.clock ?? (() => new Date());
   const startedAt = clock();
-  const opened = await MigrationSession.open(sources, { ...options, clock });
-  if (!opened.ok) return opened;
-  const session = opened.value;
-  const pendingCount = await session.countPending(selection.value);
-  if (!pendingCount.ok) return pendingCount;
-  const total = Math.min(pendingCount.value, options.limit ?? Number.POSITIVE_INFINITY);
-
-  let report: MigrationReportWriter | undefined;
-  if (options.reportPath !== undefined) {
-    const created = await MigrationReportWriter.create(options.reportPath);
-    if (!created.ok) return created;
-    report = created.value;
+  const outputs = await RunOutputs.open(options);
+  if (!outputs.ok) return outputs;
+  const started = await startRun(sources, { ...options, clock }, selection.value);
+  if (!started.ok) {
+    await outputs.value.discard();
+    return started;
   }
+  const { session } = started.value;
+  const total = Math.min(started.value.pending, options.limit ?? Number.POSITIVE_INFINITY);
   const onOutcome = options.onOutcome;
   const counts: RunTally = new RunTally(
     total,
     startedAt,
-    report,
+    outputs.value,
     onOutcome === undefined ? undefined : (outcome) => onOutcome(outcome, counts.progress()),
   );
   const aborted = (): boolean => options.signal?.aborted === true;

@@ -17,6 +17,7 @@ import { migrateGroup, type GroupContext, type GroupResult } from "./migrate-gro
 import { identityOf, type CertificateOutcome } from "./outcomes.js";
 import { planCertificate, type PlanResult } from "./plan-certificate.js";
 import { ReferenceData } from "./reference-data.js";
+import { selectedRecordPages, type RecordSelection } from "./selected-records.js";
 
 /** The two databases: legacy (read only) and destination, each MySQL/MariaDB or PostgreSQL. */
 export interface MigrationSources {
@@ -44,14 +45,7 @@ export interface MigrationSettings {
 }
 
 /** Which pending records to go through. */
-export interface PendingSelection {
-  /** Only this ECU (trimmed, case-insensitive, as the device lookup). */
-  readonly ecu?: string;
-  /** Only these legacy ids. */
-  readonly ids?: readonly number[];
-  /** Only records whose last attempt failed (recorded in the destination). */
-  readonly retryFailed?: boolean;
-}
+export type PendingSelection = RecordSelection;
 
 /** One page of the selection: the records still to migrate, and those the ledger says are done. */
 export interface PendingPage {
@@ -128,6 +122,8 @@ export class MigrationSession {
     if (!dryRun) {
       const imported = await ledger.importCertificateMappings(mappings.value.certificates, runId, clock());
       if (!imported.ok) return imported;
+      const cleared = await ledger.clearFailuresOfMigrated();
+      if (!cleared.ok) return cleared;
     }
     const multiRowInserts = await supportsInsertReturning(sources.destination, dialect.value);
     if (!multiRowInserts.ok) return multiRowInserts;
@@ -175,66 +171,18 @@ export class MigrationSession {
    * paging (`id > last`), so memory stays bounded and a record is never read twice.
    */
   async *pendingPages(selection: PendingSelection = {}, pageSize = 500): AsyncGenerator<Result<PendingPage>> {
-    const filter: LegacySelection = selection.ecu === undefined ? {} : { ecu: selection.ecu };
-    const idPages = this.idPages(selection, pageSize);
-    if (idPages === undefined) {
-      let after = -1;
-      for (;;) {
-        const page = await this.reader.page(after, pageSize, filter);
-        if (!page.ok) {
-          yield page;
-          return;
-        }
-        const last = page.value.at(-1);
-        if (last === undefined) return;
-        yield await this.splitPage(page.value);
-        after = last.id;
-      }
-    }
-    for await (const ids of idPages) {
-      if (!ids.ok) {
-        yield ids;
-        return;
-      }
-      const page = await this.reader.page(-1, ids.value.length, { ...filter, ids: ids.value });
+    for await (const page of selectedRecordPages(this.reader, this.ledger, selection, pageSize)) {
       if (!page.ok) {
         yield page;
         return;
       }
-      if (page.value.length > 0) yield await this.splitPage(page.value);
+      yield await this.splitPage(page.value);
     }
   }
 
-  /** Id pages for the `ids` and `retryFailed` selections; undefined for a plain scan. */
-  private idPages(
-    selection: PendingSelection,
-    pageSize: number,
-  ): AsyncGenerator<Result<number[]>> | undefined {
-    const ledger = this.ledger;
-    if (selection.ids !== undefined) {
-      const ids = [...new Set(selection.ids)].sort((a, b) => a - b);
-      return (async function* (): AsyncGenerator<Result<number[]>> {
-        for (let start = 0; start < ids.length; start += pageSize)
-          yield ok(ids.slice(start, start + pageSize));
-      })();
-    }
-    if (selection.retryFailed === true) {
-      return (async function* (): AsyncGenerator<Result<number[]>> {
-        let after = -1;
-        for (;;) {
-          const page = await ledger.failedIdPage(after, pageSize);
-          if (!page.ok) {
-            yield page;
-            return;
-          }
-          const last = page.value.at(-1);
-          if (last === undefined) return;
-          yield page;
-          after = last;
-        }
-      })();
-    }
-    return undefined;
+  /** Refuses a selection the legacy table cannot hold (an id outside the id column's range). */
+  checkSelection(selection: PendingSelection): Result<void> {
+    return this.reader.checkIds(selection.ids);
   }
 
   /** How many selected records are still to migrate (reads ids only, a page at a time). */
@@ -289,11 +237,14 @@ export class MigrationSession {
   }
 
   /**
-   * Ends the run: exports the ledger to certificates_mappings.json and adds the technicians the migration
+   * Ends the run: clears failure rows of certificates now in the ledger, exports the ledger to certificates_mappings.json and adds the technicians the migration
    * created to technicians_mapping.json, each atomically. A dry run writes nothing.
    */
   async finish(): Promise<Result<void>> {
     if (this.context.dryRun) return ok(undefined);
+    // A concurrent run may have migrated what this one recorded as failed.
+    const cleared = await this.ledger.clearFailuresOfMigrated();
+    if (!cleared.ok) return cleared;
     // A ledger read error surfaces as a FILE_ERROR of the export that quotes it; the old file stays.
     const certificates = await writeCertificateMappings(
       this.mappings.paths.certificates,

@@ -10,6 +10,10 @@ export interface MigrationProgress {
   readonly failed: number;
   /** Already in the ledger when reached, or skipped by the operator. */
   readonly skipped: number;
+  /** Of `skipped`: in the ledger already (an earlier or a concurrent run migrated them). */
+  readonly alreadyMigrated: number;
+  /** Of `skipped`: skipped by the operator in interactive mode (they stay pending). */
+  readonly skippedByOperator: number;
   readonly elapsedMs: number;
   /** Certificates attempted per second so far. */
   readonly ratePerSecond: number;
@@ -38,7 +42,12 @@ export interface MigrationSummary {
   readonly total: number;
   readonly migrated: number;
   readonly failed: number;
+  /** `alreadyMigrated` + `skippedByOperator`. */
   readonly skipped: number;
+  /** In the ledger already (an earlier or a concurrent run migrated them): not failures. */
+  readonly alreadyMigrated: number;
+  /** Skipped by the operator in interactive mode (they stay pending). */
+  readonly skippedByOperator: number;
   /** migrated / (migrated + failed); 1 when nothing was attempted. */
   readonly successRate: number;
   readonly ratePerSecond: number;

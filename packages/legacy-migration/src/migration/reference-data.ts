@@ -122,6 +122,11 @@ export class ReferenceData {
     this.devices.blocked.add(deviceId);
   }
 
+  /** Whether this device's `blocked` flag is set (as loaded, plus what this run blocked). */
+  deviceBlocked(deviceId: string): boolean {
+    return this.devices.blocked.has(deviceId);
+  }
+
   /** The destination user with this id. */
   user(id: string): DestinationUser | undefined {
     return this.users.get(id);

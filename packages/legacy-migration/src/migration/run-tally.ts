@@ -1,5 +1,4 @@
 import { appError, err, ok, type AppError, type Result } from "@certs/result";
-import type { MigrationReportWriter } from "../report/migration-report-writer.js";
 import type { MigrationSession } from "./migration-session.js";
 import type {
   FailedRecord,
@@ -8,12 +7,14 @@ import type {
   MigrationSummary,
 } from "./migration-summary.js";
 import type { CertificateOutcome } from "./outcomes.js";
+import type { RunOutputs } from "./run-outputs.js";
 
 /** Counts a run's outcomes, feeds the report, and makes the progress and the summary. */
 export class RunTally {
   private migrated = 0;
   private failed = 0;
-  private skipped = 0;
+  private alreadyDone = 0;
+  private skippedByOperator = 0;
   private warnings = 0;
   private lastFailed: FailedRecord | undefined;
   private readonly started = performance.now();
@@ -21,13 +22,13 @@ export class RunTally {
   constructor(
     private readonly total: number,
     private readonly startedAt: Date,
-    private readonly report: MigrationReportWriter | undefined,
+    private readonly outputs: RunOutputs,
     private readonly onOutcome: ((outcome: CertificateOutcome) => void) | undefined,
   ) {}
 
   /** Counts records the ledger already had (not reported one by one). */
   alreadyMigrated(count: number): void {
-    this.skipped += count;
+    this.alreadyDone += count;
   }
 
   /** Counts one outcome, tells the listener and adds it to the report. */
@@ -44,11 +45,13 @@ export class RunTally {
           ecu: outcome.legacy.ecu,
           message: outcome.failures.map((f) => f.message).join(", "),
         };
+    } else if (outcome.reason === "already_migrated") {
+      this.alreadyDone += 1;
     } else {
-      this.skipped += 1;
+      this.skippedByOperator += 1;
     }
     this.onOutcome?.(outcome);
-    await this.report?.add(outcome);
+    await this.outputs.add(outcome);
   }
 
   /** The running totals. */
@@ -61,7 +64,9 @@ export class RunTally {
       processed,
       migrated: this.migrated,
       failed: this.failed,
-      skipped: this.skipped,
+      skipped: this.alreadyDone + this.skippedByOperator,
+      alreadyMigrated: this.alreadyDone,
+      skippedByOperator: this.skippedByOperator,
       elapsedMs,
       ratePerSecond,
       etaMs: ratePerSecond > 0 ? (Math.max(0, this.total - processed) * 1000) / ratePerSecond : null,
@@ -97,7 +102,9 @@ export class RunTally {
       total: this.total,
       migrated: this.migrated,
       failed: this.failed,
-      skipped: this.skipped,
+      skipped: progress.skipped,
+      alreadyMigrated: this.alreadyDone,
+      skippedByOperator: this.skippedByOperator,
       successRate: progress.processed === 0 ? 1 : this.migrated / progress.processed,
       ratePerSecond: progress.ratePerSecond,
       warnings: this.warnings,
@@ -107,10 +114,8 @@ export class RunTally {
       ...(details.reportPath === undefined ? {} : { reportPath: details.reportPath }),
     };
     let fatal = details.fatal;
-    if (this.report !== undefined) {
-      const written = await this.report.finish(summary);
-      if (!written.ok) fatal ??= written.error;
-    }
+    const written = await this.outputs.finish(summary);
+    if (!written.ok) fatal ??= written.error;
     if (!exported.ok) fatal ??= exported.error;
     if (fatal !== undefined) {
       return err(

@@ -1,23 +1,16 @@
-import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { mkdtemp, rename, rm, unlink } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { EventEmitter, once } from "node:events";
 import { redactSecrets } from "@certs/db";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import ExcelJS from "exceljs";
 import type { MigrationSummary } from "../migration/migration-summary.js";
 import { oneLine, type CertificateOutcome } from "../migration/outcomes.js";
-
-const DATE_FORMAT = "yyyy-mm-dd hh:mm:ss";
-
-interface ColumnSpec {
-  readonly header: string;
-  readonly width: number;
-  readonly date?: boolean;
-}
+import { OutputFile } from "./output-file.js";
+import { addSheet, DATE_FORMAT, zipCatchesUp, type ColumnSpec } from "./xlsx-sheets.js";
 
 /** The Migrated sheet: the original tool's columns first, in its order, then ours. */
 const MIGRATED_COLUMNS: readonly ColumnSpec[] = [
@@ -59,7 +52,8 @@ function toNumber(value: string | null): number | null {
   return value === null ? null : Number(value);
 }
 
-function migratedRow(outcome: Extract<CertificateOutcome, { kind: "migrated" }>): Cell[] {
+/** A Migrated row; dates stay Date objects (real Excel dates), written straight into the sheet. */
+function migratedRow(outcome: Extract<CertificateOutcome, { kind: "migrated" }>): Array<Cell | Date> {
   const c = outcome.certificate;
   return [
     outcome.legacy.ecu,
@@ -72,10 +66,10 @@ function migratedRow(outcome: Extract<CertificateOutcome, { kind: "migrated" }>)
     c.oldInstallationTechnicianId,
     Number(c.newInstallationTechnicianId),
     c.dealerName,
-    c.installationDate.toISOString(),
-    c.calibrationDate.toISOString(),
-    c.expiryDate.toISOString(),
-    c.cancellationDate === null ? null : c.cancellationDate.toISOString(),
+    c.installationDate,
+    c.calibrationDate,
+    c.expiryDate,
+    c.cancellationDate,
     toNumber(c.deviceId),
     toNumber(c.customerId),
     toNumber(c.vehicleId),
@@ -111,156 +105,165 @@ function fileError(message: string, cause: unknown, file: string): Result<never>
   return err(appError(ErrorCode.FILE_ERROR, message, { cause, details: { path: file } }));
 }
 
-async function writeLine(stream: WriteStream, line: string): Promise<void> {
-  if (!stream.write(`${line}\n`)) await once(stream, "drain");
-}
-
-async function closeStream(stream: WriteStream): Promise<void> {
-  if (stream.closed) return;
-  stream.end();
-  await once(stream, "close");
-}
-
-function addSheet(
-  workbook: ExcelJS.stream.xlsx.WorkbookWriter,
-  name: string,
-  columns: readonly ColumnSpec[],
-) {
-  const sheet = workbook.addWorksheet(name, { views: [{ state: "frozen", ySplit: 1 }] });
-  sheet.columns = columns.map((column, index) => ({
-    header: column.header,
-    key: String(index),
-    width: column.width,
-    ...(column.date === true ? { style: { numFmt: DATE_FORMAT } } : {}),
-  }));
-  sheet.getRow(1).font = { bold: true };
-  return sheet;
-}
-
-async function copyRows(
-  spool: string,
-  sheet: ExcelJS.Worksheet,
-  columns: readonly ColumnSpec[],
-): Promise<void> {
+async function copyRows(spool: string, sheet: ExcelJS.Worksheet, abandon: AbortSignal): Promise<void> {
   const lines = createInterface({ input: createReadStream(spool, "utf8"), crlfDelay: Infinity });
   for await (const line of lines) {
-    if (line === "") continue;
-    const cells = JSON.parse(line) as Cell[];
-    // Dates travel through the spool as ISO text and become real Excel dates here.
-    const values = cells.map((cell, index) =>
-      columns[index]?.date === true && typeof cell === "string" ? new Date(cell) : cell,
-    );
-    sheet.addRow(values).commit();
-    await zipCatchesUp(sheet);
+    if (line === "" || abandon.aborted) continue;
+    sheet.addRow(JSON.parse(line) as Cell[]).commit();
+    await zipCatchesUp(sheet, abandon);
   }
 }
 
-/**
- * Waits while the compressor is behind with a sheet's rows. exceljs's streaming writer hands committed rows
- * to the zip stream without waiting for it (its own buffer's `write` always returns true), so a writer
- * faster than deflate queues the whole sheet in memory (about 200 MB of Buffers for 300,000 rows). The
- * stream it writes into (`stream.pipes`, exceljs 4.4) does report back-pressure: wait for it to drain.
- * If that internal ever changes, rows are written as before, without waiting.
- */
-async function zipCatchesUp(sheet: ExcelJS.Worksheet): Promise<void> {
-  const pipes = (sheet as unknown as { stream?: { pipes?: unknown } }).stream?.pipes;
-  if (!Array.isArray(pipes)) return;
-  for (const pipe of pipes as ZipEntryInput[]) {
-    // archiver's PassThrough comes from readable-stream 2, which only has the state object, not the getter.
-    const needsDrain = pipe?.writableNeedDrain ?? pipe?._writableState?.needDrain;
-    if (needsDrain === true && pipe?.destroyed !== true && pipe instanceof EventEmitter) {
-      await once(pipe, "drain");
-    }
-  }
-}
-
-/** What {@link zipCatchesUp} reads of the stream behind a sheet (node's or readable-stream's). */
-type ZipEntryInput =
-  | {
-      readonly writableNeedDrain?: boolean;
-      readonly _writableState?: { readonly needDrain?: boolean };
-      readonly destroyed?: boolean;
-    }
-  | undefined;
+/** Outcomes waiting for the report before `add` makes its caller wait (bounded memory). */
+const QUEUE_HIGH_WATER = 5000;
 
 /**
- * Writes `certificate_migration_report.xlsx` for a run of any size: outcomes are spooled to temporary
- * files as they come (bounded memory), and at the end the workbook is written with exceljs's streaming
- * writer, sheets `Migrated`, `Unmigrated` and `Summary` (always all three, even when empty), header rows
- * bold and frozen, columns sized, dates as real Excel dates in UTC. The file appears atomically (written
- * beside the target, then renamed).
+ * Writes `certificate_migration_report.xlsx` for a run of any size, as the run goes: `add` queues an
+ * outcome and returns (it waits only while the queue is full), and the queue is written in the background,
+ * migrated certificates straight into the streaming workbook's `Migrated` sheet, the others to a spool file
+ * that becomes the `Unmigrated` sheet at the end (exceljs writes one sheet at a time). Sheets `Migrated`,
+ * `Unmigrated` and `Summary` are always there; header rows bold and frozen, columns sized, dates real Excel
+ * dates in UTC. The file appears atomically (a temporary file beside it, renamed); a write error ends as a
+ * FILE_ERROR naming the path from `finish`, never a hang; the spool is removed by `finish` and `discard`.
  */
 export class MigrationReportWriter {
-  private constructor(
-    private readonly target: string,
-    private readonly spoolDirectory: string,
-    private readonly migrated: WriteStream,
-    private readonly unmigrated: WriteStream,
-  ) {}
+  private readonly queue: CertificateOutcome[] = [];
+  private head = 0;
+  private pumping: Promise<void> | undefined;
+  private readonly waiting: Array<() => void> = [];
+  private spoolError: unknown;
+  private finished = false;
 
-  /** Starts a report that will be written to `target`. */
+  private constructor(
+    private readonly file: OutputFile,
+    private readonly spoolDirectory: string,
+    private readonly workbook: ExcelJS.stream.xlsx.WorkbookWriter,
+    private readonly migrated: ExcelJS.Worksheet,
+    private readonly unmigrated: WriteStream,
+  ) {
+    unmigrated.on("error", (error) => {
+      this.spoolError ??= error;
+    });
+  }
+
+  /** The report's path. */
+  get target(): string {
+    return this.file.target;
+  }
+
+  /**
+   * Starts a report that will be written to `target`: its directory must take a new file now (a
+   * FILE_ERROR naming the path otherwise), so a run never works for nothing.
+   */
   static async create(target: string): Promise<Result<MigrationReportWriter>> {
+    const file = await OutputFile.open(target);
+    if (!file.ok) return file;
+    let directory: string;
     try {
-      const directory = await mkdtemp(path.join(tmpdir(), "certs-migration-report-"));
-      return ok(
-        new MigrationReportWriter(
-          target,
-          directory,
-          createWriteStream(path.join(directory, "migrated.ndjson")),
-          createWriteStream(path.join(directory, "unmigrated.ndjson")),
-        ),
-      );
+      directory = await mkdtemp(path.join(tmpdir(), "certs-migration-report-"));
     } catch (error) {
+      await file.value.discard();
       return fileError(`Could not create temporary files for the report ${target}.`, error, target);
+    }
+    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: file.value.stream, useStyles: true });
+    const migrated = addSheet(workbook, "Migrated", MIGRATED_COLUMNS);
+    const unmigrated = createWriteStream(path.join(directory, "unmigrated.ndjson"));
+    return ok(new MigrationReportWriter(file.value, directory, workbook, migrated, unmigrated));
+  }
+
+  /** Queues one certificate's outcome (already-migrated skips do not belong in the report). */
+  add(outcome: CertificateOutcome): Promise<void> {
+    if (this.finished || (outcome.kind === "skipped" && outcome.reason === "already_migrated")) {
+      return Promise.resolve();
+    }
+    this.queue.push(outcome);
+    this.pumping ??= this.pump();
+    if (this.queue.length - this.head < QUEUE_HIGH_WATER) return Promise.resolve();
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  private wakeWriters(): void {
+    for (const wake of this.waiting.splice(0)) wake();
+  }
+
+  private async pump(): Promise<void> {
+    // Never finish synchronously: `pumping` must be set before this clears it.
+    await Promise.resolve();
+    try {
+      while (this.head < this.queue.length) {
+        const outcome = this.queue[this.head++] as CertificateOutcome;
+        if (this.head >= 1024) {
+          this.queue.splice(0, this.head);
+          this.head = 0;
+        }
+        if (this.file.failed) continue; // the FILE_ERROR comes from finish; the run goes on
+        if (outcome.kind === "migrated") {
+          this.migrated.addRow(migratedRow(outcome)).commit();
+          await zipCatchesUp(this.migrated, this.file.abandoned);
+        } else if (this.spoolError === undefined) {
+          if (!this.unmigrated.write(`${JSON.stringify(unmigratedRow(outcome))}\n`)) {
+            await once(this.unmigrated, "drain", { signal: this.file.abandoned }).catch(() => undefined);
+          }
+        }
+        if (this.queue.length - this.head < QUEUE_HIGH_WATER / 2) this.wakeWriters();
+      }
+    } finally {
+      this.queue.length = 0;
+      this.head = 0;
+      this.pumping = undefined;
+      this.wakeWriters();
     }
   }
 
-  /** Adds one certificate's outcome (already-migrated skips do not belong in the report). */
-  async add(outcome: CertificateOutcome): Promise<void> {
-    if (outcome.kind === "migrated") await writeLine(this.migrated, JSON.stringify(migratedRow(outcome)));
-    else if (outcome.kind === "failed" || outcome.reason !== "already_migrated")
-      await writeLine(this.unmigrated, JSON.stringify(unmigratedRow(outcome)));
+  /** Waits until every queued outcome is written (or dropped after a write error). */
+  private async settle(): Promise<void> {
+    while (this.pumping !== undefined) await this.pumping;
   }
 
-  /** Writes the workbook with the run's summary and removes the temporary files. */
+  /** Writes the rest of the workbook with the run's summary, renames it into place and removes the spool. */
   async finish(summary: MigrationSummary): Promise<Result<void>> {
-    const temporary = path.join(
-      path.dirname(this.target),
-      `.${path.basename(this.target)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`,
-    );
+    this.finished = true;
     try {
-      await closeStream(this.migrated);
-      await closeStream(this.unmigrated);
-      const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ filename: temporary, useStyles: true });
-      const migrated = addSheet(workbook, "Migrated", MIGRATED_COLUMNS);
-      await copyRows(path.join(this.spoolDirectory, "migrated.ndjson"), migrated, MIGRATED_COLUMNS);
-      migrated.commit();
-      const unmigrated = addSheet(workbook, "Unmigrated", UNMIGRATED_COLUMNS);
-      await copyRows(path.join(this.spoolDirectory, "unmigrated.ndjson"), unmigrated, UNMIGRATED_COLUMNS);
-      unmigrated.commit();
-      const summarySheet = addSheet(workbook, "Summary", [
-        { header: "item", width: 34 },
-        { header: "value", width: 60 },
-      ]);
-      for (const [item, value] of summaryRows(summary)) {
-        const row = summarySheet.addRow([item, value]);
-        if (value instanceof Date) row.getCell(2).numFmt = DATE_FORMAT;
-        row.commit();
+      await this.settle();
+      this.unmigrated.end();
+      if (!this.unmigrated.closed) await once(this.unmigrated, "close").catch(() => undefined);
+      if (this.spoolError !== undefined) {
+        await this.file.discard();
+        return fileError(
+          `Could not write the report ${this.target}: its temporary file failed (${String(this.spoolError)}).`,
+          this.spoolError,
+          this.target,
+        );
       }
-      summarySheet.commit();
-      await workbook.commit();
-      await rename(temporary, this.target);
-      return ok(undefined);
-    } catch (error) {
-      await unlink(temporary).catch(() => undefined);
-      return fileError(
-        `Could not write the report ${this.target}: ${(error as Error).message}.`,
-        error,
-        this.target,
-      );
+      return await this.file.close(async () => {
+        this.migrated.commit();
+        const unmigrated = addSheet(this.workbook, "Unmigrated", UNMIGRATED_COLUMNS);
+        await copyRows(path.join(this.spoolDirectory, "unmigrated.ndjson"), unmigrated, this.file.abandoned);
+        unmigrated.commit();
+        const summarySheet = addSheet(this.workbook, "Summary", [
+          { header: "item", width: 34 },
+          { header: "value", width: 60 },
+        ]);
+        for (const [item, value] of summaryRows(summary)) {
+          const row = summarySheet.addRow([item, value]);
+          if (value instanceof Date) row.getCell(2).numFmt = DATE_FORMAT;
+          row.commit();
+        }
+        summarySheet.commit();
+        await this.workbook.commit();
+      });
     } finally {
       await rm(this.spoolDirectory, { recursive: true, force: true }).catch(() => undefined);
     }
+  }
+
+  /** Gives the report up (a run that never started): no file is left, the spool is removed. */
+  async discard(): Promise<void> {
+    this.finished = true;
+    await this.settle();
+    this.unmigrated.destroy();
+    await this.file.discard();
+    await rm(this.spoolDirectory, { recursive: true, force: true }).catch(() => undefined);
   }
 }
 
@@ -276,7 +279,8 @@ function summaryRows(summary: MigrationSummary): Array<[string, string | number 
     ["total to migrate", summary.total],
     ["migrated", summary.migrated],
     ["failed", summary.failed],
-    ["skipped (already migrated)", summary.skipped],
+    ["skipped (already migrated)", summary.alreadyMigrated],
+    ["skipped by the operator", summary.skippedByOperator],
     ["success rate (%)", Math.round(summary.successRate * 10_000) / 100],
     ["rate (certificates/s)", Math.round(summary.ratePerSecond * 10) / 10],
     ["warnings", summary.warnings],

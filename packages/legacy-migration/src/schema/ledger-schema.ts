@@ -106,6 +106,9 @@ function ledgerDdl(dialect: SqlDialect): string[] {
   const time = dialect === "mysql" ? "DATETIME" : "TIMESTAMP";
   // InnoDB needs the engine spelled out on servers whose default is something else.
   const suffix = dialect === "mysql" ? " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4" : "";
+  // Verification looks ledger rows up by certificate (PostgreSQL gets the index in ensureLedgerTables).
+  const ledgerIndex =
+    dialect === "mysql" ? ",\n      INDEX legacy_migration_ledger_new_certificate (new_certificate_id)" : "";
   return [
     `CREATE TABLE IF NOT EXISTS ${LEDGER_TABLES.ledger} (
       legacy_certificate_id INT NOT NULL PRIMARY KEY,
@@ -117,7 +120,7 @@ function ledgerDdl(dialect: SqlDialect): string[] {
       technician_id BIGINT NULL,
       source VARCHAR(16) NOT NULL,
       run_id VARCHAR(64) NOT NULL,
-      migrated_at ${time} NOT NULL
+      migrated_at ${time} NOT NULL${ledgerIndex}
     )${suffix}`,
     `CREATE TABLE IF NOT EXISTS ${LEDGER_TABLES.failures} (
       legacy_certificate_id INT NOT NULL PRIMARY KEY,
@@ -149,6 +152,14 @@ export async function ensureLedgerTables(destination: DataSource): Promise<Resul
   if (!dialect.ok) return dialect;
   try {
     for (const statement of ledgerDdl(dialect.value)) await destination.query(statement);
+    if (dialect.value === "postgres") {
+      // Only speeds up verification's ledger lookups by certificate; two runs creating it at once may race.
+      await destination
+        .query(
+          `CREATE INDEX IF NOT EXISTS legacy_migration_ledger_new_certificate ON ${LEDGER_TABLES.ledger} (new_certificate_id)`,
+        )
+        .catch(() => undefined);
+    }
     return ok(undefined);
   } catch (error) {
     return err(
