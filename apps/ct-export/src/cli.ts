@@ -10,6 +10,7 @@ import {
 import type { Command } from "commander";
 import packageJson from "../package.json" with { type: "json" };
 import { runExport } from "./run-export.js";
+import { runReconcile } from "./run-reconcile.js";
 import { runVerify } from "./run-verify.js";
 
 const NAME = "certs-ct-export";
@@ -69,6 +70,29 @@ flight is finished or rolled back).`,
   .action(async (_flags: unknown, command: Command) => {
     process.exitCode = await runExport(givenFlags(command), process.env);
   });
+
+addCommonFlags(
+  addDatabaseFlags(
+    program
+      .command("reconcile")
+      .description(
+        "settle, without exporting, what ended runs into --output left in the journal: published batches' rows are deleted, the others released (run it on the host that owns the directory)",
+      ),
+    "database URL: mysql://, mariadb://, postgres://",
+  )
+    .option(
+      "-o, --output <dir>",
+      "the output directory whose journal entries to settle (env CERTS_OUTPUT_DIR)",
+    )
+    .option("--table <name>", "the exported table (env CERTS_TABLE; default certs)")
+    .option(
+      "--retry-for <seconds>",
+      "retry transient database errors this long (env CERTS_RETRY_FOR; default 120)",
+    ),
+  { json: "print the summary as JSON on stdout" },
+).action(async (_flags: unknown, command: Command) => {
+  process.exitCode = await runReconcile(givenFlags(command), process.env);
+});
 
 program
   .command("verify")

@@ -165,6 +165,20 @@ describe("certs-ct-export", () => {
     await dataSource.query("DROP TABLE certs");
   });
 
+  it("reconcile settles a directory's journal without exporting (nothing to do in a fresh one)", async () => {
+    await seedCertsTable(dataSource, await generateCertRows({ count: 3, seed: 14 }), {
+      withIpAddress: false,
+    });
+    const out = await mkdtemp(path.join(tmpdir(), "ct-reconcile-"));
+    const outcome = await run(["reconcile", "--db", db.url, "-o", out]);
+    expect(outcome.code, outcome.stderr).toBe(0);
+    expect(outcome.stdout).toMatch(
+      /^Reconciled .*: 0 published batches settled \(0 rows deleted\), 0 unpublished/,
+    );
+    expect(await count(dataSource)).toBe(3);
+    await dataSource.query("DROP TABLE certs");
+  });
+
   it("verify exits 2 for a directory that cannot be read", async () => {
     const outcome = await run(["verify", path.join(tmpdir(), "no-such-pending-dir")]);
     expect(outcome.code).toBe(2);

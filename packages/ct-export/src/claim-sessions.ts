@@ -3,6 +3,7 @@ import { err, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
 import { claimSql, deleteSql, toClaimedRow, type ClaimedBatch, type ClaimQuery } from "./claimed-batch.js";
 import type { CertsTableShape } from "./certs-table-columns.js";
+import { toEntry, type DatabaseJournal, type DatabaseJournalEntry } from "./journal/database-journal.js";
 
 /** The two driver calls a session needs, on mysql2's callback connection or pg's client. */
 interface DriverQuery {
@@ -38,22 +39,35 @@ export class ClaimSessions {
   constructor(
     private readonly dataSource: DataSource,
     private readonly shape: CertsTableShape,
+    private readonly journal: DatabaseJournal | null,
   ) {}
 
-  /** Claims rows with `FOR UPDATE SKIP LOCKED`; the batch holds its session until it ends. */
-  async claim(query: Omit<ClaimQuery, "lock">): Promise<Result<ClaimedBatch, AppError>> {
+  /**
+   * Claims rows with `FOR UPDATE SKIP LOCKED`, then reads, in the same transaction, the journal entries that
+   * cover any of them (or any of `recheckIds`): while we hold the locks no new entry for these rows can
+   * appear, and every entry recorded while another exporter held them was committed before it let go.
+   * The batch holds its session until it ends.
+   */
+  async claim(
+    query: Omit<ClaimQuery, "lock"> & { readonly recheckIds?: readonly string[] },
+  ): Promise<Result<ClaimedBatch, AppError>> {
     const { sql, parameters } = claimSql(this.shape, { ...query, lock: true });
     let session: Session | undefined;
     try {
       session = await this.acquire();
       await session.query(this.shape.dialect === "mysql" ? "START TRANSACTION" : BEGIN_POSTGRES, []);
       const { rows } = await session.query(sql, parameters);
-      return ok(
-        this.batch(
-          session,
-          rows.map((row) => toClaimedRow(row, this.shape)),
-        ),
-      );
+      const claimed = rows.map((row) => toClaimedRow(row, this.shape));
+      const asked = [...claimed.map((row) => row.id), ...(query.recheckIds ?? [])];
+      let entries: DatabaseJournalEntry[] = [];
+      if (this.journal !== null && asked.length > 0) {
+        const numbers = asked.map((id) => BigInt(id));
+        const low = numbers.reduce((a, b) => (b < a ? b : a));
+        const high = numbers.reduce((a, b) => (b > a ? b : a));
+        const found = await session.query(...this.journal.coveringSql(String(low), String(high)));
+        entries = found.rows.map(toEntry);
+      }
+      return ok(this.batch(session, claimed, entries, query.recheckIds ?? []));
     } catch (error) {
       if (session !== undefined) await this.discard(session);
       return err(databaseError(error, `could not claim rows from ${this.shape.table}`));
@@ -137,18 +151,37 @@ export class ClaimSessions {
     }
   }
 
-  private batch(session: Session, rows: ReturnType<typeof toClaimedRow>[]): ClaimedBatch {
+  private batch(
+    session: Session,
+    rows: ReturnType<typeof toClaimedRow>[],
+    journalEntries: DatabaseJournalEntry[],
+    recheckedIds: readonly string[],
+  ): ClaimedBatch {
     let open = true;
     const ids = rows.map((row) => row.id);
     return {
       rows,
       ids,
-      deleteAndCommit: async (only = ids) => {
+      journalEntries,
+      recheckedIds,
+      stillHeld: async () => {
+        if (!open) return false;
+        try {
+          await session.query("SELECT 1", []);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      deleteAndCommit: async (only = ids, journalBatch) => {
         if (!open) return ok(0);
         open = false;
         try {
           const deleted =
             only.length === 0 ? 0 : (await session.query(...deleteSql(this.shape, only))).affected;
+          if (journalBatch !== undefined && this.journal !== null) {
+            await session.query(...this.journal.deleteEntrySql(journalBatch));
+          }
           await session.query("COMMIT", []);
           this.handBack(session);
           return ok(deleted);

@@ -2,6 +2,7 @@ import { databaseError, placeholder, placeholders, transaction } from "@certs/db
 import { ok, err, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
 import type { CertsTableShape } from "./certs-table-columns.js";
+import type { DatabaseJournalEntry } from "./journal/database-journal.js";
 
 /**
  * A claimed row, SQL NULL kept as null. From MySQL/MariaDB `ct_entry` is its UTF-8 bytes (a slice of the
@@ -31,11 +32,20 @@ export type ExportableRow = Omit<ClaimedRow, "ct_index"> & { readonly ct_index: 
 export interface ClaimedBatch {
   readonly rows: readonly ClaimedRow[];
   readonly ids: readonly string[];
+  /** Open journal entries (read in the claim's transaction) covering any claimed or rechecked id. */
+  readonly journalEntries: readonly DatabaseJournalEntry[];
+  /** Ids blocked by journal entries before this claim, whose entries the claim read again. */
+  readonly recheckedIds: readonly string[];
   /**
-   * Deletes exactly the claimed ids (or the given subset of them) and commits; the connection goes back to
-   * the pool either way.
+   * Whether the claim's transaction is still open on the server (its locks held): asked after the batch's
+   * journal entry is committed and before its file is published.
    */
-  deleteAndCommit(ids?: readonly string[]): Promise<Result<number, AppError>>;
+  stillHeld(): Promise<boolean>;
+  /**
+   * Deletes exactly the claimed ids (or the given subset of them), and the journal entry `journalBatch` with
+   * them, and commits; the connection goes back to the pool either way.
+   */
+  deleteAndCommit(ids?: readonly string[], journalBatch?: string): Promise<Result<number, AppError>>;
   /** Rolls back (the rows stay, unlocked); never fails. */
   release(): Promise<void>;
 }
@@ -132,6 +142,9 @@ function unlockedBatch(rows: ClaimedRow[]): ClaimedBatch {
   return {
     rows,
     ids: rows.map((row) => row.id),
+    journalEntries: [],
+    recheckedIds: [],
+    stillHeld: () => Promise.resolve(true),
     deleteAndCommit: () => Promise.resolve(ok(0)),
     release: () => Promise.resolve(),
   };

@@ -3,8 +3,7 @@ import { link, unlink } from "node:fs/promises";
 import path from "node:path";
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import { errorCode, fsyncDirectory, writeNewFileDurably } from "./durable-file.js";
-import { tempFileName, type ExportJournal, type JournalEntry } from "./journal/export-journal.js";
-import type { JournalOwner } from "./journal/journal-owner.js";
+import { tempFileName, type ExportJournal } from "./journal/export-journal.js";
 import {
   formatPendingFile,
   pendingFileName,
@@ -29,12 +28,14 @@ export interface WrittenPendingFile {
   readonly bytes: number;
 }
 
-/** What the exporter needs besides the content: the journal, and the batch the file carries. */
+/** What the exporter needs besides the content: the output directory's journal, and the batch's record. */
 export interface JournaledBatch {
   readonly journal: ExportJournal;
-  readonly owner: JournalOwner;
   readonly batch: string;
-  readonly ids: readonly string[];
+  /** Records the batch (under the file name it is first meant for) in the database journal, committed. */
+  record(fileName: string): Promise<Result<void, AppError>>;
+  /** Asked once recorded, before publishing: an error stops the publishing (the claim's locks are gone). */
+  beforePublish(): Promise<Result<void, AppError>>;
 }
 
 /**
@@ -66,10 +67,10 @@ export async function writePendingFileContent(
 }
 
 /**
- * The exporter's variant: writes the temp file and records the journal entry (ids, temp name, intended final
- * name) at the same time, both durably, and links the final name only once both are done; the temp file is
- * kept, its link count later proving the file was published. On failure the entry is settled (the temp file
- * removed), so nothing is left that claims the rows.
+ * The exporter's variant: writes the temp file and records the batch in the database journal at the same
+ * time, and links the final name only once both are done and `beforePublish` agrees; the temp file is kept,
+ * its link count later proving the file was published. On failure the temp file is removed (the caller
+ * forgets the database entry), so nothing is published.
  */
 export async function writeJournaledPendingFile(
   content: Uint8Array,
@@ -82,22 +83,26 @@ export async function writeJournaledPendingFile(
   const tempPath = path.join(outputDir, temp);
   const names = fileNames(options);
   const first = names.next();
-  const entry: JournalEntry = {
-    version: 2,
-    batch: batch.batch,
-    owner: batch.owner,
-    temp,
-    file: first,
-    ids: batch.ids,
-  };
-  const prepared = await Promise.allSettled([writeNewFileDurably(tempPath, content), journal.record(entry)]);
-  const failure = prepared.find((outcome) => outcome.status === "rejected");
+  const settle = () => journal.settle({ batch: batch.batch, temp }).catch(() => undefined);
+  const [wrote, recorded] = await Promise.all([
+    writeNewFileDurably(tempPath, content).then(
+      () => ok(undefined),
+      (error: unknown) => err(fileError(`Cannot write a temporary file in ${outputDir}`, error)),
+    ),
+    batch.record(first),
+  ]);
+  const failure = !wrote.ok ? wrote : !recorded.ok ? recorded : undefined;
   if (failure !== undefined) {
-    await journal.settle(entry).catch(() => undefined);
-    return err(fileError(`Cannot write a temporary file in ${outputDir}`, failure.reason));
+    await settle();
+    return failure;
+  }
+  const held = await batch.beforePublish();
+  if (!held.ok) {
+    await settle();
+    return held;
   }
   const linked = await linkUnderFreeName(tempPath, outputDir, first, names, () => journal.syncOutputDir());
-  if (!linked.ok) await journal.settle(entry).catch(() => undefined);
+  if (!linked.ok) await settle();
   return linked.ok ? ok({ ...linked.value, bytes: content.byteLength }) : linked;
 }
 

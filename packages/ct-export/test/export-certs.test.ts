@@ -81,17 +81,24 @@ describe.each(["mysql", "postgres"] as const)("exportCerts on %s", (kind) => {
     for (const row of large) expect(output.entries.some((e) => e.ct_index === row.ct_index)).toBe(true);
   });
 
-  it("works with a pool of a single connection (the pipeline then waits instead of overlapping)", async () => {
+  it("works with a pool of two connections (one keeps the journal, the pipeline then waits); one is refused", async () => {
     await seedCertsTable(dataSource, rows.slice(0, 100), { withIpAddress: true });
     const single = await openCertsDataSource(db.url, 1);
     try {
+      const refused = await exportCerts(single, { outputDir: outputDir(), batchSize: 16, sleepMs: 0 });
+      expect(!refused.ok && refused.error.message).toMatch(/needs a pool of at least 2 connections/);
+    } finally {
+      await single.destroy();
+    }
+    const two = await openCertsDataSource(db.url, 2);
+    try {
       const dir = outputDir();
-      const summary = summaryOf(await exportCerts(single, { outputDir: dir, batchSize: 16, sleepMs: 0 }));
+      const summary = summaryOf(await exportCerts(two, { outputDir: dir, batchSize: 16, sleepMs: 0 }));
       expect(summary.rows).toBe(100);
       expect(exactlyOnceViolation(rows.slice(0, 100), readOutput(dir), true)).toBeNull();
       expect(await countRows(dataSource)).toBe(0);
     } finally {
-      await single.destroy();
+      await two.destroy();
     }
   });
 
@@ -277,7 +284,7 @@ describe.each(["mysql", "postgres"] as const)("exportCerts on %s", (kind) => {
     expect(firstSummary.skippedIds).toEqual(Array.from({ length: 32 }, (_, i) => String(33 + i)));
     expect(firstSummary.rows).toBe(100);
     expect(await countRows(dataSource)).toBe(32);
-    expect(readOutput(dir).journal).toHaveLength(1);
+    expect(await countRows(dataSource, "ct_export_journal")).toBe(1);
     expect(exactlyOnceViolation(rows.slice(0, 100), readOutput(dir), true)).toBeNull();
 
     await dataSource.query("DELETE FROM fault_ids");
@@ -288,6 +295,7 @@ describe.each(["mysql", "postgres"] as const)("exportCerts on %s", (kind) => {
     expect(exactlyOnceViolation(rows.slice(0, 100), output, true)).toBeNull();
     expect(output.files).toHaveLength(4);
     expect(output.journal).toEqual([]);
+    expect(await countRows(dataSource, "ct_export_journal")).toBe(0);
     expect(output.others).toEqual([]);
     expect(await countRows(dataSource)).toBe(0);
   });

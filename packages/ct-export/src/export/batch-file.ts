@@ -1,5 +1,7 @@
-import { ok, type AppError, type Result } from "@certs/result";
-import type { ExportableRow } from "../claimed-batch.js";
+import { databaseError } from "@certs/db";
+import { err, ok, type AppError, type Result } from "@certs/result";
+import type { ClaimedBatch, ExportableRow } from "../claimed-batch.js";
+import type { DatabaseJournal } from "../journal/database-journal.js";
 import { tempFileName, type ExportJournal, type JournalEntry } from "../journal/export-journal.js";
 import { batchId, type JournalOwner } from "../journal/journal-owner.js";
 import type { PendingFileEncoder } from "../pending-file-encoder.js";
@@ -10,6 +12,7 @@ import {
 } from "../pending-file-writer.js";
 import type { ExportCertsOptions } from "./export-options.js";
 import type { RunState } from "./export-summary.js";
+import type { StepRunner } from "./retry-budget.js";
 
 /** A batch's file, published, and its journal entry (null in a dry run). */
 export interface WrittenBatch {
@@ -17,15 +20,25 @@ export interface WrittenBatch {
   readonly entry: Pick<JournalEntry, "batch" | "temp"> | null;
 }
 
+/** Where a batch is journaled: the output directory's temp files, and the database journal that decides. */
+export interface BatchJournals {
+  readonly files: ExportJournal;
+  readonly database: DatabaseJournal;
+  readonly owner: JournalOwner;
+  readonly runStep: StepRunner;
+}
+
 /**
  * Writes one batch's pending file: in a dry run straight into the scratch directory, otherwise under a
- * journal entry of its own (the entry is what lets a later run finish the batch should this process die).
+ * database journal entry of its own, committed before the file is published while the claim still holds the
+ * rows (the entry is what stops anyone exporting them again should this process die or its delete fail).
+ * A batch that is not published is left in `state.abandoned`, so its entry, if recorded, is forgotten.
  */
 export async function writeBatch(
+  claimed: ClaimedBatch,
   rows: readonly ExportableRow[],
   outputDir: string,
-  journal: ExportJournal | null,
-  owner: JournalOwner,
+  journals: BatchJournals | null,
   encoder: PendingFileEncoder,
   state: RunState,
   options: ExportCertsOptions,
@@ -36,14 +49,33 @@ export async function writeBatch(
   };
   const content = encoder.encode(rows);
   if (!content.ok) return content;
-  if (journal === null) {
+  if (journals === null) {
     const file = await writePendingFileContent(outputDir, content.value, naming);
     return file.ok ? ok({ file: file.value, entry: null }) : file;
   }
   state.sequence += 1;
-  const batch = batchId(owner, state.sequence);
+  const batch = batchId(journals.owner, state.sequence);
   const ids = rows.map((row) => row.id);
-  const file = await writeJournaledPendingFile(content.value, { journal, owner, batch, ids }, naming);
-  if (!file.ok) return file;
+  const { place } = journals.database;
+  const file = await writeJournaledPendingFile(
+    content.value,
+    {
+      journal: journals.files,
+      batch,
+      record: (fileName) =>
+        journals.runStep(() =>
+          journals.database.record({ batch, ids, fileName, tempName: tempFileName(batch), ...place }),
+        ),
+      beforePublish: async () =>
+        (await claimed.stillHeld())
+          ? ok(undefined)
+          : err(databaseError(new Error("connection lost before the batch's file was published"))),
+    },
+    naming,
+  );
+  if (!file.ok) {
+    state.abandoned.push(batch);
+    return file;
+  }
   return ok({ file: file.value, entry: { batch, temp: tempFileName(batch) } });
 }

@@ -1,13 +1,15 @@
 import { abortableSleep, silentLogger } from "@certs/db";
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource } from "typeorm";
-import { deleteIds, readBatch, type ClaimedBatch, type ExportableRow } from "../claimed-batch.js";
+import { readBatch, type ClaimedBatch, type ExportableRow } from "../claimed-batch.js";
 import { ClaimSessions } from "../claim-sessions.js";
-import { inspectCertsTable } from "../certs-table-columns.js";
-import { reconcileOrphans } from "../journal/reconcile-journal.js";
+import { inspectCertsTable, type CertsTableShape } from "../certs-table-columns.js";
+import { DatabaseJournal } from "../journal/database-journal.js";
+import { journalPlace } from "../journal/journal-place.js";
+import { reconcileDirectory, type ReconcileSummary } from "../journal/reconcile-journal.js";
 import { endJournalOwner, newJournalOwner } from "../journal/journal-owner.js";
 import { PendingFileEncoder } from "../pending-file-encoder.js";
-import { writeBatch, type WrittenBatch } from "./batch-file.js";
+import { writeBatch, type BatchJournals, type WrittenBatch } from "./batch-file.js";
 import { validateExportOptions, type BatchProgress, type ExportCertsOptions } from "./export-options.js";
 import {
   newRunState,
@@ -21,9 +23,9 @@ import {
 import { Flights, maxWritesInFlight } from "./flights.js";
 import { withoutJournaledRows } from "./journaled-rows.js";
 import { openOutputJournal, prepareScratchDir } from "./output-directory.js";
-import { budgetedRunner } from "./retry-budget.js";
+import { budgetedRunner, type StepRunner } from "./retry-budget.js";
 import { partitionExportable } from "./skipped-rows.js";
-import { retryUnfinishedDeletes } from "./unfinished-deletes.js";
+import { forgetAbandoned, retryUnfinishedDeletes } from "./unfinished-deletes.js";
 
 /**
  * Drains the `certs` table into pending upload files, exactly once: each batch is claimed with
@@ -63,6 +65,17 @@ export async function exportCerts(
     },
   });
 
+  // Recording, deleting and forgetting a batch that is already under way finish even after an abort (a
+  // published file's rows must leave the table), so they are not cut short by the signal.
+  const settleStep = budgetedRunner({
+    retryForMs: settings.value.retryForMs,
+    ...(options.retryPolicy === undefined ? {} : { policy: options.retryPolicy }),
+    logger,
+    onRetry: () => {
+      state.retries += 1;
+    },
+  });
+
   const shape = await inspectCertsTable(dataSource, options.table ?? "certs");
   if (!shape.ok) return fail(shape.error);
 
@@ -74,15 +87,29 @@ export async function exportCerts(
   const opened = await openOutputJournal(outputDir, dryRun);
   if (!opened.ok) return fail(opened.error);
   const journal = opened.value;
+  let database: DatabaseJournal | null = null;
+  if (journal !== null) {
+    // The database journal decides; a user who may not keep it is refused before anything is exported.
+    const kept = await openDatabaseJournal(dataSource, shape.value, outputDir, runStep);
+    if (!kept.ok) {
+      await journal.close().catch(() => undefined);
+      return fail(kept.error);
+    }
+    database = kept.value;
+  }
   const owner = newJournalOwner();
-  const sessions = new ClaimSessions(dataSource, shape.value);
+  const journals: BatchJournals | null =
+    journal === null || database === null ? null : { files: journal, database, owner, runStep: settleStep };
+  const sessions = new ClaimSessions(dataSource, shape.value, database);
 
   try {
-    if (journal !== null) {
-      const startup = await reconcileOrphans(dataSource, shape.value, journal, runStep, logger);
-      if (!startup.ok) return fail(startup.error);
-      reconciled = startup.value;
-    }
+    const reconcile = async (): Promise<Result<ReconcileSummary, AppError>> =>
+      journals === null
+        ? ok(NOTHING_RECONCILED)
+        : reconcileDirectory(dataSource, shape.value, journals.files, journals.database, settleStep, logger);
+    const startup = await reconcile();
+    if (!startup.ok) return fail(startup.error);
+    reconciled = startup.value;
 
     const claimNext = (): Promise<Result<ClaimedBatch, AppError>> =>
       runStep(() => {
@@ -91,7 +118,9 @@ export async function exportCerts(
           afterId: state.cursor,
           excludeIds: [...state.blockedIds, ...state.excludedIds],
         };
-        return dryRun ? readBatch(dataSource, shape.value, query) : sessions.claim(query);
+        return dryRun
+          ? readBatch(dataSource, shape.value, query)
+          : sessions.claim({ ...query, recheckIds: [...state.blockedIds] });
       });
 
     // The next claim, started while earlier batches are written (pipelined runs only).
@@ -99,16 +128,24 @@ export async function exportCerts(
     // The batch in hand, not yet handed to a flight: released (rolled back) on any way out.
     let current: ClaimedBatch | undefined;
     const flights = new Flights(maxWritesInFlight(batchSize));
+    // An empty claim while rows were blocked: the blocked rows were looked at again once before "drained".
+    let recheckedBlocked = false;
     // Encoders not in use: each file being written needs its own buffer until its write returns.
     const encoders: PendingFileEncoder[] = [];
 
-    const retryPendingDeletes = (): Promise<void> =>
-      retryUnfinishedDeletes(
+    /** Settles what earlier batches of this run left unfinished; only while the run holds no locks. */
+    const retryPendingDeletes = async (): Promise<void> => {
+      if (journals === null) return;
+      await retryUnfinishedDeletes(
         state,
-        journal,
-        (ids) => runStep(() => deleteIds(dataSource, shape.value, ids)),
+        journals.files,
+        (ids, batch) => settleStep(() => journals.database.settlePublished({ ids, batch })),
         logger,
       );
+      await forgetAbandoned(state, journals.files, (batch) =>
+        settleStep(() => journals.database.forget(batch)),
+      );
+    };
 
     /** A published batch: counted, its rows deleted and committed (or, in a dry run, just let go), reported. */
     const finishBatch = async (
@@ -133,7 +170,7 @@ export async function exportCerts(
         await batch.release();
       } else {
         const ids = exportable.map((row) => row.id);
-        const deleted = await batch.deleteAndCommit(ids);
+        const deleted = await batch.deleteAndCommit(ids, entry.batch);
         if (deleted.ok) {
           await journal.settle(entry).catch(() => undefined);
         } else {
@@ -155,8 +192,8 @@ export async function exportCerts(
     /** Starts writing a claimed batch; the flight then finishes it on its own (see `Flights`). */
     const launch = (batch: ClaimedBatch, exportable: readonly ExportableRow[]): void => {
       const encoder = encoders.pop() ?? new PendingFileEncoder();
-      const writing = writeBatch(exportable, outputDir, journal, owner, encoder, state, options).finally(() =>
-        encoders.push(encoder),
+      const writing = writeBatch(batch, exportable, outputDir, journals, encoder, state, options).finally(
+        () => encoders.push(encoder),
       );
       flights.launch({
         writing,
@@ -199,7 +236,7 @@ export async function exportCerts(
         if (journal !== null && prefetched === undefined && flights.size === 0) {
           await sessions.releaseIdle();
           await retryPendingDeletes();
-          const housekeeping = await reconcileOrphans(dataSource, shape.value, journal, runStep, logger);
+          const housekeeping = await reconcile();
           if (!housekeeping.ok) return await stopFailed(housekeeping.error);
         }
 
@@ -211,19 +248,32 @@ export async function exportCerts(
         }
         const batch = claimed.value;
         current = batch;
+        const blockedBefore = state.blockedIds.size;
+        const filtered =
+          journals === null
+            ? { rows: [...batch.rows], heldBack: [] }
+            : withoutJournaledRows(batch, journals.database.place, state);
         if (batch.rows.length === 0) {
           current = undefined;
           await batch.release();
+          // Rows that only journal entries of this directory kept out: once every batch in flight is finished
+          // and ended runs' entries are reconciled (the loop's top), they are claimed again; what is still
+          // blocked then belongs to live runs, which settle it themselves.
+          if (state.blockedIds.size > 0 && (state.blockedIds.size < blockedBefore || !recheckedBlocked)) {
+            recheckedBlocked = true;
+            await flights.settle(0);
+            continue;
+          }
+          recheckedBlocked = false;
           if (options.follow !== true) return await stop("drained");
           await abortableSleep(Math.max(100, sleepMs), signal);
           continue;
         }
+        recheckedBlocked = false;
 
-        const filtered =
-          journal === null ? ok(batch.rows) : await withoutJournaledRows(batch, journal, state);
-        if (!filtered.ok) return await stopFailed(filtered.error);
         // Rows that cannot be written as they are stay in the table, named by id; the rest go on.
-        const { exportable, skipped } = partitionExportable(filtered.value);
+        const { exportable, skipped: unexportable } = partitionExportable(filtered.rows);
+        const skipped = [...filtered.heldBack, ...unexportable];
         if (skipped.length > 0) {
           skipRows(state, skipped);
           for (const row of skipped) logger.warn({ id: row.id, reason: row.reason }, row.message);
@@ -274,9 +324,34 @@ export async function exportCerts(
       await sessions.close();
     }
   } finally {
+    await database?.close();
     await journal?.close().catch(() => undefined);
     endJournalOwner(owner);
   }
+}
+
+/**
+ * The database journal for `outputDir`. A run keeps one connection of the pool for it (claims hold the
+ * others while their files are written), so a pool of one connection is refused.
+ */
+async function openDatabaseJournal(
+  dataSource: DataSource,
+  shape: CertsTableShape,
+  outputDir: string,
+  runStep: StepRunner,
+): Promise<Result<DatabaseJournal, AppError>> {
+  const poolSize = (dataSource.options as { poolSize?: number }).poolSize;
+  if (poolSize !== undefined && poolSize < 2) {
+    return err(
+      appError(
+        ErrorCode.CONFIGURATION_ERROR,
+        `exportCerts needs a pool of at least 2 connections (one keeps the export journal), got ${poolSize}.`,
+      ),
+    );
+  }
+  const place = await journalPlace(outputDir);
+  if (!place.ok) return place;
+  return runStep(() => DatabaseJournal.open(dataSource, shape, place.value));
 }
 
 /** Read through a function: the flag changes across awaits, which control-flow narrowing does not see. */

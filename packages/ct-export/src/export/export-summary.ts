@@ -51,6 +51,8 @@ export interface RunState {
   blockedIds: Set<string>;
   /** Published batches whose delete failed: retried when none of our transactions holds locks. */
   pendingDeletes: { readonly ids: string[]; readonly entry: Pick<JournalEntry, "batch" | "temp"> }[];
+  /** Batches whose file was not published: their database journal entries (if recorded) are to be forgotten. */
+  abandoned: string[];
   /** Dry run: the last id written. */
   cursor: string | null;
   sequence: number;
@@ -76,6 +78,7 @@ export function newRunState(): RunState {
     excludedIds: new Set(),
     blockedIds: new Set(),
     pendingDeletes: [],
+    abandoned: [],
     cursor: null,
     sequence: 0,
   };

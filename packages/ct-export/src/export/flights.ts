@@ -1,3 +1,4 @@
+import { classifyDbError } from "@certs/db";
 import type { AppError, Result } from "@certs/result";
 import type { WrittenBatch } from "./batch-file.js";
 
@@ -78,6 +79,8 @@ export class Flights {
     const written = await flight.writing;
     if (!written.ok) {
       await flight.release();
+      // A database outage (the journal entry, or the claim's locks, lost): the rows are simply claimed again.
+      if (classifyDbError(written.error).retryable) return;
       this.failure ??= written.error;
       return;
     }

@@ -1,36 +1,44 @@
-import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
-import type { ClaimedBatch } from "../claimed-batch.js";
-import type { ExportJournal } from "../journal/export-journal.js";
+import type { ClaimedBatch, ClaimedRow } from "../claimed-batch.js";
+import type { DatabaseJournalEntry, JournalPlace } from "../journal/database-journal.js";
 import type { RunState } from "./export-summary.js";
+import type { SkippedRow } from "./skipped-rows.js";
 
 /**
- * Drops claimed rows that some journal entry already covers (a published file whose delete has not happened
- * yet): exporting them again would duplicate them. Checked after the claim, when these rows are locked by us,
- * so no entry for them can appear any more.
+ * Drops claimed rows that an open journal entry covers (a file that was, or may have been, published and
+ * whose rows were not deleted): exporting them again would duplicate them. An entry of this output directory
+ * blocks its rows until it is settled here (by its own live run, or by reconciling an ended one); an entry of
+ * another directory holds its rows back for the rest of the run, named with their owner. The entries were
+ * read in the claim's transaction, while its locks were held.
  */
-export async function withoutJournaledRows(
+export function withoutJournaledRows(
   batch: ClaimedBatch,
-  journal: ExportJournal,
+  place: JournalPlace,
   state: RunState,
-): Promise<Result<ClaimedBatch["rows"], AppError>> {
-  let covered: Set<string>;
-  // Only the ids asked about may be unblocked below: a batch in flight may block more meanwhile.
-  const blocked = [...state.blockedIds];
-  try {
-    covered = await journal.coveredIds([...batch.ids, ...blocked]);
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
-    return err(
-      appError(ErrorCode.FILE_ERROR, `Cannot read the export journal: ${reason}.`, { cause: error }),
-    );
+): { rows: ClaimedRow[]; heldBack: SkippedRow[] } {
+  const covering = new Map<string, DatabaseJournalEntry>();
+  const asked = new Set([...batch.ids, ...batch.recheckedIds]);
+  for (const entry of batch.journalEntries) {
+    for (const id of entry.ids) if (asked.has(id)) covering.set(id, entry);
   }
-  for (const id of blocked) if (!covered.has(id)) state.blockedIds.delete(id);
-  if (covered.size === 0) return ok(batch.rows);
-  return ok(
-    batch.rows.filter((row) => {
-      if (!covered.has(row.id)) return true;
+  // Only the ids asked about may be unblocked: a batch in flight may block more meanwhile.
+  for (const id of batch.recheckedIds) if (!covering.has(id)) state.blockedIds.delete(id);
+  if (covering.size === 0) return { rows: [...batch.rows], heldBack: [] };
+  const rows: ClaimedRow[] = [];
+  const heldBack: SkippedRow[] = [];
+  for (const row of batch.rows) {
+    const entry = covering.get(row.id);
+    if (entry === undefined) {
+      rows.push(row);
+    } else if (entry.host === place.host && entry.directory === place.directory) {
       state.blockedIds.add(row.id);
-      return false;
-    }),
-  );
+    } else {
+      heldBack.push({
+        id: row.id,
+        reason: "held_back",
+        message: `Row id ${row.id} is in journal entry ${entry.batch} of ${entry.host}:${entry.directory}; that directory's next run (or certs-ct-export reconcile --output ${entry.directory} on ${entry.host}) settles it.`,
+        owner: { host: entry.host, directory: entry.directory, batch: entry.batch },
+      });
+    }
+  }
+  return { rows, heldBack };
 }

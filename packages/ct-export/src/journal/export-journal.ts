@@ -216,12 +216,13 @@ export class ExportJournal {
   }
 
   /**
-   * Removes temp files of runs that have ended which no log refers to (a crash between creating the temp
-   * file and recording its entry). Their files were never published, so nothing depends on them.
+   * Removes temp files of runs that have ended which no log refers to, nor `keep` (the temp files of open
+   * database journal entries): a crash between creating the temp file and recording its entry, or after the
+   * delete committed. Nothing depends on them.
    */
-  async sweepLeftovers(): Promise<number> {
+  async sweepLeftovers(keep: ReadonlySet<string> = new Set()): Promise<number> {
     let removed = 0;
-    const referenced = new Set<string>();
+    const referenced = new Set<string>(keep);
     for (const entry of this.unsettled.values()) referenced.add(entry.temp);
     for (const entry of await this.otherEntries()) referenced.add(entry.temp);
     for (const name of await readdir(this.outputDir)) {
