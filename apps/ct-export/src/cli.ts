@@ -54,6 +54,10 @@ const run = addCommonFlags(
     .option(
       "--retry-for <seconds>",
       "retry transient database errors (lost connection, restart) this long (env CERTS_RETRY_FOR; default 120)",
+    )
+    .option(
+      "--max-rows-per-second <n>",
+      "cap the export rate, as pt-archiver does on live tables (env CERTS_MAX_ROWS_PER_SECOND)",
     ),
   { json: "print the summary as JSON on stdout" },
 )

@@ -43,6 +43,7 @@ export async function runExport(
       signal,
       logger,
       ...(options.maxBatches === undefined ? {} : { maxBatches: options.maxBatches }),
+      ...(options.maxRowsPerSecond === undefined ? {} : { maxRowsPerSecond: options.maxRowsPerSecond }),
       onBatch: (batch) => progress.update(batch.totalRows, { files: batch.batch }),
     });
     progress.stop();

@@ -25,6 +25,7 @@ const schema = z.object({
   follow: z.boolean().default(false),
   dryRun: z.boolean().default(false),
   retryFor: wholeNumber({ min: 0 }).default(120),
+  maxRowsPerSecond: positiveWholeNumber().optional(),
 });
 
 /** The validated settings of `certs-ct-export run`. */
@@ -41,4 +42,5 @@ export const exportSettings = settingsReader(schema, {
   follow: { flag: "--follow" },
   dryRun: { flag: "--dry-run" },
   retryFor: { flag: "--retry-for", env: "CERTS_RETRY_FOR" },
+  maxRowsPerSecond: { flag: "--max-rows-per-second", env: "CERTS_MAX_ROWS_PER_SECOND" },
 });

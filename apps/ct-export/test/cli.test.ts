@@ -56,6 +56,8 @@ describe("certs-ct-export", () => {
       "--once",
       "--json",
       "--log-level",
+      "--retry-for <seconds>",
+      "--max-rows-per-second <n>",
     ]) {
       expect(outcome.stdout).toContain(option);
     }

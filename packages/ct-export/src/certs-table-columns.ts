@@ -50,11 +50,8 @@ export async function inspectCertsTable(
     return err(databaseError(error, `could not read the columns of table ${table}`));
   }
   const columns = new Set(rows.map((row) => (row.name ?? row.NAME ?? "").toLowerCase()));
-  if (columns.size === 0) {
-    return err(
-      appError(ErrorCode.CONFIGURATION_ERROR, `The table ${table} does not exist in this database.`),
-    );
-  }
+  // information_schema lists only the columns this user has privileges on: ask the table itself why.
+  if (columns.size === 0) return err(await whyNoColumns(dataSource, dialect.value, table));
   const missing = REQUIRED.filter((column) => !columns.has(column));
   if (missing.length > 0) {
     return err(
@@ -90,4 +87,40 @@ function hasValuesLists(version: string | null | undefined): boolean {
   if (match === null) return false;
   const [major, minor] = [Number(match[1]), Number(match[2])];
   return major > 10 || (major === 10 && minor >= 3);
+}
+
+/** Tells a table the user may not read (a privilege problem) from one that does not exist. */
+async function whyNoColumns(dataSource: DataSource, dialect: SqlDialect, table: string): Promise<AppError> {
+  const missing = appError(
+    ErrorCode.CONFIGURATION_ERROR,
+    `The table ${table} does not exist in this database.`,
+  );
+  try {
+    await dataSource.query(`SELECT 1 FROM ${table} WHERE 1 = 0`);
+    return missing;
+  } catch (error) {
+    const code = driverCode(error);
+    if (code === undefined || MISSING_TABLE.has(code)) return missing;
+    if (!DENIED.has(code)) return databaseError(error, `could not read the table ${table}`);
+    return appError(
+      ErrorCode.CONFIGURATION_ERROR,
+      `The database user may not read the table ${table} (${dialect === "mysql" ? "SELECT command denied" : "permission denied"}): grant it SELECT and DELETE on ${table}.`,
+      { cause: error, details: { privilege: "SELECT" } },
+    );
+  }
+}
+
+// MySQL/MariaDB error numbers (ER_TABLEACCESS_DENIED_ERROR, ER_COLUMNACCESS_DENIED_ERROR, ER_NO_SUCH_TABLE)
+// and PostgreSQL SQLSTATEs (insufficient_privilege, undefined_table).
+const DENIED = new Set(["1142", "1143", "42501"]);
+const MISSING_TABLE = new Set(["1146", "42P01"]);
+
+function driverCode(error: unknown): string | undefined {
+  for (let at: unknown = error, depth = 0; typeof at === "object" && at !== null && depth < 4; depth += 1) {
+    const fields = at as { errno?: unknown; code?: unknown; driverError?: unknown };
+    if (typeof fields.errno === "number") return String(fields.errno);
+    if (typeof fields.code === "string" && /^[0-9A-Z]{5}$/.test(fields.code)) return fields.code;
+    at = fields.driverError;
+  }
+  return undefined;
 }

@@ -3,6 +3,7 @@ import { link, unlink } from "node:fs/promises";
 import path from "node:path";
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import { errorCode, fsyncDirectory, writeNewFileDurably } from "./durable-file.js";
+import { describeFileError } from "./export/directory-error.js";
 import { tempFileName, type ExportJournal } from "./journal/export-journal.js";
 import {
   formatPendingFile,
@@ -183,7 +184,8 @@ async function linkUnderFreeName(
 }
 
 function fileError(what: string, cause: unknown): AppError {
-  const code = errorCode(cause);
-  const reason = code === undefined ? (cause instanceof Error ? cause.message : String(cause)) : code;
-  return appError(ErrorCode.FILE_ERROR, `${what}: ${reason}.`, { cause, details: { errno: code } });
+  return appError(ErrorCode.FILE_ERROR, `${what}: ${describeFileError(cause)}.`, {
+    cause,
+    details: { errno: errorCode(cause) },
+  });
 }

@@ -111,7 +111,23 @@ export async function exportCerts(
     if (!startup.ok) return fail(startup.error);
     reconciled = startup.value;
 
-    const claimNext = (): Promise<Result<ClaimedBatch, AppError>> =>
+    // The rate cap: rows claimed so far may not outrun maxRowsPerSecond since the first claim.
+    let claimedRows = 0;
+    let pacingSince: number | undefined;
+    const pace = async (): Promise<void> => {
+      const rate = options.maxRowsPerSecond;
+      if (rate === undefined) return;
+      pacingSince ??= performance.now();
+      const due = pacingSince + (claimedRows * 1000) / rate - performance.now();
+      if (due > 0) await abortableSleep(due, signal);
+    };
+    const claimNext = async (): Promise<Result<ClaimedBatch, AppError>> => {
+      await pace();
+      const claimed = await claimRows();
+      if (claimed.ok) claimedRows += claimed.value.rows.length;
+      return claimed;
+    };
+    const claimRows = (): Promise<Result<ClaimedBatch, AppError>> =>
       runStep(() => {
         const query = {
           batchSize,

@@ -37,6 +37,8 @@ export interface ExportCertsOptions {
   readonly retryForMs?: number;
   /** The backoff between retries (its `maxAttempts` caps them too). Default: 100 ms doubling to 2 s, full jitter. */
   readonly retryPolicy?: RetryPolicy;
+  /** A rate cap (pt-archiver's `--max-rows-per-second`): claims wait so the run never goes faster. */
+  readonly maxRowsPerSecond?: number;
   /** Told after each batch is durably written (and, unless dry run, deleted). */
   readonly onBatch?: (progress: BatchProgress) => void;
 }
@@ -78,6 +80,12 @@ export function validateExportOptions(options: ExportCertsOptions): Result<Expor
   const retryForMs = options.retryForMs ?? DEFAULT_RETRY_FOR_MS;
   if (!Number.isFinite(retryForMs) || retryForMs < 0) {
     return err(configuration(`retryForMs must be 0 or more, got ${retryForMs}.`));
+  }
+  if (
+    options.maxRowsPerSecond !== undefined &&
+    (!Number.isFinite(options.maxRowsPerSecond) || options.maxRowsPerSecond <= 0)
+  ) {
+    return err(configuration(`maxRowsPerSecond must be more than 0, got ${options.maxRowsPerSecond}.`));
   }
   if (options.outputDir.length === 0) return err(configuration("outputDir must name a directory."));
   const limit = options.once === true ? 1 : (options.maxBatches ?? Number.POSITIVE_INFINITY);

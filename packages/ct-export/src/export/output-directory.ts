@@ -2,7 +2,9 @@ import { mkdir, mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
+import { errorCode } from "../durable-file.js";
 import { ExportJournal } from "../journal/export-journal.js";
+import { describeFileError, directoryCreationError } from "./directory-error.js";
 
 /** A dry run's directory: `scratchDir` (created if missing) or a new temp directory. */
 export async function prepareScratchDir(scratchDir: string | undefined): Promise<Result<string, AppError>> {
@@ -27,12 +29,14 @@ export async function openOutputJournal(
   try {
     await mkdir(outputDir, { recursive: true });
     return ok(dryRun ? null : await ExportJournal.open(outputDir));
-  } catch (error) {
-    const reason = error instanceof Error ? error.message : String(error);
+  } catch (thrown) {
+    const error = await directoryCreationError(outputDir, thrown);
     return err(
-      appError(ErrorCode.FILE_ERROR, `Cannot prepare the output directory ${outputDir}: ${reason}.`, {
-        cause: error,
-      }),
+      appError(
+        ErrorCode.FILE_ERROR,
+        `Cannot prepare the output directory ${outputDir}: ${describeFileError(error)}.`,
+        { cause: error, details: { errno: errorCode(error) } },
+      ),
     );
   }
 }
