@@ -2,7 +2,7 @@ import { type AppError, appError, err, ErrorCode, ok, type Result } from "@certs
 import type pg from "pg";
 import { type ParsedCrl, parseCrl } from "../parse/crl.js";
 import { CLOCK_TOLERANCE_MS } from "../verify/master-list-verification.js";
-import type { TrustedCscas } from "../verify/trusted-cscas.js";
+import type { IssuerCheck, TrustedCscas } from "../verify/trusted-cscas.js";
 import type { CrlVerificationCounts, RefusedInput } from "./verification-report.js";
 
 /** What the trust store already holds of one issuer's CRL: what a new one must not be older than. */
@@ -81,14 +81,17 @@ export class CrlAdmission {
     private readonly options: CrlAdmissionOptions,
   ) {}
 
-  /** Ok(verdict): store it; ok(null): leave it out (reported); err: the sync fails (rollback, or `strict`). */
-  admit(crl: ParsedCrl, source: string): Result<CrlVerdict | null> {
+  /**
+   * Ok(verdict): store it; ok(null): leave it out (reported); err: the sync fails (rollback, or `strict`).
+   * `checked` is the outcome of its signature check when the caller made it already (in a worker thread).
+   */
+  admit(crl: ParsedCrl, source: string, checked?: IssuerCheck): Result<CrlVerdict | null> {
     if (!this.options.verify) return ok({ status: "unverifiable", detail: "verification off" });
     const now = this.options.clock().getTime();
     if (crl.thisUpdate.getTime() > now + CLOCK_TOLERANCE_MS) {
       return this.refuse(crl, source, `its thisUpdate ${crl.thisUpdate.toISOString()} is in the future`);
     }
-    const check = this.trusted.verifyCrl(crl);
+    const check = checked ?? this.trusted.verifyCrl(crl);
     if (check.status !== "verified") return this.refuse(crl, source, check.reason);
     const stored = this.options.stored.get(crl.issuer.toLowerCase());
     if (stored !== undefined && isOlder(crl, stored)) {

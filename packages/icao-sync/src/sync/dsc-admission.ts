@@ -1,7 +1,7 @@
 import { err, ok, type Result } from "@certs/result";
 import type { LdifCertificate } from "../parse/ldif.js";
 import type { Provenance } from "../trust-store/trust-store-rows.js";
-import type { TrustedCscas } from "../verify/trusted-cscas.js";
+import type { IssuerCheck, TrustedCscas } from "../verify/trusted-cscas.js";
 import { strictFailure } from "./crl-admission.js";
 import type { DscVerificationCounts, RefusedInput } from "./verification-report.js";
 
@@ -45,8 +45,16 @@ export class DscAdmission {
     this.counts.barCodeSigners += count;
   }
 
-  /** Ok(provenance): store it; ok(null): leave it out (counted, reported); err: the sync fails (`strict`). */
-  admit(dsc: LdifCertificate, source: string): Result<Provenance | null> {
+  /** Whether `admit` will look at the DSC's signature (verification on, and not left out as non-conformant). */
+  needsCheck(dsc: LdifCertificate): boolean {
+    return this.options.verify && !(dsc.collection === "003" && this.options.excludeNonConformant);
+  }
+
+  /**
+   * Ok(provenance): store it; ok(null): leave it out (counted, reported); err: the sync fails (`strict`).
+   * `checked` is the outcome of its signature check when the caller made it already (in a worker thread).
+   */
+  admit(dsc: LdifCertificate, source: string, checked?: IssuerCheck): Result<Provenance | null> {
     const nonConformant = dsc.collection === "003";
     if (nonConformant) this.counts.nonConformant += 1;
     if (nonConformant && this.options.excludeNonConformant) return ok(null);
@@ -61,7 +69,7 @@ export class DscAdmission {
       this.counts.unverifiable += 1;
       return ok({ ...base, status: "unverifiable", detail: "verification off" });
     }
-    const check = this.trusted.verifyCertificate(dsc.certificate);
+    const check = checked ?? this.trusted.verifyCertificate(dsc.certificate);
     if (check.status === "verified") {
       this.counts.verified += 1;
       return ok({

@@ -2,6 +2,7 @@ import { type Logger, silentLogger } from "@certs/db";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import type pg from "pg";
 import { createHash } from "node:crypto";
+import { availableParallelism } from "node:os";
 import { type LdifStreamItem, streamLdif } from "../parse/ldif.js";
 import { readStoredCrlFacts, type StoredCrlFacts } from "./crl-admission.js";
 import {
@@ -11,6 +12,8 @@ import {
   type TrustStoreSink,
 } from "../trust-store/trust-store-repository.js";
 import { DEFAULT_SOURCE } from "../trust-store/trust-store-rows.js";
+import { SignaturePool } from "../verify/signature-pool.js";
+import { CheckedLdifEntries } from "./checked-ldif-entries.js";
 import { openLdifSources, type OpenedLdif, streamReadError } from "./ldif-sources.js";
 import type { SyncInput } from "./sync-input.js";
 import {
@@ -44,6 +47,11 @@ export interface SyncOptions extends CollectOptions {
   readonly lockTimeoutMs?: number;
   /** Rows per binary COPY batch; default 5,000. Bounds the rows held in memory while LDIF is streamed. */
   readonly batchSize?: number;
+  /**
+   * Worker threads that check the signatures of LDIF DSCs and CRLs; default `os.availableParallelism()`;
+   * 0 checks them in the calling thread. A sync with at most 1,024 such signatures never starts a thread.
+   */
+  readonly signatureThreads?: number;
 }
 
 /**
@@ -191,7 +199,35 @@ export async function syncTrustStore(
   }
   if (options.signal?.aborted === true) return err(cancelled());
 
+  const threads = Math.max(0, Math.floor(options.signatureThreads ?? availableParallelism()));
+  const signatures = new SignaturePool({ threads, logger });
   const streamLdifFile = async (file: OpenedLdif, sink: TrustStoreSink | null): Promise<Result<void>> => {
+    let flushMs = 0;
+    // A full row batch goes to the database between two admitted entries, so batches stay bounded.
+    const flush = async () => {
+      if (batch.size < batchSize || sink === null) return;
+      const flushStarted = performance.now();
+      await sink.write(batch.take());
+      flushMs += performance.now() - flushStarted;
+    };
+    const checked = new CheckedLdifEntries(
+      intake,
+      signatures,
+      file.report.name,
+      Math.max(2, 2 * threads),
+      flush,
+    );
+    // Waiting for signature checks counts as verifying, sending rows as storing, the rest as building rows.
+    const admitting = async (step: () => Promise<Result<void>>): Promise<Result<void>> => {
+      const started = performance.now();
+      const waited = checked.waitMs;
+      const flushed = flushMs;
+      const result = await step();
+      const wait = checked.waitMs - waited;
+      timing.writeParseMs += wait;
+      timing.buildMs += performance.now() - started - wait - (flushMs - flushed);
+      return result;
+    };
     const hash = createHash("sha256");
     const entries = streamLdif(
       hashing(file.chunks(), hash),
@@ -217,24 +253,21 @@ export async function syncTrustStore(
         await entries.return(undefined);
         return err(cancelled());
       }
-      const rowsStarted = performance.now();
       tally.entries += 1;
       tally.duplicates += entry.value.duplicates;
       tally.barCodeSigners += entry.value.barCodeSigners;
-      const admitted = intake.ldifEntry(file.report.name, entry.value, true);
+      // Admitted once its signatures are checked (in worker threads), in file order.
+      const admitted = await admitting(() => checked.push(entry.value));
       if (!admitted.ok) return admitted;
       tally.dscs += entry.value.dscs.length;
       tally.crls += entry.value.crls.length;
       tally.masterLists += entry.value.masterLists.length;
-      timing.buildMs += performance.now() - rowsStarted;
-      if (batch.size >= batchSize) {
-        const rows = batch.take();
-        if (sink !== null) await sink.write(rows);
-      }
       // Parsing never waits for I/O by itself: give the event loop a turn now and then, so the batches
       // already sent keep flowing to PostgreSQL while the next one is parsed.
       if (sink !== null && tally.entries % YIELD_EVERY_ENTRIES === 0) await yieldToEventLoop();
     }
+    const drained = await admitting(() => checked.drain());
+    if (!drained.ok) return drained;
     if (hash.digest("hex") !== file.report.sha256) {
       return err(
         appError(
@@ -286,31 +319,35 @@ export async function syncTrustStore(
       finishedAt: clock().toISOString(),
     });
 
-  if (options.dryRun === true || pool === undefined) {
-    const counted = await fill(null);
-    if (!counted.ok) return counted;
-    logger.info({ counts: counted.value }, "dry run: nothing written");
-    return finish("dry_run", null, counted.value, 0);
-  }
+  try {
+    if (options.dryRun === true || pool === undefined) {
+      const counted = await fill(null);
+      if (!counted.ok) return counted;
+      logger.info({ counts: counted.value }, "dry run: nothing written");
+      return finish("dry_run", null, counted.value, 0);
+    }
 
-  const storeStarted = performance.now();
-  const buildBefore = timing.buildMs;
-  const stored = await replaceTrustStoreWith(pool, fill, {
-    ...(options.force === true ? {} : { inputDigest: digest }),
-    source: sources
-      .filter((s) => s.kind !== "trust_anchor")
-      .map((s) => s.name)
-      .join(", "),
-    clock,
-    ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
-    onBatch: (rows) => logger.debug({ rows }, "batch stored"),
-  });
-  if (!stored.ok) return stored;
-  // The parsing and row building done while the transaction was open are counted as such, not as storing.
-  const storeMs = performance.now() - storeStarted - timing.writeParseMs - (timing.buildMs - buildBefore);
-  logger.info(
-    { status: stored.value.status, counts: stored.value.counts, syncId: stored.value.syncId },
-    "trust store synchronised",
-  );
-  return finish(stored.value.status, stored.value.syncId, stored.value.counts, storeMs);
+    const storeStarted = performance.now();
+    const buildBefore = timing.buildMs;
+    const stored = await replaceTrustStoreWith(pool, fill, {
+      ...(options.force === true ? {} : { inputDigest: digest }),
+      source: sources
+        .filter((s) => s.kind !== "trust_anchor")
+        .map((s) => s.name)
+        .join(", "),
+      clock,
+      ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
+      onBatch: (rows) => logger.debug({ rows }, "batch stored"),
+    });
+    if (!stored.ok) return stored;
+    // The parsing and row building done while the transaction was open are counted as such, not as storing.
+    const storeMs = performance.now() - storeStarted - timing.writeParseMs - (timing.buildMs - buildBefore);
+    logger.info(
+      { status: stored.value.status, counts: stored.value.counts, syncId: stored.value.syncId },
+      "trust store synchronised",
+    );
+    return finish(stored.value.status, stored.value.syncId, stored.value.counts, storeMs);
+  } finally {
+    await signatures.close();
+  }
 }

@@ -4,7 +4,7 @@ import type { LdifCertificate, LdifMasterList, LdifRecordContent } from "../pars
 import type { MasterList } from "../parse/master-list.js";
 import type { ProvenanceCollection, TrustStoreRowBuilder } from "../trust-store/trust-store-rows.js";
 import type { TrustAnchor } from "../verify/certificate-chain.js";
-import { TrustedCscas } from "../verify/trusted-cscas.js";
+import { type IssuerCheck, type SignatureTask, TrustedCscas } from "../verify/trusted-cscas.js";
 import { CrlAdmission, type CrlAdmissionOptions } from "./crl-admission.js";
 import { DscAdmission } from "./dsc-admission.js";
 import { NestedListAdmission } from "./nested-list-admission.js";
@@ -14,6 +14,12 @@ import {
   reportListVerification,
   type VerificationReport,
 } from "./verification-report.js";
+
+/** Per DSC and per CRL of an LDIF entry, in entry order: a signature check (to make, or made), or null (none). */
+export interface EntryChecks<Check> {
+  readonly dscs: readonly (Check | null)[];
+  readonly crls: readonly (Check | null)[];
+}
 
 /** Refused inputs listed in a report, per kind; the counts cover them all. */
 export const MAX_REFUSED_REPORTED = 100;
@@ -134,8 +140,8 @@ export class TrustStoreIntake {
    * A DSC whose DER the caller has already deduplicated (`isNew` true): stored if admitted. `checkedNew`
    * false makes the batch deduplicate it.
    */
-  dsc(file: string, dsc: LdifCertificate, checkedNew: boolean): Result<void> {
-    const admitted = this.dscAdmission.admit(dsc, `${file} (${dsc.dn})`);
+  dsc(file: string, dsc: LdifCertificate, checkedNew: boolean, checked?: IssuerCheck): Result<void> {
+    const admitted = this.dscAdmission.admit(dsc, `${file} (${dsc.dn})`, checked);
     if (!admitted.ok) return admitted;
     if (admitted.value === null) return ok(undefined);
     const provenance = { ...admitted.value, source: file };
@@ -144,27 +150,55 @@ export class TrustStoreIntake {
     return ok(undefined);
   }
 
-  /** The DSCs, CRLs and nested lists of one LDIF entry. */
-  ldifEntry(file: string, entry: LdifRecordContent, dscsCheckedNew: boolean): Result<void> {
+  /**
+   * The DSCs, CRLs and nested lists of one LDIF entry. `checks` (from `prepareChecks`, settled) holds the
+   * signature checks the caller made already; without it they are made here.
+   */
+  ldifEntry(
+    file: string,
+    entry: LdifRecordContent,
+    dscsCheckedNew: boolean,
+    checks?: EntryChecks<IssuerCheck>,
+  ): Result<void> {
     this.dscAdmission.barCodeSigners(entry.barCodeSigners);
     for (const nested of entry.masterLists) {
       const admitted = this.nestedList(file, nested);
       if (!admitted.ok) return admitted;
     }
-    for (const dsc of entry.dscs) {
-      const admitted = this.dsc(file, dsc, dscsCheckedNew);
+    for (const [i, dsc] of entry.dscs.entries()) {
+      const admitted = this.dsc(file, dsc, dscsCheckedNew, checks?.dscs[i] ?? undefined);
       if (!admitted.ok) return admitted;
     }
-    for (const crl of entry.crls) {
-      const admitted = this.crl(crl.crl, `${file} (${crl.dn})`, "001", file);
+    for (const [i, crl] of entry.crls.entries()) {
+      const admitted = this.crl(crl.crl, `${file} (${crl.dn})`, "001", file, checks?.crls[i] ?? undefined);
       if (!admitted.ok) return admitted;
     }
     return ok(undefined);
   }
 
+  /**
+   * What admitting the DSCs and CRLs of an entry without nested lists will need checked: per item, the
+   * outcome decided without a signature check, the signature still to check, or null (no check at all).
+   * Made against the CSCAs trusted now, which only a nested list changes.
+   */
+  prepareChecks(entry: LdifRecordContent): EntryChecks<IssuerCheck | SignatureTask> {
+    return {
+      dscs: entry.dscs.map((dsc) =>
+        this.dscAdmission.needsCheck(dsc) ? this.trusted.prepareCertificate(dsc.certificate) : null,
+      ),
+      crls: entry.crls.map((crl) => (this.options.verify ? this.trusted.prepareCrl(crl.crl) : null)),
+    };
+  }
+
   /** A CRL from any input: stored only if admitted (see `CrlAdmission`). */
-  crl(crl: ParsedCrl, source: string, collection: ProvenanceCollection, sourceName = source): Result<void> {
-    const admitted = this.crlAdmission.admit(crl, source);
+  crl(
+    crl: ParsedCrl,
+    source: string,
+    collection: ProvenanceCollection,
+    sourceName = source,
+    checked?: IssuerCheck,
+  ): Result<void> {
+    const admitted = this.crlAdmission.admit(crl, source, checked);
     if (!admitted.ok) return admitted;
     if (admitted.value !== null) {
       this.batch.crl(crl, {

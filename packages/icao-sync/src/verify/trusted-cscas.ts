@@ -3,7 +3,12 @@ import type { CertificateSummary } from "../parse/certificate-summary.js";
 import type { ParsedCrl } from "../parse/crl.js";
 import { ldapDnCountry, parseLdapDn } from "../parse/ldap-dn.js";
 import { type CertificateSignature, readCertificateSignature } from "./certificate-signature.js";
-import { resolveSignatureScheme, UnsupportedAlgorithmError, verifySignature } from "./signature-algorithm.js";
+import {
+  resolveSignatureScheme,
+  type SignatureScheme,
+  UnsupportedAlgorithmError,
+  verifySignature,
+} from "./signature-algorithm.js";
 
 /** A CSCA whose trust was established in this sync (an anchor, or in the certList of an anchored list). */
 export interface TrustedCsca {
@@ -118,11 +123,7 @@ export class TrustedCscas {
 
   /** Checks a CRL's own signature (RFC 5280 5.1) with the trusted CSCAs that could have issued it. */
   verifyCrl(crl: ParsedCrl): IssuerCheck {
-    return this.verifySigned(crl.issuer, crl.authorityKeyIdentifier, {
-      signedBytes: crl.signedBytes,
-      signatureAlgorithm: crl.signatureAlgorithm,
-      signature: crl.signature,
-    });
+    return settleInThread(this.prepareCrl(crl));
   }
 
   /**
@@ -131,39 +132,44 @@ export class TrustedCscas {
    * candidate's key verifies it.
    */
   verifyCertificate(certificate: CertificateSummary): IssuerCheck {
-    const candidates = this.candidates(certificate.issuer, certificate.authorityKeyIdentifier);
+    return settleInThread(this.prepareCertificate(certificate));
+  }
+
+  /** What `verifyCrl` decides without a signature check, or the check still to make. */
+  prepareCrl(crl: ParsedCrl): IssuerCheck | SignatureTask {
+    return this.prepare(crl.issuer, crl.authorityKeyIdentifier, () => ({
+      signedBytes: crl.signedBytes,
+      signatureAlgorithm: crl.signatureAlgorithm,
+      signature: crl.signature,
+    }));
+  }
+
+  /** What `verifyCertificate` decides without a signature check, or the check still to make. */
+  prepareCertificate(certificate: CertificateSummary): IssuerCheck | SignatureTask {
+    return this.prepare(certificate.issuer, certificate.authorityKeyIdentifier, () =>
+      readCertificateSignature(certificate.der),
+    );
+  }
+
+  private prepare(
+    issuer: string,
+    aki: string | null,
+    read: () => CertificateSignature,
+  ): IssuerCheck | SignatureTask {
+    const candidates = this.candidates(issuer, aki);
     if (candidates.length === 0) {
-      return {
-        status: "unverifiable",
-        reason: `no trusted CSCA ${certificate.issuer}${akiNote(certificate.authorityKeyIdentifier)}`,
-      };
+      return { status: "unverifiable", reason: `no trusted CSCA ${issuer}${akiNote(aki)}` };
     }
     let signed: CertificateSignature;
     try {
-      signed = readCertificateSignature(certificate.der);
+      signed = read();
     } catch (error) {
       return {
         status: "invalid",
         reason: `it is not an X.509 certificate (${error instanceof Error ? error.message : String(error)})`,
       };
     }
-    return this.verifyWith(candidates, certificate.issuer, signed);
-  }
-
-  private verifySigned(issuer: string, aki: string | null, signed: CertificateSignature): IssuerCheck {
-    const candidates = this.candidates(issuer, aki);
-    if (candidates.length === 0) {
-      return { status: "unverifiable", reason: `no trusted CSCA ${issuer}${akiNote(aki)}` };
-    }
-    return this.verifyWith(candidates, issuer, signed);
-  }
-
-  private verifyWith(
-    candidates: readonly TrustedCsca[],
-    issuer: string,
-    signed: CertificateSignature,
-  ): IssuerCheck {
-    let scheme;
+    let scheme: SignatureScheme;
     try {
       scheme = resolveSignatureScheme(signed.signatureAlgorithm, signed.signatureAlgorithm);
     } catch (error) {
@@ -172,20 +178,57 @@ export class TrustedCscas {
       if (error instanceof UnsupportedAlgorithmError) return { status: "unverifiable", reason };
       return { status: "invalid", reason };
     }
-    for (const candidate of candidates.slice(0, MAX_CANDIDATES)) {
-      let valid = false;
-      try {
-        valid = verifySignature(scheme, candidate.publicKey, signed.signedBytes, signed.signature);
-      } catch {
-        valid = false;
-      }
-      if (valid) return { status: "verified", by: candidate.certificate };
-    }
     return {
-      status: "invalid",
-      reason: `its ${scheme.name} signature does not verify with any trusted CSCA ${issuer}`,
+      issuer,
+      candidates: candidates.slice(0, MAX_CANDIDATES),
+      scheme,
+      signedBytes: signed.signedBytes,
+      signature: signed.signature,
     };
   }
+}
+
+/** A signature still to check: which candidate CSCA (if any) verifies it decides the outcome. */
+export interface SignatureTask {
+  readonly issuer: string;
+  /** The trusted CSCAs to try, in order. */
+  readonly candidates: readonly TrustedCsca[];
+  readonly scheme: SignatureScheme;
+  readonly signedBytes: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
+/** Whether `prepared` still needs its signature checked. */
+export function isSignatureTask(prepared: IssuerCheck | SignatureTask): prepared is SignatureTask {
+  return !("status" in prepared);
+}
+
+/** The index of the first candidate whose key verifies the task's signature, or -1. */
+export function checkSignatureTask(task: SignatureTask): number {
+  for (const [index, candidate] of task.candidates.entries()) {
+    let valid = false;
+    try {
+      valid = verifySignature(task.scheme, candidate.publicKey, task.signedBytes, task.signature);
+    } catch {
+      valid = false;
+    }
+    if (valid) return index;
+  }
+  return -1;
+}
+
+/** The outcome of a task whose check found candidate `verifiedBy` (-1: none) to verify it. */
+export function settleSignatureTask(task: SignatureTask, verifiedBy: number): IssuerCheck {
+  const by = task.candidates[verifiedBy];
+  if (by !== undefined) return { status: "verified", by: by.certificate };
+  return {
+    status: "invalid",
+    reason: `its ${task.scheme.name} signature does not verify with any trusted CSCA ${task.issuer}`,
+  };
+}
+
+function settleInThread(prepared: IssuerCheck | SignatureTask): IssuerCheck {
+  return isSignatureTask(prepared) ? settleSignatureTask(prepared, checkSignatureTask(prepared)) : prepared;
 }
 
 function akiNote(aki: string | null): string {

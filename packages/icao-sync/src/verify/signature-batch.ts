@@ -1,0 +1,124 @@
+import { createPublicKey, type KeyObject } from "node:crypto";
+import { type SignatureScheme, verifySignature } from "./signature-algorithm.js";
+import type { SignatureTask } from "./trusted-cscas.js";
+
+/**
+ * Signature checks as one worker thread receives them: every signed byte string, signature and candidate
+ * public key (SPKI DER) packed into one buffer that is transferred, not copied, and offsets into it.
+ */
+export interface SignatureBatch {
+  readonly id: number;
+  readonly bytes: Uint8Array;
+  readonly schemes: readonly SignatureScheme[];
+  /** Per distinct key: start and end of its SPKI in `bytes`. */
+  readonly keys: readonly number[];
+  /** Per task, `TASK_FIELDS` numbers: data start, data end, signature start, signature end, scheme, first candidate, candidates. */
+  readonly tasks: readonly number[];
+  /** Key indexes of every task's candidates, back to back. */
+  readonly candidates: readonly number[];
+}
+
+/** What a worker answers: per task the index of the candidate that verified it, or -1. */
+export type SignatureBatchReply =
+  { readonly id: number; readonly verifiedBy: Int16Array } | { readonly id: number; readonly error: string };
+
+const TASK_FIELDS = 7;
+
+/** Packs `tasks` for a worker; `spki` gives a candidate key's SubjectPublicKeyInfo DER. */
+export function packSignatureBatch(
+  id: number,
+  tasks: readonly SignatureTask[],
+  spki: (key: KeyObject) => Uint8Array,
+): SignatureBatch {
+  const schemes: SignatureScheme[] = [];
+  const schemeIndex = new Map<string, number>();
+  const keyIndex = new Map<KeyObject, number>();
+  const keyBytes: Uint8Array[] = [];
+  const candidates: number[] = [];
+  let size = 0;
+  for (const task of tasks) {
+    size += task.signedBytes.byteLength + task.signature.byteLength;
+    for (const candidate of task.candidates) {
+      if (keyIndex.has(candidate.publicKey)) continue;
+      const der = spki(candidate.publicKey);
+      keyIndex.set(candidate.publicKey, keyBytes.length);
+      keyBytes.push(der);
+      size += der.byteLength;
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  const put = (part: Uint8Array): [number, number] => {
+    bytes.set(part, at);
+    at += part.byteLength;
+    return [at - part.byteLength, at];
+  };
+  const keys = keyBytes.flatMap(put);
+  const fields: number[] = [];
+  for (const task of tasks) {
+    const schemeKey = JSON.stringify(task.scheme);
+    let scheme = schemeIndex.get(schemeKey);
+    if (scheme === undefined) {
+      scheme = schemes.length;
+      schemeIndex.set(schemeKey, scheme);
+      schemes.push(task.scheme);
+    }
+    fields.push(...put(task.signedBytes), ...put(task.signature), scheme, candidates.length);
+    fields.push(task.candidates.length);
+    for (const candidate of task.candidates) candidates.push(keyIndex.get(candidate.publicKey) as number);
+  }
+  return { id, bytes, schemes, keys, tasks: fields, candidates };
+}
+
+/** Keys a worker has loaded, by SPKI: the same few CSCAs sign most of a PKD. */
+export type KeyCache = Map<string, KeyObject | null>;
+
+const MAX_CACHED_KEYS = 4096;
+
+function loadKey(cache: KeyCache, der: Uint8Array): KeyObject | null {
+  const id = Buffer.from(der.buffer, der.byteOffset, der.byteLength).toString("latin1");
+  let key = cache.get(id);
+  if (key === undefined) {
+    try {
+      key = createPublicKey({ key: Buffer.from(der), format: "der", type: "spki" });
+    } catch {
+      key = null;
+    }
+    if (cache.size >= MAX_CACHED_KEYS) cache.clear();
+    cache.set(id, key);
+  }
+  return key;
+}
+
+/** Checks every task of a batch, as `checkSignatureTask` does in the calling thread. */
+export function checkSignatureBatch(batch: SignatureBatch, cache: KeyCache): Int16Array {
+  const { bytes, tasks } = batch;
+  const keys: (KeyObject | null)[] = [];
+  for (let k = 0; k < batch.keys.length; k += 2) {
+    keys.push(loadKey(cache, bytes.subarray(batch.keys[k], batch.keys[k + 1])));
+  }
+  const verifiedBy = new Int16Array(tasks.length / TASK_FIELDS).fill(-1);
+  for (let t = 0; t < verifiedBy.length; t++) {
+    const [dataStart, dataEnd, sigStart, sigEnd, scheme, first, count] = tasks.slice(
+      t * TASK_FIELDS,
+      (t + 1) * TASK_FIELDS,
+    ) as [number, number, number, number, number, number, number];
+    const data = bytes.subarray(dataStart, dataEnd);
+    const signature = bytes.subarray(sigStart, sigEnd);
+    for (let c = 0; c < count; c++) {
+      const key = keys[batch.candidates[first + c] as number];
+      let valid = false;
+      try {
+        valid =
+          key != null && verifySignature(batch.schemes[scheme] as SignatureScheme, key, data, signature);
+      } catch {
+        valid = false;
+      }
+      if (valid) {
+        verifiedBy[t] = c;
+        break;
+      }
+    }
+  }
+  return verifiedBy;
+}
