@@ -53,11 +53,11 @@ export async function askOperator(step: InteractiveStep): Promise<InteractiveCho
 
 /**
  * For `--mode interactive` without a terminal (scripts, tests): reads one answer per line from stdin,
- * `m`/`migrate`, `s`/`skip` or `e`/`exit`; the end of input means exit.
+ * `m`/`migrate`, `s`/`skip` or `e`/`exit`; the end of input is `end` (the run stops as interrupted).
  */
 export function lineAnswers(
   input: NodeJS.ReadableStream,
-): (step: InteractiveStep) => Promise<InteractiveChoice> {
+): (step: InteractiveStep) => Promise<InteractiveChoice | "end"> {
   const pending: string[] = [];
   const waiting: ((line: string | null) => void)[] = [];
   let ended = false;
@@ -89,7 +89,7 @@ export function lineAnswers(
     process.stdout.write(`${describeStep(step)}\n[m]igrate, [s]kip or [e]xit? `);
     for (;;) {
       const line = await nextLine();
-      if (line === null) return "exit";
+      if (line === null) return "end";
       const answer = line.toLowerCase();
       if (answer === "m" || answer === "migrate") return "migrate";
       if (answer === "s" || answer === "skip") return "skip";

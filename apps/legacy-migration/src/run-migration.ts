@@ -1,5 +1,4 @@
 import { createProgress, ExitCode, openAppDatabase, runJob } from "@certs/app-kit";
-import { openDataSource, parseConnectionUrl, type ServerConnectionSpec } from "@certs/db";
 import {
   mappingFilePaths,
   migrateCertificates,
@@ -10,21 +9,8 @@ import {
 import { appError, ErrorCode, err, ok, type Result } from "@certs/result";
 import { demoDatabaseNames, prepareDemoDatabases } from "./demo-databases.js";
 import { askOperator, lineAnswers } from "./interactive-prompt.js";
+import { legacySpec, openSources } from "./open-sources.js";
 import { migrateSettings } from "./settings.js";
-
-function legacySpec(url: string): Result<ServerConnectionSpec> {
-  const spec = parseConnectionUrl(url);
-  if (!spec.ok) return spec;
-  if (spec.value.kind === "embedded") {
-    return err(
-      appError(
-        ErrorCode.CONFIGURATION_ERROR,
-        "--legacy-db must name a server (mysql://...), not the embedded database.",
-      ),
-    );
-  }
-  return ok(spec.value);
-}
 
 /** `certs-legacy-migrate`: returns the exit code. */
 export async function runMigration(
@@ -51,12 +37,8 @@ export async function runMigration(
     }
     if (specs.legacy === undefined)
       return err(appError(ErrorCode.CONFIGURATION_ERROR, "--legacy-db is required."));
-    const legacy = await openDataSource(specs.legacy, { poolSize: Math.min(options.workers, 4) + 1, logger });
-    if (!legacy.ok) return legacy;
-    defer(() => legacy.value.destroy());
-    const destination = await openDataSource(specs.destination, { poolSize: options.workers + 2, logger });
-    if (!destination.ok) return destination;
-    defer(() => destination.value.destroy());
+    const sources = await openSources(specs.legacy, specs.destination, options.workers, { logger, defer });
+    if (!sources.ok) return sources;
 
     const common = {
       mappingFiles: mappingFilePaths(options.mappings),
@@ -64,23 +46,36 @@ export async function runMigration(
       dryRun: options.dryRun,
       retryFailed: options.retryFailed,
       reportPath: options.report,
+      ...(options.rejects === undefined ? {} : { rejectsPath: options.rejects }),
       signal,
       logger,
       ...(options.ecu === undefined ? {} : { ecu: options.ecu }),
       ...(options.ids === undefined ? {} : { ids: options.ids }),
       ...(options.limit === undefined ? {} : { limit: options.limit }),
     };
-    const sources = { legacy: legacy.value, destination: destination.value };
     let result: Result<MigrationSummary, MigrationFailure>;
+    // Ctrl+C in the prompt or the end of the answers ends the run as an interrupt (130), not as a success.
+    let interrupted = false;
     if (mode === "interactive") {
-      result = await migrateInteractively(sources, {
+      const decide = process.stdin.isTTY ? askOperator : lineAnswers(process.stdin);
+      result = await migrateInteractively(sources.value, {
         ...common,
-        decide: process.stdin.isTTY ? askOperator : lineAnswers(process.stdin),
+        decide: async (step) => {
+          try {
+            const choice = await decide(step);
+            if (choice === "end") interrupted = true;
+            return choice === "end" ? "exit" : choice;
+          } catch (error) {
+            interrupted = true;
+            throw error;
+          }
+        },
       });
     } else {
       const progress = createProgress({ label: "migrating", unit: "certificates", logger });
-      result = await migrateCertificates(sources, {
+      result = await migrateCertificates(sources.value, {
         ...common,
+        ...(options.maxRate === undefined ? {} : { maxRate: options.maxRate }),
         workers: options.workers,
         groupSize: options.groupSize,
         onProgress: (p) => {
@@ -91,10 +86,12 @@ export async function runMigration(
       progress.stop();
     }
     if (!result.ok) {
+      // The run may have committed everything before its report failed: say what was done, then the error.
       if (result.error.details?.summary) printSummary(result.error.details.summary, options.json);
       return err(result.error);
     }
     printSummary(result.value, options.json);
+    if (interrupted) return ok(ExitCode.INTERRUPTED);
     return ok(result.value.failed === 0 ? ExitCode.OK : ExitCode.FAILED);
   });
 }
@@ -105,7 +102,7 @@ function printSummary(summary: MigrationSummary, json: boolean): void {
     return;
   }
   const lines = [
-    `${summary.dryRun ? "Dry run (nothing written): " : ""}${summary.total} certificates: ${summary.migrated} migrated, ${summary.failed} failed, ${summary.skipped} skipped (${(summary.successRate * 100).toFixed(1)}% success)`,
+    `${summary.dryRun ? "Dry run (nothing written): " : ""}${summary.total} certificates: ${summary.migrated} migrated, ${summary.failed} failed, ${skippedText(summary)} (${(summary.successRate * 100).toFixed(1)}% success)`,
     `  ${summary.ratePerSecond.toFixed(0)} certificates/s over ${(summary.elapsedMs / 1000).toFixed(1)} s, ${summary.warnings} warnings, ${summary.stopReason}`,
   ];
   if (summary.lastFailed) {
@@ -113,4 +110,9 @@ function printSummary(summary: MigrationSummary, json: boolean): void {
   }
   if (summary.reportPath) lines.push(`  report: ${summary.reportPath}`);
   process.stdout.write(`${lines.join("\n")}\n`);
+}
+
+function skippedText(summary: MigrationSummary): string {
+  if (summary.skippedByOperator === 0) return `${summary.alreadyMigrated} already migrated`;
+  return `${summary.alreadyMigrated} already migrated, ${summary.skippedByOperator} skipped by the operator`;
 }

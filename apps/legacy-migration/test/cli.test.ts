@@ -1,11 +1,11 @@
-import { cp, mkdir, mkdtemp, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { openDataSource, parseConnectionUrl } from "@certs/db";
 import { generateLegacyDataset, setUpMigrationDatabases } from "@certs/legacy-migration/testing";
 import { Result } from "@certs/result";
-import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
+import { createTestDatabase, runTypeScript, spawnTypeScript, type TestDatabase } from "@certs/testdb";
 import ExcelJS from "exceljs";
 import type { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -188,6 +188,91 @@ describe("certs-legacy-migrate", () => {
     expect(await count(destination, "vehicles")).toBe(
       certificates - (await countWithoutVehicle(destination)),
     );
+  });
+
+  it("--rejects writes one JSON line per refused certificate; --ids beyond the id column is a usage error (exit 2)", async () => {
+    const rejects = path.join(work, "rejects.jsonl");
+    const outcome = await run([
+      ...common(),
+      "--mode",
+      "auto",
+      "--rejects",
+      rejects,
+      "--report",
+      path.join(work, "r.xlsx"),
+      "--json",
+    ]);
+    const summary = JSON.parse(outcome.stdout) as { failed: number };
+    expect(summary.failed).toBeGreaterThan(0);
+    const lines = (await readFile(rejects, "utf8"))
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines).toHaveLength(summary.failed);
+    expect(Object.keys(lines[0] ?? {})).toEqual([
+      "legacyId",
+      "ecu",
+      "serialNumber",
+      "step",
+      "code",
+      "message",
+    ]);
+
+    const tooBig = await run([...common(), "--mode", "auto", "--ids", "12,3000000000"]);
+    expect(tooBig.code).toBe(2);
+    expect(tooBig.stderr).toMatch(
+      /^error: CONFIGURATION_ERROR: ids: 3000000000 cannot be a legacy id: certificate_record.id holds -2147483648 to 2147483647\.\n$/,
+    );
+  });
+
+  it("interactive mode: the end of the answers exits 130, and the Summary sheet names the operator's skip", async () => {
+    const report = path.join(work, "interactive-eof.xlsx");
+    const outcome = await run([...common(), "--mode", "interactive", "--report", report], "s\n");
+    expect(outcome.code).toBe(130);
+    expect(outcome.stdout).toContain("1 skipped by the operator");
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(report);
+    const items = new Map<string, unknown>();
+    workbook
+      .getWorksheet("Summary")
+      ?.eachRow((row) => items.set(String(row.getCell(1).value), row.getCell(2).value));
+    expect(items.get("skipped by the operator")).toBe(1);
+    expect(items.get("stopped because")).toBe("cancelled");
+  });
+
+  it("a closed stdout pipe (| head) ends the run quietly", async () => {
+    const child = spawnTypeScript(
+      CLI,
+      [...common(), "--mode", "interactive", "--report", path.join(work, "pipe.xlsx")],
+      {
+        stdio: ["pipe", "pipe", "pipe"],
+        env: { CERTS_LOG_LEVEL: "warn" },
+      },
+    );
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    child.stdout?.once("data", () => child.stdout?.destroy());
+    child.stdin?.end("s\n".repeat(500));
+    const code = await new Promise<number | null>((resolve) => child.on("close", (c) => resolve(c)));
+    expect(stderr).toBe("");
+    expect(code).toBe(0);
+  });
+
+  it("verify: a clean migration exits 0; a certificate changed by hand exits 1 and is named, in the --output sheet too", async () => {
+    const clean = await run(["verify", ...common()]);
+    expect(clean.stderr).toBe("");
+    expect(clean.stdout).toMatch(/^Clean: \d+ legacy records/);
+    expect(clean.code).toBe(0);
+
+    await destination.query("UPDATE certificates SET speed_limit = speed_limit + 1 ORDER BY id LIMIT 1");
+    const output = path.join(work, "discrepancies.xlsx");
+    const damaged = await run(["verify", ...common(), "--output", output]);
+    expect(damaged.code).toBe(1);
+    expect(damaged.stdout).toMatch(/column_differs certificates\.speed_limit: /);
+    expect(damaged.stdout).toContain("NOT clean");
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(output);
+    expect(workbook.getWorksheet("Discrepancies")?.getRow(2).getCell(5).value).toBe("speed_limit");
   });
 });
 

@@ -52,7 +52,15 @@ export function compareCertificate(
   record: LegacyCertificate,
   planned: PlanResult,
   stored: StoredMigration,
-  settings: { readonly countryId: number; readonly deviceBlocked: (deviceId: string) => boolean },
+  settings: {
+    readonly countryId: number;
+    readonly deviceBlocked: (deviceId: string) => boolean;
+    /**
+     * The plan with the technicians mapping as a later run reads it (with the entries earlier runs added
+     * for the technicians they created): a certificate migrated by such a run may use those.
+     */
+    readonly laterRunPlan?: PlanResult;
+  },
 ): Discrepancy[] {
   const found: Discrepancy[] = [];
   const certificateId = stored.certificate?.id ?? stored.newCertificateId;
@@ -130,10 +138,27 @@ export function compareCertificate(
   ];
   for (const [name, value] of expected) column("certificates", name, value, c[name] ?? null);
 
-  for (const [name, choice, key] of [
-    ["installed_by_id", plan.installationTechnician, certificate.installedByKey],
-    ["calibrated_by_id", plan.calibrationTechnician, certificate.calibratedByKey],
+  const later = settings.laterRunPlan?.ok === true ? settings.laterRunPlan.plan : undefined;
+  const matches = (choice: TechnicianChoice | undefined, id: Text, key: Text): boolean => {
+    if (choice === undefined) return false;
+    const want = technicianExpectation(choice);
+    return want.id !== undefined ? want.id === id : want.key === key;
+  };
+  for (const [name, choice, key, laterChoice] of [
+    [
+      "installed_by_id",
+      plan.installationTechnician,
+      certificate.installedByKey,
+      later?.installationTechnician,
+    ],
+    [
+      "calibrated_by_id",
+      plan.calibrationTechnician,
+      certificate.calibratedByKey,
+      later?.calibrationTechnician,
+    ],
   ] as const) {
+    if (matches(laterChoice, c[name] ?? null, key)) continue;
     const want = technicianExpectation(choice);
     if (want.id !== undefined) column("certificates", name, want.id, c[name] ?? null);
     else if (want.key !== undefined && want.key !== key) {

@@ -101,6 +101,11 @@ export async function verifyMigration(
     maxRenewal.value,
   );
   if (!references.ok) return references;
+  const laterReferences =
+    createdIds.size === 0
+      ? references
+      : await ReferenceData.load(sources.destination, mappings.value, maxRenewal.value);
+  if (!laterReferences.ok) return laterReferences;
 
   let writer: DiscrepancyWriter | undefined;
   if (options.reportPath !== undefined) {
@@ -214,6 +219,9 @@ export async function verifyMigration(
       for (const found of compareCertificate(record, planned, row, {
         countryId,
         deviceBlocked: (id) => references.value.deviceBlocked(id),
+        ...(laterReferences === references
+          ? {}
+          : { laterRunPlan: planCertificate(record, laterReferences.value, zone.value) }),
       })) {
         await report(found);
       }
