@@ -8,9 +8,14 @@ import { createMigrationFixture, type MigrationFixture } from "./migration-fixtu
 import { processCpuMs } from "./process-cpu.js";
 import { countersBetween, readServerCounters, type ServerCounters } from "./server-status.js";
 import type { RawInsertCaseInput, RawInsertCaseResult } from "./raw-insert-case.js";
+import type { VerifyCaseInput, VerifyCaseResult } from "./verify-case.js";
 
 const JOB_CASE = fileURLToPath(new URL("./migrate-case.ts", import.meta.url));
 const RAW_CASE = fileURLToPath(new URL("./raw-insert-case.ts", import.meta.url));
+const VERIFY_CASE = fileURLToPath(new URL("./verify-case.ts", import.meta.url));
+/** The issue's targets: the whole call against the raw insert, and verification's own rate. */
+const MIN_RATIO = 0.6;
+const MIN_VERIFY_RATE = 10_000;
 /** The issue's sizes: 100,000 certificates, and three times as many to show memory stays flat. */
 const DEFAULT_LARGE = 300_000;
 const SMALL_SHARE = 3;
@@ -29,6 +34,7 @@ const RAW_IDLE_LIMIT_MS = 30_000;
 
 const JOB = `migrateCertificates, ${WORKERS} workers, with report`;
 const RAW = `raw multi-row INSERT, ${WORKERS} connections, ${GROUP_SIZE} per transaction`;
+const VERIFY = "verifyMigration of the job's destination";
 
 /**
  * legacy-migration on MariaDB: `migrateCertificates` (10 workers) from a seeded legacy database into a seeded
@@ -77,6 +83,9 @@ interface Measurement {
   readonly seedMs: number;
   readonly createdTechnicians: number;
   readonly failures: readonly { step: string; code: string; count: number }[];
+  readonly verify: VerifyCaseResult | null;
+  readonly verifyRssMb: number | null;
+  readonly verifyFailure: string | null;
 }
 
 async function run(context: BenchContext): Promise<BenchRow[]> {
@@ -99,6 +108,7 @@ async function run(context: BenchContext): Promise<BenchRow[]> {
     const list = measured.get(size) ?? [];
     rows.push(rawRow(size, list));
     rows.push(jobRow(rows, size, list, size === large ? peakOf(measured.get(small) ?? [], "job") : null));
+    rows.push(verifyRow(size, list));
   }
   context.note(describeDataset(measured, small, large));
   context.note(describePhases(measured, [small, large]));
@@ -121,10 +131,11 @@ async function measureSize(
   context.log(`legacy-migration: seeded in ${(fixture.seedMs / 1000).toFixed(1)} s`);
   try {
     const job = await runJob(context, server, fixture, path.join(directory, "report.xlsx"), label);
+    const verify = await runVerify(context, fixture, label);
     const createdTechnicians = await fixture.copyCreatedTechnicians();
     const failures = await fixture.failureCounts();
     const raw = await runRaw(context, server, fixture, label);
-    return { ...job, ...raw, seedMs: fixture.seedMs, createdTechnicians, failures };
+    return { ...job, ...raw, ...verify, seedMs: fixture.seedMs, createdTechnicians, failures };
   } finally {
     await fixture.drop();
     rmSync(directory, { recursive: true, force: true });
@@ -183,6 +194,65 @@ async function runJob(
     jobFailure: failure,
     jobServerCpuMs: cpuDelta(serverCpuBefore, serverCpuAfter),
     jobServer: countersBetween(innodbBefore, innodbAfter),
+  };
+}
+
+async function runVerify(
+  context: BenchContext,
+  fixture: MigrationFixture,
+  label: string,
+): Promise<Pick<Measurement, "verify" | "verifyRssMb" | "verifyFailure">> {
+  context.log(`legacy-migration: ${VERIFY}, ${label}...`);
+  const outcome = await context.runCase<VerifyCaseResult>({
+    file: VERIFY_CASE,
+    input: {
+      legacyUrl: fixture.legacyUrl,
+      destinationUrl: fixture.destinationUrl,
+      mappingDirectory: fixture.mappingDirectory,
+    } satisfies VerifyCaseInput,
+    timeoutMs: 60_000 + fixture.size,
+    idleTimeoutMs: 60_000 + fixture.size,
+  });
+  const result = outcome.result;
+  let failure: string | null = null;
+  if (result === null)
+    failure = `the case process exited (${outcome.signal ?? outcome.exitCode}) without a result: ${outcome.stderrTail}`;
+  else if (result.error !== undefined) failure = result.error;
+  else if (result.discrepancies > 0)
+    failure = `${count(result.discrepancies)} discrepancies in an untouched migration`;
+  context.log(
+    `  ${VERIFY}, ${label}: ${result === null ? "no result" : `${Math.round(verifyRate(result)).toLocaleString("en-US")} certificates/s`}, ` +
+      `peak RSS ${outcome.peakRssMb?.toFixed(0) ?? "?"} MB${failure === null ? "" : ` (${failure})`}`,
+  );
+  return { verify: result, verifyRssMb: outcome.peakRssMb, verifyFailure: failure };
+}
+
+function verifyRate(result: VerifyCaseResult): number {
+  return result.elapsedMs > 0 ? (result.legacyRecords * 1000) / result.elapsedMs : 0;
+}
+
+function verifyRow(size: number, list: readonly Measurement[]): BenchRow {
+  const throughput = median(list.map((m) => (m.verify === null ? 0 : verifyRate(m.verify))));
+  const peaks = list.map((m) => m.verifyRssMb).filter((peak): peak is number => peak !== null);
+  const peakRssMb = peaks.length === 0 ? null : Math.max(...peaks);
+  const failures = list.map((m) => m.verifyFailure);
+  return {
+    case: VERIFY,
+    size,
+    throughput,
+    unit: "certificates/s",
+    peakRssMb,
+    baseline: null,
+    ratio: null,
+    target: {
+      description: `≥ ${MIN_VERIFY_RATE.toLocaleString("en-US")} certificates/s, clean, RSS < ${MAX_RSS_MB} MB`,
+      met:
+        failures.every((failure) => failure === null) &&
+        throughput >= MIN_VERIFY_RATE &&
+        peakRssMb !== null &&
+        peakRssMb < MAX_RSS_MB,
+    },
+    ...remarkOf(failures),
   };
 }
 
@@ -289,8 +359,10 @@ function jobRow(
   const throughput = median(list.map((m) => (m.job === null ? 0 : jobRate(m.job))));
   const peakRssMb = peakOf(list, "job");
   const failures = list.map((m) => m.jobFailure);
+  const ratio = ratioTo(rows, RAW, size, throughput);
   const goals = [
     { description: `≥ ${MIN_RATE.toLocaleString("en-US")} certificates/s`, met: throughput >= MIN_RATE },
+    { description: `≥ ${MIN_RATIO} × the raw insert`, met: ratio !== null && ratio >= MIN_RATIO },
     { description: `RSS < ${MAX_RSS_MB} MB`, met: peakRssMb !== null && peakRssMb < MAX_RSS_MB },
   ];
   if (smallerPeakMb !== null) {
@@ -306,7 +378,7 @@ function jobRow(
     unit: "certificates/s",
     peakRssMb,
     baseline: RAW,
-    ratio: ratioTo(rows, RAW, size, throughput),
+    ratio,
     target: {
       description: goals.map((goal) => goal.description).join(", "),
       met: failures.every((failure) => failure === null) && goals.every((goal) => goal.met),
