@@ -184,17 +184,28 @@ export class DatabaseJournal {
     return next;
   }
 
-  /** One statement on the kept connection; a connection that failed is dropped, the next call opens another. */
+  /**
+   * One statement on the kept connection. A connection that failed is dropped and the next call opens another;
+   * one the driver layer already let go of (after the server went away) is replaced at once.
+   */
   private async onKeptConnection(sql: string, parameters: unknown[]): Promise<Result<void, AppError>> {
-    try {
-      this.runner ??= this.dataSource.createQueryRunner();
-      await this.runner.query(sql, parameters);
-      return ok(undefined);
-    } catch (error) {
-      const runner = this.runner;
-      this.runner = undefined;
-      await runner?.release().catch(() => undefined);
-      return err(databaseError(error, `could not write the export journal ${JOURNAL_TABLE}`));
+    for (let attempt = 1; ; attempt += 1) {
+      if (this.runner?.isReleased === true) this.runner = undefined;
+      const fresh = this.runner === undefined;
+      const runner = (this.runner ??= this.dataSource.createQueryRunner());
+      try {
+        await runner.query(sql, parameters);
+        return ok(undefined);
+      } catch (error) {
+        const released = runner.isReleased;
+        this.runner = undefined;
+        await runner.release().catch(() => undefined);
+        if (released && !fresh && attempt === 1) continue;
+        // TypeORM's refusal to use a runner it let go of after the server went away: a lost connection.
+        const lost = released || /already released/i.test(error instanceof Error ? error.message : "");
+        const cause = lost ? new Error("connection lost: the export journal's connection was closed") : error;
+        return err(databaseError(cause, `could not write the export journal ${JOURNAL_TABLE}`));
+      }
     }
   }
 
