@@ -1,7 +1,8 @@
 import { databaseError } from "@certs/db";
 import { err, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
-import { claimSql, deleteSql, toClaimedRow, type ClaimedBatch, type ClaimQuery } from "./claimed-batch.js";
+import { claimSql, toClaimedRow, type ClaimedBatch, type ClaimQuery } from "./claimed-batch.js";
+import { deleteSql } from "./delete-sql.js";
 import type { CertsTableShape } from "./certs-table-columns.js";
 import { toEntry, type DatabaseJournal, type DatabaseJournalEntry } from "./journal/database-journal.js";
 

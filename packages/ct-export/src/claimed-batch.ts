@@ -1,7 +1,8 @@
-import { databaseError, placeholder, placeholders, transaction } from "@certs/db";
+import { databaseError, placeholder, transaction } from "@certs/db";
 import { ok, err, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
 import type { CertsTableShape } from "./certs-table-columns.js";
+import { deleteSql } from "./delete-sql.js";
 import type { DatabaseJournalEntry } from "./journal/database-journal.js";
 
 /**
@@ -158,34 +159,6 @@ async function deleteWhereIdIn(
   if (ids.length === 0) return 0;
   const result = (await runner.query(...deleteSql(shape, ids), true)) as { affected?: number };
   return result.affected ?? 0;
-}
-
-const DECIMAL_ID = /^-?[0-9]{1,20}$/;
-
-/**
- * The DELETE for exactly these ids. On MySQL/MariaDB the ids are joined as a derived table so InnoDB looks
- * each row up by primary key: `WHERE id IN (...)` becomes a range scan that also locks the row after the
- * range, which the next pipelined claim (or another exporter) holds, and would wait for it.
- */
-export function deleteSql(shape: CertsTableShape, ids: readonly string[]): [string, unknown[]] {
-  if (shape.dialect === "postgres") {
-    return [`DELETE FROM ${shape.table} WHERE id IN (${placeholders(shape.dialect, ids.length)})`, [...ids]];
-  }
-  for (const id of ids) {
-    // The ids come from CAST(id AS CHAR) of our own claim; anything else is a bug, never inlined.
-    if (!DECIMAL_ID.test(id)) throw new TypeError(`not a decimal id: ${id}`);
-  }
-  // MariaDB parses one SELECT and a list of values much faster than a UNION of a thousand SELECTs.
-  const [first, ...rest] = ids;
-  const derived =
-    shape.valuesLists && rest.length > 0
-      ? `SELECT ${first} AS id UNION ALL VALUES ${rest.map((id) => `(${id})`).join(", ")}`
-      : ids.map((id) => `SELECT ${id} AS id`).join(" UNION ALL ");
-  // STRAIGHT_JOIN and FORCE INDEX keep that plan even when the optimizer thinks the table is small.
-  return [
-    `DELETE c FROM (${derived}) AS d STRAIGHT_JOIN ${shape.table} AS c FORCE INDEX (PRIMARY) ON c.id = d.id`,
-    [],
-  ];
 }
 
 /** A row as the driver returned it; SQL NULL stays null (never the text "null"). */

@@ -1,7 +1,7 @@
 import { databaseError, placeholder, transaction } from "@certs/db";
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
-import { deleteSql } from "../claimed-batch.js";
+import { deleteSql } from "../delete-sql.js";
 import type { CertsTableShape } from "../certs-table-columns.js";
 
 /** The journal table, in the same database as the table it drains (one for every exported table). */
