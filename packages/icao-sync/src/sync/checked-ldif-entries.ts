@@ -10,7 +10,7 @@ import {
 import type { EntryChecks, TrustStoreIntake } from "./trust-store-intake.js";
 
 /** Signatures (or entries) per batch sent to a worker: a few milliseconds of work, so messages cost little. */
-const BATCH_SIGNATURES = 256;
+const BATCH_SIGNATURES = 512;
 
 interface Queued {
   readonly entry: LdifRecordContent;

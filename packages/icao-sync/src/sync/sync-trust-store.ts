@@ -348,6 +348,8 @@ export async function syncTrustStore(
     );
     return finish(stored.value.status, stored.value.syncId, stored.value.counts, storeMs);
   } finally {
+    const { inThread, inWorkers } = signatures.checked;
+    if (inThread + inWorkers > 0) logger.debug({ inThread, inWorkers, threads }, "signatures checked");
     await signatures.close();
   }
 }

@@ -18,9 +18,11 @@ export interface SignatureBatch {
   readonly candidates: readonly number[];
 }
 
-/** What a worker answers: per task the index of the candidate that verified it, or -1. */
+/** What a worker says: that it is ready, or per task the index of the candidate that verified it (-1: none). */
 export type SignatureBatchReply =
-  { readonly id: number; readonly verifiedBy: Int16Array } | { readonly id: number; readonly error: string };
+  | { readonly ready: true }
+  | { readonly id: number; readonly verifiedBy: Int16Array }
+  | { readonly id: number; readonly error: string };
 
 const TASK_FIELDS = 7;
 
@@ -56,11 +58,11 @@ export function packSignatureBatch(
   const keys = keyBytes.flatMap(put);
   const fields: number[] = [];
   for (const task of tasks) {
-    const schemeKey = JSON.stringify(task.scheme);
-    let scheme = schemeIndex.get(schemeKey);
+    // A scheme's name spells out all of it (kind, hash, salt length, encoding).
+    let scheme = schemeIndex.get(task.scheme.name);
     if (scheme === undefined) {
       scheme = schemes.length;
-      schemeIndex.set(schemeKey, scheme);
+      schemeIndex.set(task.scheme.name, scheme);
       schemes.push(task.scheme);
     }
     fields.push(...put(task.signedBytes), ...put(task.signature), scheme, candidates.length);
@@ -99,12 +101,13 @@ export function checkSignatureBatch(batch: SignatureBatch, cache: KeyCache): Int
   }
   const verifiedBy = new Int16Array(tasks.length / TASK_FIELDS).fill(-1);
   for (let t = 0; t < verifiedBy.length; t++) {
-    const [dataStart, dataEnd, sigStart, sigEnd, scheme, first, count] = tasks.slice(
-      t * TASK_FIELDS,
-      (t + 1) * TASK_FIELDS,
-    ) as [number, number, number, number, number, number, number];
-    const data = bytes.subarray(dataStart, dataEnd);
-    const signature = bytes.subarray(sigStart, sigEnd);
+    const at = t * TASK_FIELDS;
+    const field = (i: number) => tasks[at + i] as number;
+    const data = bytes.subarray(field(0), field(1));
+    const signature = bytes.subarray(field(2), field(3));
+    const scheme = field(4);
+    const first = field(5);
+    const count = field(6);
     for (let c = 0; c < count; c++) {
       const key = keys[batch.candidates[first + c] as number];
       let valid = false;

@@ -93,12 +93,14 @@ describe("signature pool", () => {
     const { tasks: all, expected } = material;
     const messages: string[] = [];
     pool = new SignaturePool({ threads: 2, inThreadUpTo: 0, logger: recordingLogger(messages) });
+    expect(await pool.start()).toBe(2);
     const [first, second] = await Promise.all([pool.check(all.slice(0, 12)), pool.check(all.slice(12))]);
     const verdicts = [...(first ?? []), ...(second ?? [])].map((by) => (by === 0 ? "verified" : "invalid"));
     expect(verdicts).toEqual(expected);
     expect(Array.from(all, checkSignatureTask).map((by) => (by === 0 ? "verified" : "invalid"))).toEqual(
       expected,
     );
+    expect(pool.checked).toEqual({ inThread: 0, inWorkers: all.length });
     expect(messages).toContain("signature workers started");
     expect(messages).not.toContain("signature workers failed; checking signatures in this thread");
   });
@@ -109,12 +111,14 @@ describe("signature pool", () => {
     pool = new SignaturePool({ threads: 2, logger: recordingLogger(messages) });
     const verdicts = Array.from(await pool.check(all), (by) => (by === 0 ? "verified" : "invalid"));
     expect(verdicts).toEqual(expected);
+    expect(pool.checked).toEqual({ inThread: all.length, inWorkers: 0 });
     expect(messages).not.toContain("signature workers started");
   });
 
   it("checks sent after the pool was closed are answered in the calling thread", async () => {
     const { tasks: all, expected } = material;
     pool = new SignaturePool({ threads: 1, inThreadUpTo: 0 });
+    expect(await pool.start()).toBe(1);
     await pool.close();
     const verdicts = Array.from(await pool.check(all), (by) => (by === 0 ? "verified" : "invalid"));
     expect(verdicts).toEqual(expected);

@@ -15,7 +15,7 @@ export interface SignaturePoolOptions {
 }
 
 /** Below this many signatures a sync checks them itself: starting workers would cost more than it saves. */
-export const IN_THREAD_SIGNATURES = 1024;
+const IN_THREAD_SIGNATURES = 1024;
 
 // Built, this module is bundled into dist/ (index or a chunk) beside dist/verify/signature-worker.js.
 const WORKER_URL = new URL(
@@ -39,12 +39,25 @@ interface Waiting {
 /** One worker and the batches it has not answered yet. */
 class PoolWorker {
   readonly waiting = new Map<number, Waiting>();
+  /** Whether the worker is listening: until then batches are checked in the calling thread, not queued. */
+  online = false;
+  /** Resolves when the worker is listening, or when it failed before (then `online` stays false). */
+  readonly ready: Promise<void>;
   private readonly worker = startWorker();
+  private markReady: () => void = () => {};
 
   constructor(onFailure: (error: Error) => void) {
+    this.ready = new Promise((resolve) => {
+      this.markReady = resolve;
+    });
     // Idle workers must not keep the process alive; `send` refs it while a batch is out.
     this.worker.unref();
     this.worker.on("message", (reply: SignatureBatchReply) => {
+      if ("ready" in reply) {
+        this.online = true;
+        this.markReady();
+        return;
+      }
       const waiting = this.waiting.get(reply.id);
       if (waiting === undefined) return;
       this.waiting.delete(reply.id);
@@ -53,6 +66,8 @@ class PoolWorker {
       else waiting.resolve(reply.verifiedBy);
     });
     const fail = (error: Error) => {
+      this.online = false;
+      this.markReady();
       for (const waiting of this.waiting.values()) waiting.reject(error);
       this.waiting.clear();
       onFailure(error);
@@ -94,6 +109,8 @@ export class SignaturePool {
   private readonly inThreadUpTo: number;
   private readonly logger: Logger;
   private workers: PoolWorker[] | null = null;
+  /** Signatures checked so far, in the calling thread and in workers. */
+  readonly checked = { inThread: 0, inWorkers: 0 };
   private seen = 0;
   private nextId = 0;
   private failed = false;
@@ -108,19 +125,29 @@ export class SignaturePool {
   /** Per task, the index of the candidate whose key verifies it, or -1 (as `checkSignatureTask`). */
   async check(tasks: readonly SignatureTask[]): Promise<Int16Array> {
     this.seen += tasks.length;
-    const workers = this.seen > this.inThreadUpTo ? this.startedWorkers() : [];
+    const workers = this.seen > this.inThreadUpTo ? this.startedWorkers().filter((w) => w.online) : [];
     const worker = workers.reduce<PoolWorker | undefined>(
       (best, w) => (best === undefined || w.waiting.size < best.waiting.size ? w : best),
       undefined,
     );
     if (worker !== undefined && tasks.length > 0) {
       try {
-        return await worker.send(tasks, (this.nextId += 1), (key) => this.spki(key));
+        const verifiedBy = await worker.send(tasks, (this.nextId += 1), (key) => this.spki(key));
+        this.checked.inWorkers += tasks.length;
+        return verifiedBy;
       } catch (error) {
         this.dropWorkers(error);
       }
     }
+    this.checked.inThread += tasks.length;
     return Int16Array.from(tasks, checkSignatureTask);
+  }
+
+  /** Starts the workers now (whatever was checked so far) and resolves with how many are ready. */
+  async start(): Promise<number> {
+    const workers = this.startedWorkers();
+    await Promise.all(workers.map((w) => w.ready));
+    return workers.filter((w) => w.online).length;
   }
 
   /** Ends the workers (checks still running in them are answered in the calling thread). */

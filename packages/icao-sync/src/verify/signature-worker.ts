@@ -20,3 +20,4 @@ port.on("message", (batch: SignatureBatch) => {
   }
   port.postMessage(reply, "verifiedBy" in reply ? [reply.verifiedBy.buffer as ArrayBuffer] : []);
 });
+port.postMessage({ ready: true } satisfies SignatureBatchReply);
