@@ -1,15 +1,21 @@
-// Generates the PKD-sized LDIF into the cache, in a process of its own (progress shown, memory not the harness's).
+// Generates the PKD-sized LDIF, its master list and trust anchor into the cache, in a process of its own
+// (progress shown, memory not the harness's).
 // Run by the harness, compiled: `node generate-case.mjs '<json>'` (see case-bundle.ts).
-import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import path from "node:path";
 import { caseInput, reportProgress, reportResult } from "../case-process.js";
-import { generateSyntheticPkd, type SyntheticPkdCounts, type SyntheticPkdSpec } from "./synthetic-pkd.js";
+import {
+  generateSyntheticPkd,
+  type SyntheticPkdCounts,
+  type SyntheticPkdFiles,
+  type SyntheticPkdSpec,
+} from "./synthetic-pkd.js";
 
 /** What the harness asks of this process. */
 export interface GenerateCaseInput {
   readonly spec: SyntheticPkdSpec;
-  /** Where the LDIF goes; written under a temporary name and renamed, so a cut-off run leaves no partial file. */
-  readonly file: string;
+  /** Where the files go; each written under a temporary name and renamed, so a cut-off run leaves no partial file. */
+  readonly files: SyntheticPkdFiles;
 }
 
 /** What this process reports. */
@@ -19,12 +25,14 @@ export interface GenerateCaseResult {
 }
 
 const input = caseInput<GenerateCaseInput>();
-mkdirSync(path.dirname(input.file), { recursive: true });
-const temporary = `${input.file}.${process.pid}.tmp`;
+const { files } = input;
+mkdirSync(path.dirname(files.ldif), { recursive: true });
+const temporary = `${files.ldif}.${process.pid}.tmp`;
 const started = performance.now();
 const fd = openSync(temporary, "w");
+let open = true;
 try {
-  const counts = generateSyntheticPkd(
+  const generated = generateSyntheticPkd(
     input.spec,
     (text) => {
       writeSync(fd, text);
@@ -32,10 +40,19 @@ try {
     (done) => reportProgress(done),
   );
   closeSync(fd);
-  renameSync(temporary, input.file);
-  reportResult<GenerateCaseResult>({ counts, elapsedMs: performance.now() - started });
+  open = false;
+  for (const [file, bytes] of [
+    [files.masterList, generated.masterList],
+    [files.trustAnchor, generated.trustAnchor],
+  ] as const) {
+    writeFileSync(`${file}.${process.pid}.tmp`, bytes);
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  }
+  // The LDIF last: its presence (with the sidecar) is what marks a complete generation.
+  renameSync(temporary, files.ldif);
+  reportResult<GenerateCaseResult>({ counts: generated.counts, elapsedMs: performance.now() - started });
 } catch (error) {
-  closeSync(fd);
+  if (open) closeSync(fd);
   rmSync(temporary, { force: true });
   throw error;
 }

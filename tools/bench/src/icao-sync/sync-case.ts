@@ -23,10 +23,29 @@ export interface SyncCaseResult {
   readonly rows: Record<string, number>;
   /** `verified`, `signature only`, `not verified` per master list, joined. */
   readonly verification: string;
+  /** What the first sync reports of the LDIF DSCs and the CRLs whose signatures it checked. */
+  readonly checked: SignatureCounts;
   /** This process's peak RSS so far at each message the first sync logged (end of reading, of each parse, of the write). */
   readonly milestones: readonly Milestone[];
   readonly error?: string;
 }
+
+/** DSCs and CRLs the sync verified, inputs it refused, and where their signatures were checked. */
+export interface SignatureCounts {
+  readonly dscsVerified: number;
+  readonly crlsVerified: number;
+  readonly refused: number;
+  readonly inThread: number;
+  readonly inWorkers: number;
+}
+
+const NONE_CHECKED: SignatureCounts = {
+  dscsVerified: 0,
+  crlsVerified: 0,
+  refused: 0,
+  inThread: 0,
+  inWorkers: 0,
+};
 
 /** The peak RSS when the sync logged `message`. */
 export interface Milestone {
@@ -43,13 +62,22 @@ const milestones: Milestone[] = [];
 const record = (_: object, message?: string) => {
   milestones.push({ message: message ?? "", peakRssMb: process.resourceUsage().maxRSS / 1024 });
 };
-// Debug lines (one per stored batch) are too many to list.
-const milestoneLogger: Logger = { debug: () => {}, info: record, warn: record, error: record };
+let checkedWhere = { inThread: 0, inWorkers: 0 };
+// Debug lines (one per stored batch) are too many to list; the one on where signatures were checked is kept.
+const milestoneLogger: Logger = {
+  debug: (fields, message) => {
+    if (message === "signatures checked") checkedWhere = fields as typeof checkedWhere;
+  },
+  info: record,
+  warn: record,
+  error: record,
+};
 reportOnStop<SyncCaseResult>(() => ({
   first: null,
   repeatMs: [],
   rows: {},
   verification: "",
+  checked: NONE_CHECKED,
   milestones,
   error: "stopped",
 }));
@@ -72,6 +100,7 @@ try {
       repeatMs: [],
       rows: await tableCounts(pool),
       verification: "",
+      checked: NONE_CHECKED,
       milestones,
       error: `${first.error.code}: ${first.error.message}`,
     });
@@ -87,6 +116,13 @@ try {
       repeatMs,
       rows: await tableCounts(pool),
       verification: first.value.verification.lists.map((list) => list.chain).join(", "),
+      checked: {
+        dscsVerified: first.value.verification.dscs.verified,
+        crlsVerified: first.value.verification.crls.verified,
+        refused: first.value.verification.refused.length,
+        inThread: checkedWhere.inThread,
+        inWorkers: checkedWhere.inWorkers,
+      },
       milestones,
     });
   }

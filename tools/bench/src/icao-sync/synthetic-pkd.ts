@@ -1,10 +1,12 @@
-// A PKD-sized ICAO download (collection 001: DSCs and CRLs) generated with @certs/icao-sync's testing builders.
+// A PKD-sized ICAO download (collection 001: DSCs and CRLs), with the master list and trust anchor that make
+// every DSC and CRL verifiable, generated with @certs/icao-sync's testing builders.
 import {
   generateSigningKey,
   issueCertificate,
   issueCrl,
   reasonCodes,
   SeededRandom,
+  signMasterList,
   simpleName,
   writePkdLdif,
   type GeneratedCertificate,
@@ -14,7 +16,7 @@ import {
 } from "@certs/icao-sync/testing";
 
 /** Bump when the generated content changes, so cached files of the old shape are not reused. */
-export const SYNTHETIC_PKD_VERSION = "1";
+export const SYNTHETIC_PKD_VERSION = "2";
 
 /** What to generate. */
 export interface SyntheticPkdSpec {
@@ -33,6 +35,8 @@ export interface SyntheticPkdSpec {
 
 /** What a generation produced. */
 export interface SyntheticPkdCounts {
+  /** CSCAs in the master list: one per CRL. */
+  readonly cscas: number;
   readonly dscs: number;
   readonly crls: number;
   readonly revokedEntries: number;
@@ -64,12 +68,28 @@ export function syntheticPkdSpec(dscs: number = FULL_PKD_DSCS): SyntheticPkdSpec
   };
 }
 
-/** The file name a spec is cached under: the generator version and every size in it. */
-export function syntheticPkdFileName(spec: SyntheticPkdSpec): string {
-  return (
-    `icao-pkd-v${SYNTHETIC_PKD_VERSION}-${spec.dscs}dsc-${spec.countries}c-${spec.crls}crl-` +
-    `${spec.revokedEntries}rev-${spec.cscaKeys}k-${spec.seed}.ldif`
-  );
+/** The files one generation writes: the LDIF, the master list of its CSCAs, and the list's trust anchor. */
+export interface SyntheticPkdFiles {
+  readonly ldif: string;
+  readonly masterList: string;
+  readonly trustAnchor: string;
+}
+
+/** The file names a spec is cached under (in `dir`): the generator version and every size in it. */
+export function syntheticPkdFiles(dir: string, spec: SyntheticPkdSpec): SyntheticPkdFiles {
+  const base =
+    `${dir}/icao-pkd-v${SYNTHETIC_PKD_VERSION}-${spec.dscs}dsc-${spec.countries}c-${spec.crls}crl-` +
+    `${spec.revokedEntries}rev-${spec.cscaKeys}k-${spec.seed}`;
+  return { ldif: `${base}.ldif`, masterList: `${base}.ml`, trustAnchor: `${base}-anchor.cer` };
+}
+
+/** What `generateSyntheticPkd` returns besides the LDIF it wrote. */
+export interface SyntheticPkd {
+  readonly counts: SyntheticPkdCounts;
+  /** A CSCA master list (CMS SignedData, DER) holding every CSCA that issued the DSCs and CRLs. */
+  readonly masterList: Uint8Array;
+  /** The root the master list signer chains to (DER): the sync's trust anchor. */
+  readonly trustAnchor: Uint8Array;
 }
 
 // Sixty ISO 3166 codes: the PKD's participants are about this many.
@@ -107,17 +127,48 @@ function positiveSerial(random: SeededRandom, bytes: number): bigint {
   return BigInt(`0x${Buffer.from(raw).toString("hex")}`) + 1n;
 }
 
+// keyUsage digitalSignature: what DSCs and list signers carry (CSCAs keep the default keyCertSign, cRLSign).
+const DIGITAL_SIGNATURE = 0x80;
+
+/** The master list issuer: a root CSCA (the trust anchor) and the list signer it certified. */
+function masterListIssuer(random: SeededRandom) {
+  const name = (unit: string, cn: string) =>
+    simpleName(["C", "UN"], ["O", "United Nations"], ["OU", unit], ["CN", cn]);
+  const anchor = issueCertificate({
+    subject: name("Certification Authorities", "Synthetic PKD CSCA"),
+    serialNumber: positiveSerial(random, 8),
+    notBefore: new Date(BASE_TIME - 5 * 365 * DAY),
+    notAfter: new Date(BASE_TIME + 15 * 365 * DAY),
+    key: generateSigningKey("ecdsa-p256"),
+    subjectKeyIdentifier: random.bytes(20),
+  });
+  const signer = issueCertificate({
+    subject: name("Master List Signers", "Synthetic PKD Master List Signer"),
+    serialNumber: positiveSerial(random, 8),
+    notBefore: new Date(BASE_TIME - 60 * DAY),
+    notAfter: new Date(BASE_TIME + 5 * 365 * DAY),
+    key: generateSigningKey("ecdsa-p256"),
+    issuer: anchor,
+    subjectKeyIdentifier: random.bytes(20),
+    basicConstraints: "none",
+    keyUsage: DIGITAL_SIGNATURE,
+  });
+  return { anchor, signer };
+}
+
 /**
  * Generates the download country by country and hands it to `write` in pieces (one LDIF text per country,
- * the file header only in the first), so memory stays bounded by the largest country. DSCs are ECDSA P-256
- * certificates signed by their country's CSCAs, CRLs are signed by each CSCA; everything is real DER signed
- * with node:crypto. Names, serials, dates and counts depend only on `spec`; keys are fresh each run.
+ * the file header only in the first), so memory stays bounded by the largest country. Every country has
+ * self-signed CSCAs (one per CRL, sharing a few key pairs) that issue its ECDSA P-256 DSCs and each sign one
+ * CRL; a master list signed by a signer under the returned trust anchor carries all the CSCAs, so every DSC
+ * and CRL verifies. Everything is real DER signed with node:crypto. Names, serials, dates and counts depend
+ * only on `spec`; keys are fresh each run.
  */
 export function generateSyntheticPkd(
   spec: SyntheticPkdSpec,
   write: (text: string) => void,
   onCountry: (done: { countries: number; dscs: number; revokedEntries: number }) => void = () => {},
-): SyntheticPkdCounts {
+): SyntheticPkd {
   if (spec.countries > COUNTRY_CODES.length) {
     throw new RangeError(`at most ${COUNTRY_CODES.length} countries can be generated`);
   }
@@ -132,6 +183,8 @@ export function generateSyntheticPkd(
   const dscsPerCountry = skewedSplit(spec.dscs, spec.countries);
   const revokedPerCrl = skewedSplit(spec.revokedEntries, spec.crls);
 
+  const issuer = masterListIssuer(random);
+  const allCscas: Uint8Array[] = [];
   let bytes = 0;
   let first = true;
   let dscCount = 0;
@@ -152,6 +205,7 @@ export function generateSyntheticPkd(
         }),
       );
     }
+    allCscas.push(...cscas.map((csca) => csca.der));
     const entries: PkdEntry[] = [];
     const dscs = dscsPerCountry[countryIndex] ?? 0;
     for (let i = 0; i < dscs; i++) {
@@ -171,6 +225,7 @@ export function generateSyntheticPkd(
         issuer: cscas[i % cscas.length] as GeneratedCertificate,
         subjectKeyIdentifier: random.bytes(20),
         basicConstraints: "none",
+        keyUsage: DIGITAL_SIGNATURE,
       });
       entries.push({ kind: "dsc", country: code, subject, serialNumber: dsc.serialNumber, der: dsc.der });
       dscCount += 1;
@@ -186,9 +241,10 @@ export function generateSyntheticPkd(
           ...(withReason ? { reasonCode: random.pick(reasonCodes) } : {}),
         });
       }
+      // Fresh for years, so a sync stores them as `verified` (not `stale`) whenever the bench runs.
       const crl = issueCrl(csca, revocations, {
         thisUpdate: new Date(BASE_TIME - 10 * DAY),
-        nextUpdate: new Date(BASE_TIME + 80 * DAY),
+        nextUpdate: new Date(BASE_TIME + 10 * 365 * DAY),
       });
       entries.push({ kind: "crl", country: code, issuer: csca.subject, der: crl.der });
       crlIndex += 1;
@@ -203,11 +259,21 @@ export function generateSyntheticPkd(
     bytes += Buffer.byteLength(text);
     onCountry({ countries: countryIndex + 1, dscs: dscCount, revokedEntries: revokedCount });
   }
+  const masterList = signMasterList({
+    certificates: allCscas,
+    signer: issuer.signer,
+    signingTime: new Date(BASE_TIME),
+  });
   return {
-    dscs: dscCount,
-    crls: crlCount,
-    revokedEntries: revokedCount,
-    countries: countries.length,
-    bytes,
+    counts: {
+      cscas: allCscas.length,
+      dscs: dscCount,
+      crls: crlCount,
+      revokedEntries: revokedCount,
+      countries: countries.length,
+      bytes,
+    },
+    masterList,
+    trustAnchor: issuer.anchor.der,
   };
 }
