@@ -24,6 +24,8 @@ export type IssuerCheck =
   /** A trusted CSCA of that name exists and the signature does not verify with any of them. */
   | { readonly status: "invalid"; readonly reason: string };
 
+const MAX_CACHED_ISSUERS = 10_000;
+
 /** At most this many same-named CSCAs are tried for one signature: real countries have a handful. */
 const MAX_CANDIDATES = 8;
 
@@ -74,12 +76,15 @@ export function rfc4514Country(name: string): string | null {
 export class TrustedCscas {
   private readonly bySubject = new Map<string, CscaEntry[]>();
   private readonly known = new Set<string>();
+  // A PKD's 50,000 DSCs name a few hundred issuers: their candidates are looked up once (until the next add).
+  private readonly candidateCache = new Map<string, TrustedCsca[]>();
 
   /** Adds a CSCA (once; a second add of the same DER is ignored). */
   add(certificate: CertificateSummary, publicKey?: KeyObject): void {
     const key = derKey(certificate.der);
     if (this.known.has(key)) return;
     this.known.add(key);
+    this.candidateCache.clear();
     const subject = certificate.subject.toLowerCase();
     const list = this.bySubject.get(subject);
     const entry = new CscaEntry(certificate, publicKey, rfc4514Country(certificate.subject));
@@ -97,7 +102,10 @@ export class TrustedCscas {
   }
 
   /** The trusted CSCAs whose subject is `issuer` and whose SKI agrees with `aki`, with their keys loaded. */
-  candidates(issuer: string, aki: string | null): TrustedCsca[] {
+  candidates(issuer: string, aki: string | null): readonly TrustedCsca[] {
+    const cacheKey = `${issuer}\n${aki ?? ""}`;
+    const cached = this.candidateCache.get(cacheKey);
+    if (cached !== undefined) return cached;
     const found: TrustedCsca[] = [];
     for (const entry of this.bySubject.get(issuer.toLowerCase()) ?? []) {
       const ski = entry.certificate.subjectKeyIdentifier;
@@ -105,6 +113,9 @@ export class TrustedCscas {
       const publicKey = entry.publicKey();
       if (publicKey !== null) found.push({ certificate: entry.certificate, publicKey });
     }
+    // Bounded: a hostile file may name a new issuer in every entry.
+    if (this.candidateCache.size >= MAX_CACHED_ISSUERS) this.candidateCache.clear();
+    this.candidateCache.set(cacheKey, found);
     return found;
   }
 
