@@ -1,7 +1,7 @@
-import { createProgress, ExitCode, openAppDatabase, runJob } from "@certs/app-kit";
-import { openDataSource } from "@certs/db";
-import { certEntity, exportCerts, type ExportSummary, type SkipReason } from "@certs/ct-export";
+import { createProgress, ExitCode, runJob } from "@certs/app-kit";
+import { exportCerts, type ExportSummary, type SkipReason } from "@certs/ct-export";
 import { err, ok } from "@certs/result";
+import { openCertsDatabase } from "./certs-database.js";
 import { exportSettings } from "./settings.js";
 
 /** `certs-ct-export run`: returns the exit code. */
@@ -10,28 +10,18 @@ export async function runExport(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<number> {
   return runJob(exportSettings(flags, env), async (options, { logger, signal, defer }) => {
-    const database = await openAppDatabase(options.db, { dataDir: options.dataDir, logger });
-    if (!database.ok) return database;
-    defer(() => database.value.close());
-    const dataSource = await openDataSource(database.value.spec, {
-      entities: [certEntity(options.table)],
-      poolSize: 4,
-      logger,
-    });
-    if (!dataSource.ok) return dataSource;
-    defer(() => dataSource.value.destroy());
+    const opened = await openCertsDatabase(options, 4, { logger, defer });
+    if (!opened.ok) return opened;
+    const { dataSource, description } = opened.value;
 
     const progress = createProgress({ label: "exporting", unit: "rows", logger });
-    const count = await dataSource.value
+    const count = await dataSource
       .query(`SELECT COUNT(*) AS n FROM ${options.table}`)
       .then((rows: { n: string | number }[]) => Number(rows[0]?.n ?? 0))
       .catch(() => 0);
     progress.setTotal(count);
-    logger.info(
-      { database: database.value.description, rows: count, output: options.output },
-      "export starting",
-    );
-    const result = await exportCerts(dataSource.value, {
+    logger.info({ database: description, rows: count, output: options.output }, "export starting");
+    const result = await exportCerts(dataSource, {
       outputDir: options.output,
       batchSize: options.batchSize,
       sleepMs: options.sleepMs,

@@ -1,7 +1,7 @@
-import { ExitCode, openAppDatabase, runJob } from "@certs/app-kit";
-import { openDataSource } from "@certs/db";
-import { certEntity, reconcileJournal } from "@certs/ct-export";
+import { ExitCode, runJob } from "@certs/app-kit";
+import { reconcileJournal } from "@certs/ct-export";
 import { ok } from "@certs/result";
+import { openCertsDatabase } from "./certs-database.js";
 import { exportSettings } from "./settings.js";
 
 /** `certs-ct-export reconcile --output DIR`: settles what ended runs into DIR left in the journal; returns the exit code. */
@@ -10,17 +10,10 @@ export async function runReconcile(
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<number> {
   return runJob(exportSettings(flags, env), async (options, { logger, signal, defer }) => {
-    const database = await openAppDatabase(options.db, { dataDir: options.dataDir, logger });
-    if (!database.ok) return database;
-    defer(() => database.value.close());
-    const dataSource = await openDataSource(database.value.spec, {
-      entities: [certEntity(options.table)],
-      poolSize: 2,
-      logger,
-    });
-    if (!dataSource.ok) return dataSource;
-    defer(() => dataSource.value.destroy());
-    const result = await reconcileJournal(dataSource.value, {
+    const opened = await openCertsDatabase(options, 2, { logger, defer });
+    if (!opened.ok) return opened;
+    const { dataSource } = opened.value;
+    const result = await reconcileJournal(dataSource, {
       outputDir: options.output,
       table: options.table,
       retryForMs: options.retryFor * 1000,
