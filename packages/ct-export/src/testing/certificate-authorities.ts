@@ -8,6 +8,7 @@ import {
   CertificatePolicyExtension,
   CRLDistributionPointsExtension,
   ExtendedKeyUsageExtension,
+  type Extension,
   KeyUsageFlags,
   KeyUsagesExtension,
   SubjectKeyIdentifierExtension,
@@ -246,19 +247,7 @@ async function intermediate(
     new CRLDistributionPointsExtension([parentUrls.crl]),
     new CertificatePolicyExtension([ANY_POLICY]),
   ];
-  const certificate = await createWithSteadySignature(parent.algorithm, () =>
-    X509CertificateGenerator.create({
-      subject: name,
-      issuer: parent.certificate.subjectName,
-      serialNumber,
-      publicKey: keys.publicKey,
-      signingKey: parent.keys.privateKey,
-      signingAlgorithm: parent.algorithm,
-      notBefore: CA_NOT_BEFORE,
-      notAfter: CA_NOT_AFTER,
-      extensions,
-    }),
-  );
+  const certificate = await issueCaCertificate(name, serialNumber, keys, parent, extensions);
   return { certificate, keys, algorithm };
 }
 
@@ -275,7 +264,19 @@ async function precertSigner(
     await SubjectKeyIdentifierExtension.create(keys.publicKey),
     await AuthorityKeyIdentifierExtension.create(parent.keys.publicKey),
   ];
-  const certificate = await createWithSteadySignature(parent.algorithm, () =>
+  const certificate = await issueCaCertificate(name, serialNumber, keys, parent, extensions);
+  return { certificate, signingKey: keys.privateKey };
+}
+
+/** A CA certificate for `keys` signed by `parent`, valid for the CA period, its signature of steady length. */
+function issueCaCertificate(
+  name: string,
+  serialNumber: string,
+  keys: webcrypto.CryptoKeyPair,
+  parent: Signed,
+  extensions: Extension[],
+): Promise<X509Certificate> {
+  return createWithSteadySignature(parent.algorithm, () =>
     X509CertificateGenerator.create({
       subject: name,
       issuer: parent.certificate.subjectName,
@@ -288,5 +289,4 @@ async function precertSigner(
       extensions,
     }),
   );
-  return { certificate, signingKey: keys.privateKey };
 }
