@@ -87,4 +87,5 @@ export async function startPrivateServer(kind: ServerKind): Promise<PrivateServe
   return { ...server, url };
 }
 
+export { startReplicaPair, type ReplicaPair, type ReplicatedServer } from "./mariadb-replica.js";
 export { spawnTypeScript, runTypeScript, SOURCE_TSCONFIG, type ProcessOutcome } from "./spawn-typescript.js";

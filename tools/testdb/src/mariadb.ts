@@ -78,11 +78,13 @@ function waitForExit(child: ChildProcess): Promise<void> {
 /**
  * Starts a throwaway MariaDB server in `dir` on 127.0.0.1:`port`, with a password account that
  * may create databases. The data directory is initialised on first start and reused on restart.
+ * `extraArgs` go to `mariadbd` after the defaults (e.g. `--server-id=2`, `--log-bin` for replication).
  */
 export async function startMariaDb(
   dir: string,
   port: number,
   log: (line: string) => void,
+  extraArgs: readonly string[] = [],
 ): Promise<ServerHandle> {
   const { server, installDb } = ensureMariaDbInstalled(log);
   const dataDir = path.join(dir, "data");
@@ -125,6 +127,7 @@ export async function startMariaDb(
         "--character-set-server=utf8mb4",
         "--collation-server=utf8mb4_unicode_ci",
         ...(asRoot ? ["--user=root"] : []),
+        ...extraArgs,
       ],
       { stdio: "ignore" },
     );

@@ -18,6 +18,12 @@ export interface ManagedServer extends ServerHandle {
   dispose(): Promise<void>;
 }
 
+/** Settings of {@link startServer}. */
+export interface StartServerOptions {
+  /** Extra `mariadbd` arguments (MariaDB only), e.g. a server id and binary log for replication. */
+  readonly mariadbArgs?: readonly string[];
+}
+
 /**
  * Starts a throwaway server of `kind` in a fresh temp directory on a free loopback port, guarded by
  * a detached watchdog so it is stopped even when this process is SIGKILLed or interrupted.
@@ -25,6 +31,7 @@ export interface ManagedServer extends ServerHandle {
 export async function startServer(
   kind: ServerKind,
   log: (line: string) => void = () => {},
+  options: StartServerOptions = {},
 ): Promise<ManagedServer> {
   let lastError: unknown;
   // A start can lose a race on its port with another process, or trip on a slow machine: try afresh.
@@ -33,7 +40,10 @@ export async function startServer(
     let server: ServerHandle;
     try {
       const port = await freePort();
-      server = kind === "mysql" ? await startMariaDb(dir, port, log) : await startPostgres(dir, port, log);
+      server =
+        kind === "mysql"
+          ? await startMariaDb(dir, port, log, options.mariadbArgs)
+          : await startPostgres(dir, port, log);
     } catch (error) {
       lastError = error;
       log(`${kind} did not start (attempt ${attempt + 1} of 3): ${String(error).split("\n")[0]}`);
