@@ -95,4 +95,6 @@ export {
 export { downloadSource, type DownloadedSource } from "./download/download-source.js";
 export { loadSource } from "./download/load-source.js";
 export type { OidcOptions } from "./download/oidc-token.js";
+export type { ConditionalRequest } from "./download/conditional-request.js";
+export { DEFAULT_SERVICE_LOGIN_HEADER, type ServiceLoginOptions } from "./download/service-login.js";
 export { redactSourceUrl } from "./download/source-url.js";

@@ -7,7 +7,9 @@ import {
   validateRetryPolicy,
 } from "@certs/db";
 import { type AppError, appError, err, ErrorCode, ok, type Result } from "@certs/result";
+import { type ConditionalRequest, conditionalProblem } from "./conditional-request.js";
 import { type OidcOptions, oidcProblem, oidcSecrets } from "./oidc-token.js";
+import { type ServiceLoginOptions, serviceLoginProblem, serviceLoginSecrets } from "./service-login.js";
 import { parseHttpUrl, redactSourceUrl } from "./source-url.js";
 
 /** Options of `downloadSource` and `loadSource`; every one has a default. */
@@ -31,6 +33,13 @@ export interface DownloadOptions {
   readonly bearerToken?: string;
   /** Obtain the bearer token from an OpenID Connect token endpoint. */
   readonly oidc?: OidcOptions;
+  /** After the bearer token (`oidc` or `bearerToken`), a second login whose token goes in its own header. */
+  readonly serviceLogin?: ServiceLoginOptions;
+  /**
+   * Validators of an earlier download: sent as `If-None-Match` / `If-Modified-Since`, and a 304 answer is
+   * then a success with `notModified: true` and no bytes (without them a 304 is a failure).
+   */
+  readonly conditional?: ConditionalRequest;
   /** Aborting ends the download (also a wait between attempts) with a CANCELLED error. */
   readonly signal?: AbortSignal;
   /** Told about retries (`warn`) and tokens obtained (`debug`); URLs are redacted, secrets never logged. */
@@ -72,6 +81,8 @@ export interface DownloadPlan {
   /** Static headers plus Basic (from URL credentials) or a static bearer token; only for the source's origin. */
   readonly headers: Headers;
   readonly oidc: OidcOptions | undefined;
+  readonly serviceLogin: ServiceLoginOptions | undefined;
+  readonly conditional: ConditionalRequest | undefined;
   readonly signal: AbortSignal | undefined;
   readonly logger: Logger;
   readonly sleep: Sleep;
@@ -148,6 +159,18 @@ export function planDownload(url: string, options: DownloadOptions): Result<Down
     if (issue !== undefined) return configurationError(issue);
     secrets.push(...oidcSecrets(options.oidc));
   }
+  if (options.serviceLogin !== undefined) {
+    if (options.oidc === undefined && options.bearerToken === undefined) {
+      return configurationError("serviceLogin needs a bearer token to log in with: give oidc or bearerToken");
+    }
+    const issue = serviceLoginProblem(options.serviceLogin);
+    if (issue !== undefined) return configurationError(issue);
+    secrets.push(...serviceLoginSecrets(options.serviceLogin));
+  }
+  if (options.conditional !== undefined) {
+    const issue = conditionalProblem(options.conditional);
+    if (issue !== undefined) return configurationError(issue);
+  }
   return ok({
     requestUrl: parsed.requestUrl,
     shownUrl,
@@ -158,6 +181,8 @@ export function planDownload(url: string, options: DownloadOptions): Result<Down
     policy,
     headers,
     oidc: options.oidc,
+    serviceLogin: options.serviceLogin,
+    conditional: options.conditional,
     signal: options.signal,
     logger: options.logger ?? silentLogger,
     sleep: options.sleep ?? abortableSleep,

@@ -9,7 +9,9 @@ import {
   thrownFailure,
 } from "./attempt-failure.js";
 import { type DownloadOptions, type DownloadPlan, planDownload } from "./download-options.js";
+import { conditionalHeaders } from "./conditional-request.js";
 import { forgetOidcToken, oidcAccessToken } from "./oidc-token.js";
+import { DEFAULT_SERVICE_LOGIN_HEADER, forgetServiceToken, serviceLoginToken } from "./service-login.js";
 import { fetchFollowingRedirects } from "./follow-redirects.js";
 import { discardBody, readLimitedBody } from "./response-body.js";
 import { retryAfterMs } from "./retry-after.js";
@@ -23,6 +25,8 @@ export interface DownloadedSource {
   readonly contentType?: string;
   readonly etag?: string;
   readonly lastModified?: string;
+  /** True when a conditional request (`conditional`) was answered 304 Not Modified: `bytes` is then empty. */
+  readonly notModified?: boolean;
   /** Attempts used under the retry policy, from 1 (a 401 answered by a token refresh stays one attempt). */
   readonly attempts: number;
 }
@@ -34,7 +38,8 @@ export interface DownloadedSource {
  * Authenticates with static `headers`, a `bearerToken`, `user:password@` in the URL (sent as Basic), or an
  * OpenID Connect token (`oidc`), whose cached token is renewed once when the source answers 401. Redirects
  * are followed by hand: the headers and credentials go only to the source URL's origin, never to another
- * origin a redirect points at.
+ * origin a redirect points at. With `serviceLogin`, the bearer token logs in once more and the service token
+ * it returns goes in its own header (same origin rule). With `conditional`, a 304 is a success without bytes.
  *
  * Fails with DOWNLOAD_ERROR (the message names the redacted URL and what happened), CONFIGURATION_ERROR
  * for unusable options, or CANCELLED when `signal` aborts. Tokens and passwords never appear in messages
@@ -113,21 +118,49 @@ async function attemptDownload(
       token = obtained.value;
       headers.set("authorization", `Bearer ${token}`);
     }
+    if (plan.serviceLogin !== undefined) {
+      const bearer = token ?? /^Bearer (.+)$/.exec(headers.get("authorization") ?? "")?.[1] ?? "";
+      const login = await serviceLoginToken(plan.serviceLogin, bearer, plan);
+      if (!login.ok) {
+        const failure = login.error;
+        if (failure.kind === "cancelled") return login;
+        // A refused OpenID Connect token may just have expired early: renew it once, as for the source.
+        if (failure.status === 401 && plan.oidc !== undefined && token !== undefined && !renewed) {
+          forgetOidcToken(plan.oidc, token);
+          continue;
+        }
+        return err({ ...failure, sentence: `${request} failed: ${failure.reason}` });
+      }
+      headers.set(plan.serviceLogin.header ?? DEFAULT_SERVICE_LOGIN_HEADER, login.value);
+    }
     const signal = requestSignal(plan.timeoutMs, plan.signal);
     const fetched = await fetchFollowingRedirects({
       fetch: plan.fetch,
       url: plan.requestUrl,
       request,
       headers,
+      everyOrigin: conditionalHeaders(plan.conditional),
       signal,
       logger: plan.logger,
     });
     if (!fetched.ok) return fetched;
     const { response, url, sameOrigin } = fetched.value;
-    if (response.status === 401 && sameOrigin && token !== undefined && plan.oidc !== undefined && !renewed) {
+    const renewable = (token !== undefined && plan.oidc !== undefined) || plan.serviceLogin !== undefined;
+    if (response.status === 401 && sameOrigin && renewable && !renewed) {
       await discardBody(response);
-      forgetOidcToken(plan.oidc, token);
+      if (token !== undefined && plan.oidc !== undefined) forgetOidcToken(plan.oidc, token);
+      if (plan.serviceLogin !== undefined) forgetServiceToken(plan.serviceLogin);
       continue;
+    }
+    if (response.status === 304 && plan.conditional !== undefined) {
+      await discardBody(response);
+      return ok({
+        bytes: new Uint8Array(0),
+        url,
+        notModified: true,
+        ...header(response, "etag", "etag"),
+        ...header(response, "last-modified", "lastModified"),
+      });
     }
     if (!response.ok) {
       await discardBody(response);

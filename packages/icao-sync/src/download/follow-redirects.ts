@@ -18,6 +18,8 @@ export interface RedirectingRequest {
   readonly request: string;
   /** The headers the caller gave (and its authentication), sent only to the source's origin. */
   readonly headers: Headers;
+  /** Headers that carry no credential (`If-None-Match`, ...), sent to every origin on the way. */
+  readonly everyOrigin?: Headers;
   readonly signal: RequestSignal;
   readonly logger: Logger;
 }
@@ -47,7 +49,7 @@ export async function fetchFollowingRedirects(
     let response: Response;
     try {
       response = await request.fetch(url, {
-        headers: sameOrigin ? new Headers(request.headers) : new Headers(),
+        headers: hopHeaders(request, sameOrigin),
         signal: request.signal.signal,
         redirect: "manual",
       });
@@ -67,6 +69,12 @@ export async function fetchFollowingRedirects(
     }
     url = next.value;
   }
+}
+
+function hopHeaders(request: RedirectingRequest, sameOrigin: boolean): Headers {
+  const headers = new Headers(request.everyOrigin);
+  if (sameOrigin) for (const [name, value] of request.headers) headers.set(name, value);
+  return headers;
 }
 
 // Where a redirect response points, or why it is not followed.
