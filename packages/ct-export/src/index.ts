@@ -39,6 +39,7 @@ export {
 } from "./pending-file-writer.js";
 export { exportCerts } from "./export/export-certs.js";
 export type { BatchProgress, ExportCertsOptions } from "./export/export-options.js";
+export type { ReplicaLagEvent, ReplicaLagOptions } from "./export/replica-lag.js";
 export type { ExportFailure, ExportSummary, StopReason } from "./export/export-summary.js";
 export type { JournalOwnerDirectory, SkippedRow, SkipReason } from "./export/skipped-rows.js";
 export { reconcileJournal, type ReconcileJournalOptions } from "./journal/reconcile-journal.js";

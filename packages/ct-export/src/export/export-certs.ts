@@ -24,6 +24,7 @@ import { Flights, maxWritesInFlight } from "./flights.js";
 import { withoutJournaledRows } from "./journaled-rows.js";
 import { openOutputJournal, prepareScratchDir } from "./output-directory.js";
 import { budgetedRunner, type StepRunner } from "./retry-budget.js";
+import { ReplicaLagGate } from "./replica-lag.js";
 import { partitionExportable } from "./skipped-rows.js";
 import { forgetAbandoned, retryUnfinishedDeletes } from "./unfinished-deletes.js";
 
@@ -101,6 +102,10 @@ export async function exportCerts(
   const journals: BatchJournals | null =
     journal === null || database === null ? null : { files: journal, database, owner, runStep: settleStep };
   const sessions = new ClaimSessions(dataSource, shape.value, database);
+  const replicaGate =
+    options.checkReplica === undefined
+      ? undefined
+      : new ReplicaLagGate(options.checkReplica, logger, options.onReplicaLag);
 
   try {
     const reconcile = async (): Promise<Result<ReconcileSummary, AppError>> =>
@@ -122,6 +127,9 @@ export async function exportCerts(
       if (due > 0) await abortableSleep(due, signal);
     };
     const claimNext = async (): Promise<Result<ClaimedBatch, AppError>> => {
+      // A lagging (or unreadable) replica holds every claim back; an abort meanwhile is CANCELLED.
+      const replicaCaughtUp = await replicaGate?.waitForReplica(signal);
+      if (replicaCaughtUp?.ok === false) return replicaCaughtUp;
       await pace();
       const claimed = await claimRows();
       if (claimed.ok) claimedRows += claimed.value.rows.length;
@@ -340,6 +348,7 @@ export async function exportCerts(
       await sessions.close();
     }
   } finally {
+    await replicaGate?.close();
     await database?.close();
     await journal?.close().catch(() => undefined);
     endJournalOwner(owner);

@@ -1,5 +1,6 @@
 import type { Logger, RetryPolicy } from "@certs/db";
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
+import { validateReplicaLagOptions, type ReplicaLagEvent, type ReplicaLagOptions } from "./replica-lag.js";
 import { DEFAULT_RETRY_FOR_MS } from "./retry-budget.js";
 
 /** Settings of one export run; only `outputDir` is required. */
@@ -39,6 +40,10 @@ export interface ExportCertsOptions {
   readonly retryPolicy?: RetryPolicy;
   /** A rate cap (pt-archiver's `--max-rows-per-second`): claims wait so the run never goes faster. */
   readonly maxRowsPerSecond?: number;
+  /** Before each claim, read this replica's lag; while it is over the limit or unknown, claims pause (see `onReplicaLag`). */
+  readonly checkReplica?: ReplicaLagOptions;
+  /** Told when claims pause for replica lag (once per pause, with the reason) and when they resume. */
+  readonly onReplicaLag?: (event: ReplicaLagEvent) => void;
   /** Told after each batch is durably written (and, unless dry run, deleted). */
   readonly onBatch?: (progress: BatchProgress) => void;
 }
@@ -86,6 +91,10 @@ export function validateExportOptions(options: ExportCertsOptions): Result<Expor
     (!Number.isFinite(options.maxRowsPerSecond) || options.maxRowsPerSecond <= 0)
   ) {
     return err(configuration(`maxRowsPerSecond must be more than 0, got ${options.maxRowsPerSecond}.`));
+  }
+  if (options.checkReplica !== undefined) {
+    const replica = validateReplicaLagOptions(options.checkReplica);
+    if (!replica.ok) return replica;
   }
   if (options.outputDir.length === 0) return err(configuration("outputDir must name a directory."));
   const limit = options.once === true ? 1 : (options.maxBatches ?? Number.POSITIVE_INFINITY);
