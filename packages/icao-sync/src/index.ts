@@ -47,6 +47,17 @@ export {
 } from "./trust-store/trust-store-rows.js";
 export { migrateTrustStore, TRUST_STORE_SCHEMA_VERSION } from "./trust-store/trust-store-migrations.js";
 export {
+  ENTRIES_PER_GROUP,
+  KEPT_CHANGE_SETS,
+  readLastSyncChanges,
+  type ChangeCounts,
+  type ChangedEntry,
+  type ChangedTable,
+  type CountryChanges,
+  type LastSyncChanges,
+  type StoreChanges,
+} from "./trust-store/store-diff.js";
+export {
   countTrustStore,
   readSyncLog,
   replaceTrustStore,

@@ -12,6 +12,7 @@ import {
   type TrustStoreSink,
 } from "../trust-store/trust-store-repository.js";
 import { DEFAULT_SOURCE } from "../trust-store/trust-store-rows.js";
+import type { StoreChanges } from "../trust-store/store-diff.js";
 import { SignaturePool } from "../verify/signature-pool.js";
 import { CheckedLdifEntries } from "./checked-ldif-entries.js";
 import { openLdifSources, type OpenedLdif, streamReadError } from "./ldif-sources.js";
@@ -82,6 +83,8 @@ export interface SyncOutcome {
   readonly inputDigest: string;
   /** Rows per table: written, or that would be written (dry run), or already there (unchanged). */
   readonly counts: TableCounts;
+  /** What this sync changed per table and country against the rows it replaced; null for a dry run. */
+  readonly changes: StoreChanges | null;
   readonly verification: VerificationReport;
   readonly sources: readonly SourceReport[];
   readonly timings: SyncTimings;
@@ -299,6 +302,7 @@ export async function syncTrustStore(
     syncId: string | null,
     counts: TableCounts,
     storeMs: number,
+    changes: StoreChanges | null = null,
   ): Result<SyncOutcome> =>
     ok({
       status,
@@ -306,6 +310,7 @@ export async function syncTrustStore(
       syncId,
       inputDigest: digest,
       counts,
+      changes,
       verification: intake.report(verify),
       sources,
       timings: {
@@ -346,7 +351,13 @@ export async function syncTrustStore(
       { status: stored.value.status, counts: stored.value.counts, syncId: stored.value.syncId },
       "trust store synchronised",
     );
-    return finish(stored.value.status, stored.value.syncId, stored.value.counts, storeMs);
+    return finish(
+      stored.value.status,
+      stored.value.syncId,
+      stored.value.counts,
+      storeMs,
+      stored.value.changes,
+    );
   } finally {
     const { inThread, inWorkers } = signatures.checked;
     if (inThread + inWorkers > 0) logger.debug({ inThread, inWorkers, threads }, "signatures checked");

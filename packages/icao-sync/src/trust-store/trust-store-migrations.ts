@@ -94,6 +94,29 @@ const migrations: readonly Migration[] = [
       )`,
     ],
   },
+  {
+    version: 3,
+    description: "icao_sync_history and icao_sync_change: what each sync changed, per table and country",
+    statements: [
+      `CREATE TABLE IF NOT EXISTS icao_sync_history (
+        sync_id      UUID PRIMARY KEY,
+        recorded_at  TIMESTAMP WITHOUT TIME ZONE NOT NULL,
+        first_sync   BOOLEAN NOT NULL
+      )`,
+      "CREATE INDEX IF NOT EXISTS icao_sync_history_recorded_at ON icao_sync_history (recorded_at DESC)",
+      // One row per table and country with any change; entries: the first few identities of each change.
+      `CREATE TABLE IF NOT EXISTS icao_sync_change (
+        sync_id     UUID NOT NULL REFERENCES icao_sync_history (sync_id) ON DELETE CASCADE,
+        table_name  TEXT NOT NULL CHECK (table_name IN ('root_ca', 'dsc', 'crls', 'revoked_certificate_list')),
+        country     TEXT,
+        added       INTEGER NOT NULL,
+        removed     INTEGER NOT NULL,
+        replaced    INTEGER NOT NULL,
+        entries     JSONB NOT NULL
+      )`,
+      "CREATE INDEX IF NOT EXISTS icao_sync_change_sync_id ON icao_sync_change (sync_id)",
+    ],
+  },
 ];
 
 /** The migration versions known to this version of the library. */

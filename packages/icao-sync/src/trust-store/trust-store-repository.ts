@@ -2,6 +2,12 @@ import { randomUUID } from "node:crypto";
 import { databaseError, pgTransaction } from "@certs/db";
 import { type AppError, err, ok, type Result } from "@certs/result";
 import type pg from "pg";
+import {
+  noStoreChanges,
+  recordTrustStoreChanges,
+  snapshotTrustStore,
+  type StoreChanges,
+} from "./store-diff.js";
 import { TrustStoreCopyWriter } from "./trust-store-copy.js";
 import type { TrustStoreRows } from "./trust-store-rows.js";
 
@@ -36,6 +42,8 @@ export interface ReplaceOutcome {
   /** The rows given, per table. */
   readonly counts: TableCounts;
   readonly durationMs: number;
+  /** What changed against the rows replaced, per table and country (nothing when `unchanged`). */
+  readonly changes: StoreChanges;
 }
 
 // Transaction-scoped advisory lock taken by every replace so two syncs never interleave.
@@ -111,7 +119,8 @@ export const DEFAULT_BATCH_ROWS = 5000;
  * from interleaving. When `inputDigest` equals the last successful sync's, nothing is rewritten. Every run,
  * failed ones included, is recorded in `icao_sync_log`. Stores what it is given: an empty `rows` clears the
  * tables. `icao_sync_provenance` is replaced in the same transaction by `rows.icao_sync_provenance` (none given:
- * emptied).
+ * emptied). What changed against the replaced rows is recorded per table and country (`icao_sync_change`, the
+ * last 50 syncs) in the same transaction and returned as `changes`.
  */
 export async function replaceTrustStore(
   pool: pg.Pool,
@@ -216,10 +225,17 @@ export async function replaceTrustStoreWith(
             durationMs,
             message: null,
           });
-          return ok({ status: "unchanged", syncId, counts, durationMs });
+          return ok({
+            status: "unchanged",
+            syncId,
+            counts,
+            durationMs,
+            changes: noStoreChanges(syncId, clock()),
+          });
         }
       }
 
+      await snapshotTrustStore(client);
       await client.query("DELETE FROM icao_sync_provenance");
       await client.query("DELETE FROM revoked_certificate_list");
       await client.query("DELETE FROM crls");
@@ -237,6 +253,7 @@ export async function replaceTrustStoreWith(
       await writer.finish();
       if (!filled.ok) return err(new RejectedInput(filled.error));
       counts = filled.value;
+      const changes = await recordTrustStoreChanges(client, syncId, clock());
       const durationMs = performance.now() - started;
       await writeLog(client, {
         ...base,
@@ -246,7 +263,7 @@ export async function replaceTrustStoreWith(
         durationMs,
         message: null,
       });
-      return ok({ status: "replaced", syncId, counts, durationMs });
+      return ok({ status: "replaced", syncId, counts, durationMs, changes });
     },
   );
   if (replaced.ok) return replaced;
