@@ -16,6 +16,23 @@ export {
   type MasterListOptions,
 } from "./parse/master-list.js";
 export type { MasterListContent } from "./parse/master-list-content.js";
+// ICAO 9303-12 deviation lists: parsed, their signer checked against the trusted CSCAs, stored in deviation_list.
+export {
+  DEVIATION_LIST_OID,
+  parseDeviationList,
+  type DeviationDescriptionEntry,
+  type DeviationEntry,
+  type DeviationList,
+  type DeviationListOptions,
+  type DocumentSignerReference,
+} from "./parse/deviation-list.js";
+export { DEVIATION_LIST_SIGNER_EKU, type DeviationListReport } from "./sync/deviation-list-admission.js";
+export {
+  findDeviations,
+  type DeviationListRow,
+  type DeviationMatch,
+  type DeviationQuery,
+} from "./trust-store/deviation-list-store.js";
 export { verifyMasterList } from "./verify/verify-master-list.js";
 export type {
   ChainCheck,
@@ -71,6 +88,7 @@ export {
   inspectSources,
   type CertificateRowJson,
   type CrlRowJson,
+  type DeviationListRowJson,
   type InspectOptions,
   type InspectReport,
   type ProvenanceRowJson,

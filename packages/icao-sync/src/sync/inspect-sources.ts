@@ -3,6 +3,7 @@ import { DEFAULT_SOURCE } from "../trust-store/trust-store-rows.js";
 import type { SyncInput } from "./sync-input.js";
 import { type CollectOptions, collectSources, type SourceReport } from "./source-collection.js";
 import type { VerificationReport } from "./verification-report.js";
+import type { DeviationListRow } from "../trust-store/deviation-list-store.js";
 
 /** A `root_ca` or `dsc` row as JSON: byte columns as lowercase hex, timestamps as ISO 8601 UTC. */
 export interface CertificateRowJson {
@@ -52,6 +53,17 @@ export interface ProvenanceRowJson {
   readonly detail: string | null;
 }
 
+/** A `deviation_list` row as JSON: byte columns as lowercase hex, timestamps as ISO 8601 UTC. */
+export type DeviationListRowJson = {
+  readonly [K in keyof DeviationListRow]: DeviationListRow[K] extends Uint8Array | null
+    ? string | null
+    : DeviationListRow[K] extends Date | null
+      ? DeviationListRow[K] extends Date
+        ? string
+        : string | null
+      : DeviationListRow[K];
+};
+
 /** Exactly what a sync of the same sources would store, table by table, and how the lists verified. */
 export interface InspectReport {
   readonly root_ca: readonly CertificateRowJson[];
@@ -59,6 +71,7 @@ export interface InspectReport {
   readonly crls: readonly CrlRowJson[];
   readonly revoked_certificate_list: readonly RevokedCertificateRowJson[];
   readonly icao_sync_provenance: readonly ProvenanceRowJson[];
+  readonly deviation_list: readonly DeviationListRowJson[];
   readonly verification: VerificationReport;
   readonly sources: readonly SourceReport[];
 }
@@ -125,6 +138,16 @@ export async function inspectSources(
       updated_at: row.updated_at.toISOString(),
     })),
     icao_sync_provenance: (rows.icao_sync_provenance ?? []).map((row) => ({ ...row })),
+    deviation_list: intake.deviationRows.map((row) => ({
+      ...row,
+      signing_time: row.signing_time?.toISOString() ?? null,
+      dsc_x_500_issuer: row.dsc_x_500_issuer === null ? null : hex(row.dsc_x_500_issuer),
+      issued_from: row.issued_from?.toISOString() ?? null,
+      issued_to: row.issued_to?.toISOString() ?? null,
+      parameters: row.parameters === null ? null : hex(row.parameters),
+      national_use: row.national_use === null ? null : hex(row.national_use),
+      updated_at: row.updated_at.toISOString(),
+    })),
     verification: intake.report(options.verify ?? true),
     sources: collected.value.sources,
   });

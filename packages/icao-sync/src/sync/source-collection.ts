@@ -6,6 +6,8 @@ import { loadSource } from "../download/load-source.js";
 import { redactSourceUrl } from "../download/source-url.js";
 import { type LdifContent, parseLdif } from "../parse/ldif.js";
 import { parseMasterList } from "../parse/master-list.js";
+import { parseDeviationList } from "../parse/deviation-list.js";
+import { loadOperatorCscas } from "./operator-cscas.js";
 import type { ParseLimits } from "../parse/parse-limits.js";
 import { loadTrustAnchors, type TrustAnchor } from "../verify/trust-anchors.js";
 import type { StoredCrlFacts } from "./crl-admission.js";
@@ -157,15 +159,24 @@ export async function collectSources(
     ["master_list", input.masterLists ?? []],
     ["ldif", scope.ldif === "parse" ? (input.ldif ?? []) : []],
     ["crl", input.crls ?? []],
+    ["csca", input.cscas ?? []],
+    ["deviation_list", input.deviationLists ?? []],
   ] as const) {
     const loaded = await loadAll(kind, sources, options, logger);
     if (!loaded.ok) return loaded;
     loadedByKind.push(loaded.value);
   }
-  const [anchorFiles = [], listFiles = [], ldifFiles = [], crlFiles = []] = loadedByKind;
+  const [
+    anchorFiles = [],
+    listFiles = [],
+    ldifFiles = [],
+    crlFiles = [],
+    cscaFiles = [],
+    deviationFiles = [],
+  ] = loadedByKind;
   const loadMs = performance.now() - loadStarted;
   const ldifCount = scope.ldif === "parse" ? ldifFiles.length : (input.ldif?.length ?? 0);
-  if (listFiles.length + ldifCount + crlFiles.length === 0) {
+  if (listFiles.length + ldifCount + crlFiles.length + cscaFiles.length + deviationFiles.length === 0) {
     return err(
       appError(
         ErrorCode.CONFIGURATION_ERROR,
@@ -209,6 +220,13 @@ export async function collectSources(
       "master list read",
     );
   }
+  // Operator CSCAs are trusted before any CRL, DSC or deviation list is checked.
+  for (const file of cscaFiles) {
+    const cscas = loadOperatorCscas(file.name, file.bytes, limits);
+    if (!cscas.ok) return cscas;
+    for (const csca of cscas.value) intake.operatorCsca(file.name, csca);
+    logger.info({ source: file.name, certificates: cscas.value.length }, "operator CSCAs read");
+  }
   const listCrls = intake.settleListCrls();
   if (!listCrls.ok) return listCrls;
 
@@ -248,7 +266,15 @@ export async function collectSources(
     if (!admitted.ok) return admitted;
   }
 
-  const all = [...anchorFiles, ...listFiles, ...ldifFiles, ...crlFiles];
+  for (const file of deviationFiles) {
+    const list = parseDeviationList(file.bytes, { verify, ...limits });
+    if (!list.ok) return err(aboutSource(list.error, file.name));
+    const admitted = intake.deviationList(file.name, list.value, scope.rows.updatedAt);
+    if (!admitted.ok) return admitted;
+    logger.info({ source: file.name, deviations: list.value.deviations.length }, "deviation list read");
+  }
+
+  const all = [...anchorFiles, ...listFiles, ...cscaFiles, ...ldifFiles, ...crlFiles, ...deviationFiles];
   return ok({
     intake,
     sources: all.map((f) => ({
@@ -275,9 +301,11 @@ export function inputDigest(
   // Options that change which rows are stored change the digest; left at their defaults, they add nothing.
   if (options.keepUnverifiableDsc === true) hash.update("keep-unverifiable-dsc\n");
   if (options.excludeNonConformant === true) hash.update("exclude-non-conformant\n");
-  for (const kind of ["master_list", "ldif", "crl"] as const) {
+  for (const kind of ["master_list", "ldif", "crl", "csca", "deviation_list"] as const) {
     // A source named twice adds no row, so it must not change the digest either.
     const digests = [...new Set(sources.filter((s) => s.kind === kind).map((s) => s.sha256))].sort();
+    // The kinds added later count only when given, so the digests of earlier inputs stay as they were.
+    if (digests.length === 0 && (kind === "csca" || kind === "deviation_list")) continue;
     hash.update(`${kind}:${digests.join(",")}\n`);
   }
   return hash.digest("hex");

@@ -20,7 +20,15 @@ export interface SyncInput {
   readonly crls?: readonly SyncSource[];
   /** Certificates the master list signers must chain to (PEM or DER). */
   readonly trustAnchors?: readonly SyncSource[];
+  /**
+   * Operator CSCAs (PEM or DER, one or more certificates each): CSCAs a master list lacks. Stored in `root_ca`
+   * (provenance `csca-file`, status `operator`) and trusted like anchors, so the DSCs, CRLs and deviation
+   * lists they issued verify.
+   */
+  readonly cscas?: readonly SyncSource[];
+  /** ICAO 9303-12 deviation lists (CMS SignedData, DER or PEM): stored in `deviation_list` once their signer verifies. */
+  readonly deviationLists?: readonly SyncSource[];
 }
 
 /** The kinds of source a sync reads. */
-export type SourceKind = "master_list" | "ldif" | "crl" | "trust_anchor";
+export type SourceKind = "master_list" | "ldif" | "crl" | "trust_anchor" | "csca" | "deviation_list";

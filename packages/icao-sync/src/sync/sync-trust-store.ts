@@ -156,7 +156,9 @@ export async function syncTrustStore(
   const verify = options.verify ?? true;
   const limits = options.limits === undefined ? {} : { limits: options.limits };
   const batchSize = Math.max(1, options.batchSize ?? DEFAULT_BATCH_ROWS);
-  if (verify && (input.trustAnchors ?? []).length === 0 && options.allowUnanchored !== true) {
+  // Operator CSCAs are trusted like anchors: with them, DSCs, CRLs and deviation lists are anchored too.
+  const anchored = (input.trustAnchors ?? []).length + (input.cscas ?? []).length > 0;
+  if (verify && !anchored && options.allowUnanchored !== true) {
     return err(noTrustAnchor());
   }
 
@@ -341,6 +343,7 @@ export async function syncTrustStore(
         .map((s) => s.name)
         .join(", "),
       clock,
+      deviationLists: intake.deviationRows,
       ...(options.lockTimeoutMs === undefined ? {} : { lockTimeoutMs: options.lockTimeoutMs }),
       onBatch: (rows) => logger.debug({ rows }, "batch stored"),
     });

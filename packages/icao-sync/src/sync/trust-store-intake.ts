@@ -9,6 +9,13 @@ import { CrlAdmission, type CrlAdmissionOptions } from "./crl-admission.js";
 import { DscAdmission } from "./dsc-admission.js";
 import { NestedListAdmission } from "./nested-list-admission.js";
 import { RowBatch } from "./row-batch.js";
+import type { DeviationList } from "../parse/deviation-list.js";
+import type { DeviationListRow } from "../trust-store/deviation-list-store.js";
+import {
+  admitDeviationList,
+  type DeviationListReport,
+  deviationListRows,
+} from "./deviation-list-admission.js";
 import {
   type ListVerificationReport,
   reportListVerification,
@@ -48,6 +55,9 @@ export class TrustStoreIntake {
   private readonly dscAdmission: DscAdmission;
   private readonly nestedAdmission: NestedListAdmission;
   private readonly pendingListCrls: { crl: ParsedCrl; source: string }[] = [];
+  /** The `deviation_list` rows of the deviation lists admitted so far. */
+  readonly deviationRows: DeviationListRow[] = [];
+  private readonly deviationReports: DeviationListReport[] = [];
 
   constructor(
     builder: TrustStoreRowBuilder,
@@ -96,6 +106,35 @@ export class TrustStoreIntake {
       if (this.options.verify) this.trusted.add(csca);
     }
     for (const crl of list.crls) this.pendingListCrls.push({ crl, source: `${name} (SignedData.crls)` });
+  }
+
+  /**
+   * An operator CSCA (given by the operator, not by a list): stored in `root_ca` as `operator` unless a list
+   * already stored the same DER, and trusted like an anchor.
+   */
+  operatorCsca(name: string, csca: TrustAnchor): void {
+    this.batch.certificate("root_ca", csca.certificate, {
+      source: name,
+      collection: "csca-file",
+      status: "operator",
+      detail: "a CSCA the operator added",
+    });
+    this.trusted.add(csca.certificate, csca.publicKey);
+  }
+
+  /**
+   * A parsed deviation list: its rows are kept for `deviation_list` when its signer verifies (see
+   * `admitDeviationList`); otherwise the SIGNATURE_ERROR is returned and nothing of it is kept.
+   */
+  deviationList(name: string, list: DeviationList, updatedAt: Date): Result<void> {
+    const admitted = admitDeviationList(list, name, this.trusted, {
+      verify: this.options.verify,
+      clock: this.options.clock,
+    });
+    if (!admitted.ok) return admitted;
+    this.deviationReports.push(admitted.value.report);
+    this.deviationRows.push(...deviationListRows(list, admitted.value, updatedAt));
+    return ok(undefined);
   }
 
   /** Admits the SignedData.crls of the master list files read so far (they are not covered by the list's signature). */
@@ -219,6 +258,7 @@ export class TrustStoreIntake {
       crls: this.crlAdmission.report(),
       dscs: this.dscAdmission.report(),
       nestedLists: this.nestedAdmission.report(),
+      deviationLists: [...this.deviationReports],
       refused: [
         ...this.nestedAdmission.refused.slice(0, MAX_REFUSED_REPORTED),
         ...this.crlAdmission.refused.slice(0, MAX_REFUSED_REPORTED),

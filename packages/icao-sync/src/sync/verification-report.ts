@@ -1,4 +1,5 @@
 import type { MasterList } from "../parse/master-list.js";
+import type { DeviationListReport } from "./deviation-list-admission.js";
 
 /** What was established about one signer of a master list. */
 export interface SignerReport {
@@ -97,6 +98,8 @@ export interface VerificationReport {
   readonly crls: CrlVerificationCounts;
   readonly dscs: DscVerificationCounts;
   readonly nestedLists: NestedListCounts;
+  /** The deviation lists read, each verified (or not checked, with verification off) and stored. */
+  readonly deviationLists: readonly DeviationListReport[];
   /** What was left out of the trust store, and why (the first 100 of each kind). */
   readonly refused: readonly RefusedInput[];
 }

@@ -13,7 +13,7 @@ import {
   Validity,
   Version,
 } from "@peculiar/asn1-x509";
-import { derBoolean, integer, integerContent, octetString, sequence, tlv } from "./der-writer.js";
+import { derBoolean, integer, integerContent, octetString, oid, sequence, tlv } from "./der-writer.js";
 import type { SigningKey } from "./signing-keys.js";
 
 /** The ASN.1 string type an attribute value is written with. */
@@ -105,6 +105,8 @@ export interface CertificateSpec {
   readonly basicConstraints?: BasicConstraintsStyle;
   /** The first byte of the keyUsage bits (default 0x06: keyCertSign and cRLSign); null leaves keyUsage out. */
   readonly keyUsage?: number | null;
+  /** extendedKeyUsage purposes (dotted OIDs), e.g. the Deviation List Signer's; default: no such extension. */
+  readonly extendedKeyUsage?: readonly string[];
 }
 
 /** A generated certificate with the key and the inputs that produced it. */
@@ -159,6 +161,11 @@ export function issueCertificate(spec: CertificateSpec): GeneratedCertificate {
   const keyUsage = spec.keyUsage === undefined ? 0x06 : spec.keyUsage;
   if (keyUsage !== null)
     extensions.push(extension("2.5.29.15", true, new Uint8Array([0x03, 0x02, 0x00, keyUsage])));
+  if (spec.extendedKeyUsage !== undefined) {
+    extensions.push(
+      extension("2.5.29.37", false, sequence(...spec.extendedKeyUsage.map((purpose) => oid(purpose)))),
+    );
+  }
 
   const signatureAlgorithm = AsnConvert.parse(issuerKey.signatureAlgorithm, AlgorithmIdentifier);
   const tbs = new TBSCertificate({

@@ -31,6 +31,17 @@ export {
   type MasterListTamper,
 } from "./master-list-factory.js";
 export {
+  DEVIATION_LIST_CONTENT_TYPE,
+  DEVIATION_LIST_SIGNER_EKU,
+  deviationListContent,
+  issueDeviationListSigner,
+  signDeviationList,
+  type DeviationDescriptionSpec,
+  type DeviationListSpec,
+  type DeviationSpec,
+  type DscIdentifierKind,
+} from "./deviation-list-factory.js";
+export {
   DEFAULT_CONFORMANCE,
   escapeLdapValue,
   pkdNameLabel,

@@ -69,6 +69,8 @@ export interface MasterListSpec {
   /** Leave out the signed attributes (signing the content directly), which ICAO 9303-12 does not allow. */
   readonly withoutSignedAttributes?: boolean;
   readonly tamper?: MasterListTamper;
+  /** The eContent DER to sign instead of a CscaMasterList of `certificates` (e.g. a DeviationList). */
+  readonly content?: Uint8Array;
 }
 
 const DEFAULT_SIGNING_TIME = new Date("2025-06-01T12:00:00Z");
@@ -95,7 +97,8 @@ function bareAlgorithm(signer: GeneratedCertificate): Uint8Array {
 /** Builds and signs a CMS SignedData holding a CscaMasterList, the way ICAO 9303-12 describes it. */
 export function signMasterList(spec: MasterListSpec): Uint8Array {
   const signer = spec.signer;
-  const content = sequence(integer(BigInt(spec.masterListVersion ?? 0)), set(...spec.certificates));
+  const content =
+    spec.content ?? sequence(integer(BigInt(spec.masterListVersion ?? 0)), set(...spec.certificates));
   const eContentType = spec.eContentType ?? MASTER_LIST_CONTENT_TYPE;
   const digest = spec.digest ?? signer.key.hash;
   const signingTime = spec.signingTime === undefined ? DEFAULT_SIGNING_TIME : spec.signingTime;
@@ -144,9 +147,14 @@ export function signMasterList(spec: MasterListSpec): Uint8Array {
   });
 
   const eContent =
-    spec.tamper === "content"
-      ? sequence(integer(BigInt(spec.masterListVersion ?? 0)), set(...spec.certificates.slice(1)))
-      : content;
+    spec.tamper === "content" && spec.content !== undefined
+      ? Uint8Array.from([
+          ...spec.content.subarray(0, -1),
+          (spec.content[spec.content.length - 1] as number) ^ 0x01,
+        ])
+      : spec.tamper === "content"
+        ? sequence(integer(BigInt(spec.masterListVersion ?? 0)), set(...spec.certificates.slice(1)))
+        : content;
   const skeleton = new Uint8Array(
     AsnConvert.serialize(
       new SignedData({

@@ -117,6 +117,48 @@ const migrations: readonly Migration[] = [
       "CREATE INDEX IF NOT EXISTS icao_sync_change_sync_id ON icao_sync_change (sync_id)",
     ],
   },
+  {
+    version: 4,
+    description: "deviation_list (ICAO 9303-12 deviation lists), and operator CSCAs in icao_sync_provenance",
+    statements: [
+      // One row per deviation and description; the affected documents by DSC or by document range.
+      `CREATE TABLE IF NOT EXISTS deviation_list (
+        id                          UUID PRIMARY KEY,
+        list_digest                 TEXT NOT NULL,
+        source                      TEXT,
+        status                      TEXT NOT NULL CHECK (status IN ('verified', 'unverifiable')),
+        country                     TEXT,
+        signer_subject              TEXT,
+        signer_issuer               TEXT,
+        signer_isn                  TEXT,
+        signing_time                TIMESTAMP WITHOUT TIME ZONE,
+        document_type               TEXT,
+        dsc_issuer                  TEXT,
+        dsc_x_500_issuer            BYTEA,
+        dsc_isn                     TEXT,
+        dsc_subject_key_identifier  TEXT,
+        dsc_certificate_digest      TEXT,
+        digest_algorithm            TEXT,
+        issued_from                 TIMESTAMP WITHOUT TIME ZONE,
+        issued_to                   TIMESTAMP WITHOUT TIME ZONE,
+        document_numbers            TEXT[],
+        deviation_type              TEXT NOT NULL,
+        description                 TEXT,
+        parameters                  BYTEA,
+        national_use                BYTEA,
+        updated_at                  TIMESTAMP WITHOUT TIME ZONE
+      )`,
+      "CREATE INDEX IF NOT EXISTS deviation_list_dsc_isn ON deviation_list (dsc_isn)",
+      "CREATE INDEX IF NOT EXISTS deviation_list_dsc_ski ON deviation_list (dsc_subject_key_identifier)",
+      // CSCAs the operator adds with --csca: collection csca-file, status operator.
+      "ALTER TABLE icao_sync_provenance DROP CONSTRAINT IF EXISTS icao_sync_provenance_collection_check",
+      `ALTER TABLE icao_sync_provenance ADD CONSTRAINT icao_sync_provenance_collection_check
+        CHECK (collection IN ('ml', '001', '002', '003', 'crl-file', 'csca-file'))`,
+      "ALTER TABLE icao_sync_provenance DROP CONSTRAINT IF EXISTS icao_sync_provenance_status_check",
+      `ALTER TABLE icao_sync_provenance ADD CONSTRAINT icao_sync_provenance_status_check
+        CHECK (status IN ('anchor', 'verified', 'unverifiable', 'stale', 'operator'))`,
+    ],
+  },
 ];
 
 /** The migration versions known to this version of the library. */

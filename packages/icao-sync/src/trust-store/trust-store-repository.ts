@@ -9,6 +9,7 @@ import {
   type StoreChanges,
 } from "./store-diff.js";
 import { TrustStoreCopyWriter } from "./trust-store-copy.js";
+import { type DeviationListRow, insertDeviationListRows } from "./deviation-list-store.js";
 import type { TrustStoreRows } from "./trust-store-rows.js";
 
 /** Row counts of the four tables. */
@@ -31,6 +32,8 @@ export interface ReplaceOptions {
   readonly batchSize?: number;
   /** The clock for the sync log's timestamps; default the system clock. */
   readonly clock?: () => Date;
+  /** The rows that replace `deviation_list` in the same transaction; none given: emptied. */
+  readonly deviationLists?: readonly DeviationListRow[];
 }
 
 /** What a replace did. */
@@ -236,6 +239,7 @@ export async function replaceTrustStoreWith(
       }
 
       await snapshotTrustStore(client);
+      await client.query("DELETE FROM deviation_list");
       await client.query("DELETE FROM icao_sync_provenance");
       await client.query("DELETE FROM revoked_certificate_list");
       await client.query("DELETE FROM crls");
@@ -252,6 +256,7 @@ export async function replaceTrustStoreWith(
       // Every batch must be stored before the commit; a database error here is thrown and rolls back.
       await writer.finish();
       if (!filled.ok) return err(new RejectedInput(filled.error));
+      await insertDeviationListRows(client, options.deviationLists ?? []);
       counts = filled.value;
       const changes = await recordTrustStoreChanges(client, syncId, clock());
       const durationMs = performance.now() - started;

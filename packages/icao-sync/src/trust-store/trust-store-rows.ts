@@ -39,14 +39,14 @@ export interface RevokedCertificateRow {
 }
 
 /** Where a stored row came from: the PKD collection, or `ml` (a master list file) and `crl-file`. */
-export type ProvenanceCollection = "ml" | "001" | "002" | "003" | "crl-file";
+export type ProvenanceCollection = "ml" | "001" | "002" | "003" | "crl-file" | "csca-file";
 
 /**
  * How a stored row was established: `anchor` (a configured trust anchor), `verified` (a signature chain to
  * the anchors covers it), `unverifiable` (stored unverified because the operator asked for it), `stale` (a
- * verified CRL past its nextUpdate).
+ * verified CRL past its nextUpdate), `operator` (a CSCA the operator added, `csca-file`).
  */
-export type ProvenanceStatus = "anchor" | "verified" | "unverifiable" | "stale";
+export type ProvenanceStatus = "anchor" | "verified" | "unverifiable" | "stale" | "operator";
 
 /** What `icao_sync_provenance` records about one stored row, before the row has an id. */
 export interface Provenance {
