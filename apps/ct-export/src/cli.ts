@@ -19,6 +19,7 @@ const RUN_EXAMPLES = [
   "--db mariadb://root@127.0.0.1/ct --batch-size 1000 --sleep-ms 0",
   "--once --dry-run                 # one batch from the embedded database, nothing deleted",
   "CERTS_DB_URL=postgres://ct@127.0.0.1/ct certs-ct-export --follow -o /srv/uploader/pending/upload_failure",
+  "--db mysql://exporter:secret@primary/ct --check-replica mysql://monitor:secret@replica/ct --max-lag 5",
 ];
 
 const program = createProgram({
@@ -58,6 +59,14 @@ const run = addCommonFlags(
     .option(
       "--max-rows-per-second <n>",
       "cap the export rate, as pt-archiver does on live tables (env CERTS_MAX_ROWS_PER_SECOND)",
+    )
+    .option(
+      "--check-replica <url>",
+      "before each claim read this MySQL/MariaDB replica's lag; pause while it is over --max-lag or unknown (env CERTS_CHECK_REPLICA)",
+    )
+    .option(
+      "--max-lag <seconds>",
+      "the most replica lag to export under; needs --check-replica (env CERTS_MAX_LAG)",
     ),
   { json: "print the summary as JSON on stdout" },
 )

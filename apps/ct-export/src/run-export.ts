@@ -1,5 +1,6 @@
 import { createProgress, ExitCode, runJob } from "@certs/app-kit";
 import { exportCerts, type ExportSummary, type SkipReason } from "@certs/ct-export";
+import { redactUrl } from "@certs/db";
 import { err, ok } from "@certs/result";
 import { openCertsDatabase } from "./certs-database.js";
 import { exportSettings } from "./settings.js";
@@ -20,7 +21,21 @@ export async function runExport(
       .then((rows: { n: string | number }[]) => Number(rows[0]?.n ?? 0))
       .catch(() => 0);
     progress.setTotal(count);
-    logger.info({ database: description, rows: count, output: options.output }, "export starting");
+    const replica =
+      options.checkReplica === undefined || options.maxLag === undefined
+        ? undefined
+        : { replica: options.checkReplica, maxLagSeconds: options.maxLag };
+    logger.info(
+      {
+        database: description,
+        rows: count,
+        output: options.output,
+        ...(replica === undefined
+          ? {}
+          : { replica: redactUrl(replica.replica), maxLag: replica.maxLagSeconds }),
+      },
+      "export starting",
+    );
     const result = await exportCerts(dataSource, {
       outputDir: options.output,
       batchSize: options.batchSize,
@@ -34,6 +49,8 @@ export async function runExport(
       logger,
       ...(options.maxBatches === undefined ? {} : { maxBatches: options.maxBatches }),
       ...(options.maxRowsPerSecond === undefined ? {} : { maxRowsPerSecond: options.maxRowsPerSecond }),
+      // Pauses and resumes are logged by the library on `logger`, one line each.
+      ...(replica === undefined ? {} : { checkReplica: replica }),
       onBatch: (batch) => progress.update(batch.totalRows, { files: batch.batch }),
     });
     progress.stop();

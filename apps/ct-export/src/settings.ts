@@ -1,4 +1,5 @@
 import {
+  databaseUrl,
   DATABASE_SETTINGS,
   JSON_SETTING,
   LOGGING_SETTINGS,
@@ -26,13 +27,28 @@ const schema = z.object({
   dryRun: z.boolean().default(false),
   retryFor: wholeNumber({ min: 0 }).default(120),
   maxRowsPerSecond: positiveWholeNumber().optional(),
+  checkReplica: databaseUrl()
+    .refine((url) => /^(mysql|mariadb):/i.test(url.trim()), {
+      message: "must be a mysql:// or mariadb:// URL: replica lag is read with SHOW REPLICA STATUS",
+    })
+    .optional(),
+  maxLag: positiveWholeNumber().optional(),
+});
+
+// The lag check needs both: a replica without a limit (or a limit without a replica) is a mistake.
+const checkedSchema = schema.superRefine((settings, ctx) => {
+  if (settings.checkReplica !== undefined && settings.maxLag === undefined) {
+    ctx.addIssue({ code: "custom", path: ["checkReplica"], message: "needs --max-lag SECONDS too" });
+  } else if (settings.maxLag !== undefined && settings.checkReplica === undefined) {
+    ctx.addIssue({ code: "custom", path: ["maxLag"], message: "needs --check-replica URL too" });
+  }
 });
 
 /** The validated settings of `certs-ct-export run`. */
-export type ExportSettings = z.infer<typeof schema>;
+export type ExportSettings = z.infer<typeof checkedSchema>;
 
 /** `run`: flags, then CERTS_* environment variables, then defaults. */
-export const exportSettings = settingsReader(schema, {
+export const exportSettings = settingsReader(checkedSchema, {
   output: { flag: "--output", env: "CERTS_OUTPUT_DIR" },
   batchSize: { flag: "--batch-size", env: "CERTS_BATCH_SIZE" },
   sleepMs: { flag: "--sleep-ms", env: "CERTS_SLEEP_MS" },
@@ -43,4 +59,6 @@ export const exportSettings = settingsReader(schema, {
   dryRun: { flag: "--dry-run" },
   retryFor: { flag: "--retry-for", env: "CERTS_RETRY_FOR" },
   maxRowsPerSecond: { flag: "--max-rows-per-second", env: "CERTS_MAX_ROWS_PER_SECOND" },
+  checkReplica: { flag: "--check-replica", env: "CERTS_CHECK_REPLICA" },
+  maxLag: { flag: "--max-lag", env: "CERTS_MAX_LAG" },
 });
