@@ -38,7 +38,7 @@ function fallbackRecorder(): { logger: Logger; fallbacks: unknown[] } {
     fallbacks,
     logger: {
       debug: (obj, msg) => {
-        if (msg?.startsWith("a multi-row insert failed") === true) fallbacks.push(obj);
+        if (msg?.startsWith("a multi-row statement failed") === true) fallbacks.push(obj);
       },
       info: discard,
       warn: discard,

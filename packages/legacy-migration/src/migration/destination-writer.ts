@@ -108,6 +108,26 @@ function certificateValues(plan: CertificatePlan, ids: CertificateLinks, country
   ];
 }
 
+function technicianValues(
+  choice: Extract<TechnicianChoice, { kind: "create" }>,
+  countryId: number,
+  time: string,
+): unknown[] {
+  const phone =
+    choice.user.phone === null || choice.user.phone.trim() === "" ? "0000000000" : choice.user.phone;
+  return [choice.user.name, choice.user.email, phone, choice.dealerId, countryId, choice.user.id, time, time];
+}
+
+/** `(?, ?), (?, ?)` (or `($1, $2), ($3, $4)`): `rows` tuples of `columns` parameters. */
+function valueTuples(dialect: SqlDialect, columns: number, rows: number): string {
+  return Array.from({ length: rows }, (_, i) => `(${placeholders(dialect, columns, i * columns)})`).join(
+    ", ",
+  );
+}
+
+/** Statements whose text depends only on their row count, built once per dialect (placeholders cost CPU). */
+const SQL_CACHE = new Map<string, string>();
+
 interface StructuredResult {
   readonly records?: Array<Record<string, unknown>>;
   readonly raw?: unknown;
@@ -127,6 +147,16 @@ export class DestinationWriter {
     private readonly dialect: SqlDialect,
     private readonly settings: { readonly runId: string; readonly countryId: number },
   ) {}
+
+  private cachedSql(key: string, build: () => string): string {
+    const full = `${this.dialect} ${key}`;
+    let sql = SQL_CACHE.get(full);
+    if (sql === undefined) {
+      sql = build();
+      if (SQL_CACHE.size < 4096) SQL_CACHE.set(full, sql);
+    }
+    return sql;
+  }
 
   private query(sql: string, params: readonly unknown[]): Promise<StructuredResult> {
     return this.runner.query(sql, [...params], true) as Promise<StructuredResult>;
@@ -258,11 +288,11 @@ export class DestinationWriter {
     expected: readonly unknown[],
   ): Promise<string[]> {
     if (rows.length === 0) return [];
-    const tuples = rows.map((_, i) => `(${placeholders(this.dialect, columns.length, i * columns.length)})`);
-    const result = await this.query(
-      `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${tuples.join(", ")} RETURNING id, ${checkColumn}`,
-      rows.flat(),
-    );
+    const sql = this.cachedSql(`insert ${table} ${checkColumn} ${rows.length}`, () => {
+      const tuples = valueTuples(this.dialect, columns.length, rows.length);
+      return `INSERT INTO ${table} (${columns.join(", ")}) VALUES ${tuples} RETURNING id, ${checkColumn}`;
+    });
+    const result = await this.query(sql, rows.flat());
     const returned = (result.records ?? []).map((record) => ({
       id: BigInt(String(record["id"])),
       check: record[checkColumn],
@@ -280,48 +310,6 @@ export class DestinationWriter {
   }
 
   /**
-   * Claims the right to create the technician for (email, dealer): inserts the claim row, whose primary key
-   * lets exactly one transaction own it. A concurrent transaction that claims the same key waits for the
-   * owner to finish, then finds either the technician the owner created or (if the owner created none) no
-   * claim, and owns it itself. Returns whether this transaction owns the claim and the technician it
-   * names, if any. Claims are taken in key order at the start of a group, so groups never deadlock on them.
-   */
-  async claimTechnician(
-    choice: Extract<TechnicianChoice, { kind: "create" }>,
-    now: Date,
-  ): Promise<{ readonly owned: boolean; readonly technicianId: string | null }> {
-    const email = choice.user.email.trim().toLowerCase();
-    const claimColumns = "email, dealer_id, technician_id, user_id, old_technician_id, run_id, created_at";
-    const claimValues = [
-      email,
-      choice.dealerId,
-      null,
-      choice.user.id,
-      choice.legacyTechnicianId,
-      this.settings.runId,
-      sqlUtc(now),
-    ];
-    const claimSql =
-      this.dialect === "mysql"
-        ? `INSERT IGNORE INTO ${LEDGER_TABLES.technicianClaims} (${claimColumns}) VALUES (${placeholders(this.dialect, 7)})`
-        : `INSERT INTO ${LEDGER_TABLES.technicianClaims} (${claimColumns}) VALUES (${placeholders(this.dialect, 7)})
-           ON CONFLICT (email, dealer_id) DO NOTHING`;
-    const claim = await this.query(claimSql, claimValues);
-    if ((claim.affected ?? 0) > 0) return { owned: true, technicianId: null };
-    const existing = await this.query(
-      `SELECT technician_id FROM ${LEDGER_TABLES.technicianClaims}
-        WHERE email = ${placeholders(this.dialect, 1)} AND dealer_id = ${placeholders(this.dialect, 1, 1)}`,
-      [email, choice.dealerId],
-    );
-    const technicianId = existing.records?.[0]?.["technician_id"];
-    if (technicianId === null || technicianId === undefined) {
-      // Only possible if the claim table was edited by hand: committed claims always name their technician.
-      throw new Error(`the technician claim for ${email} in dealer ${choice.dealerId} names no technician`);
-    }
-    return { owned: false, technicianId: String(technicianId) };
-  }
-
-  /**
    * Creates the technician of a claim this transaction owns, from the user: name, email, phone (or
    * `0000000000`), the dealer, country 231 (configurable), `created_by` the user, and its `technician_user` row.
    */
@@ -330,16 +318,7 @@ export class DestinationWriter {
     const technicianId = await this.insert(
       "technicians",
       ["name", "email", "phone", "dealer_id", "country_id", "created_by", "created_at", "updated_at"],
-      [
-        choice.user.name,
-        choice.user.email,
-        choice.user.phone === null || choice.user.phone.trim() === "" ? "0000000000" : choice.user.phone,
-        choice.dealerId,
-        this.settings.countryId,
-        choice.user.id,
-        time,
-        time,
-      ],
+      technicianValues(choice, this.settings.countryId, time),
     );
     await this.query(
       `UPDATE ${LEDGER_TABLES.technicianClaims} SET technician_id = ${placeholders(this.dialect, 1)}
@@ -351,6 +330,113 @@ export class DestinationWriter {
       [technicianId, choice.user.id],
     );
     return technicianId;
+  }
+
+  /**
+   * Claims the right to create the technicians for these (email, dealer) pairs: one multi-row insert of the
+   * claim rows, whose primary key lets exactly one transaction own each, then one read of them. A
+   * concurrent transaction that claims the same key waits for the owner to finish, then finds either the
+   * technician the owner created or (if it created none) no claim, and owns it itself. Given in key order,
+   * so groups never deadlock on them. A claim this transaction sees without a technician is its own:
+   * committed claims always name one. Returns, for each choice, whether this transaction owns the claim
+   * and the technician it names, if any.
+   */
+  async claimTechnicians(
+    choices: ReadonlyArray<Extract<TechnicianChoice, { kind: "create" }>>,
+    now: Date,
+  ): Promise<Array<{ readonly owned: boolean; readonly technicianId: string | null }>> {
+    if (choices.length === 0) return [];
+    const columns = "email, dealer_id, technician_id, user_id, old_technician_id, run_id, created_at";
+    const time = sqlUtc(now);
+    const keys = choices.map((choice) => ({
+      email: choice.user.email.trim().toLowerCase(),
+      dealerId: choice.dealerId,
+    }));
+    const tuples = valueTuples(this.dialect, 7, choices.length);
+    await this.query(
+      this.dialect === "mysql"
+        ? `INSERT IGNORE INTO ${LEDGER_TABLES.technicianClaims} (${columns}) VALUES ${tuples}`
+        : `INSERT INTO ${LEDGER_TABLES.technicianClaims} (${columns}) VALUES ${tuples} ON CONFLICT (email, dealer_id) DO NOTHING`,
+      choices.flatMap((choice, i) => [
+        keys[i]?.email,
+        choice.dealerId,
+        null,
+        choice.user.id,
+        choice.legacyTechnicianId,
+        this.settings.runId,
+        time,
+      ]),
+    );
+    const conditions = keys
+      .map(
+        (_, i) =>
+          `(email = ${placeholders(this.dialect, 1, i * 2)} AND dealer_id = ${placeholders(this.dialect, 1, i * 2 + 1)})`,
+      )
+      .join(" OR ");
+    const found = await this.query(
+      `SELECT email, dealer_id, technician_id FROM ${LEDGER_TABLES.technicianClaims} WHERE ${conditions}`,
+      keys.flatMap((key) => [key.email, key.dealerId]),
+    );
+    const byKey = new Map<string, string | null>();
+    for (const row of found.records ?? []) {
+      const technicianId = row["technician_id"];
+      byKey.set(
+        `${String(row["email"]).toLowerCase()}\u0000${String(row["dealer_id"])}`,
+        technicianId === null || technicianId === undefined ? null : String(technicianId),
+      );
+    }
+    return keys.map((key) => {
+      const technicianId = byKey.get(`${key.email}\u0000${key.dealerId}`);
+      if (technicianId === undefined) {
+        throw new Error(`the technician claim for ${key.email} in dealer ${key.dealerId} was not found`);
+      }
+      return { owned: technicianId === null, technicianId };
+    });
+  }
+
+  /**
+   * {@link createTechnician} for several claims this transaction owns, in three statements: the
+   * technicians (multi-row, ids checked against their emails), their claims, their `technician_user` rows.
+   */
+  async createTechnicians(
+    choices: ReadonlyArray<Extract<TechnicianChoice, { kind: "create" }>>,
+    now: Date,
+  ): Promise<string[]> {
+    if (choices.length === 0) return [];
+    const time = sqlUtc(now);
+    const ids = await this.insertRows(
+      "technicians",
+      ["name", "email", "phone", "dealer_id", "country_id", "created_by", "created_at", "updated_at"],
+      choices.map((choice) => technicianValues(choice, this.settings.countryId, time)),
+      "email",
+      choices.map((choice) => choice.user.email),
+    );
+    const cases = choices
+      .map(
+        (_, i) =>
+          `WHEN email = ${placeholders(this.dialect, 1, i * 3)} AND dealer_id = ${placeholders(this.dialect, 1, i * 3 + 1)} THEN ${placeholders(this.dialect, 1, i * 3 + 2)}`,
+      )
+      .join(" ");
+    const cast = this.dialect === "postgres" ? "::bigint" : "";
+    const where = choices
+      .map((_, i) => {
+        const at = choices.length * 3 + i * 2;
+        return `(email = ${placeholders(this.dialect, 1, at)} AND dealer_id = ${placeholders(this.dialect, 1, at + 1)})`;
+      })
+      .join(" OR ");
+    const keyOf = (choice: (typeof choices)[number]) => [
+      choice.user.email.trim().toLowerCase(),
+      choice.dealerId,
+    ];
+    await this.query(
+      `UPDATE ${LEDGER_TABLES.technicianClaims} SET technician_id = (CASE ${cases} END)${cast} WHERE ${where}`,
+      [...choices.flatMap((choice, i) => [...keyOf(choice), ids[i]]), ...choices.flatMap(keyOf)],
+    );
+    await this.query(
+      `INSERT INTO technician_user (technician_id, user_id) VALUES ${valueTuples(this.dialect, 2, choices.length)}`,
+      choices.flatMap((choice, i) => [ids[i], choice.user.id]),
+    );
+    return ids;
   }
 
   /** Gives up owned claims whose certificates all failed, so another transaction may create them. */
@@ -379,11 +465,13 @@ export class DestinationWriter {
       "migrated_at",
     ];
     const time = sqlUtc(now);
-    const tuples = entries.map(
-      (_, i) => `(${placeholders(this.dialect, columns.length, i * columns.length)})`,
+    const sql = this.cachedSql(
+      `ledger ${entries.length}`,
+      () =>
+        `INSERT INTO ${LEDGER_TABLES.ledger} (${columns.join(", ")}) VALUES ${valueTuples(this.dialect, columns.length, entries.length)}`,
     );
     await this.query(
-      `INSERT INTO ${LEDGER_TABLES.ledger} (${columns.join(", ")}) VALUES ${tuples.join(", ")}`,
+      sql,
       entries.flatMap((entry) => [
         entry.legacyCertificateId,
         entry.newCertificateId,

@@ -71,25 +71,42 @@ export class Ledger {
 
   /** Which of these legacy ids (one page, sorted) are already in the ledger. */
   async migratedAmong(ids: readonly number[]): Promise<Result<Set<number>>> {
+    const found = await this.among(ids, false);
+    return found.ok ? ok(found.value.migrated) : found;
+  }
+
+  /** Which of these legacy ids (one page, sorted) are in the ledger, and which have a failure row: one query. */
+  statusAmong(ids: readonly number[]): Promise<Result<{ migrated: Set<number>; failed: Set<number> }>> {
+    return this.among(ids, true);
+  }
+
+  private async among(
+    ids: readonly number[],
+    withFailures: boolean,
+  ): Promise<Result<{ migrated: Set<number>; failed: Set<number> }>> {
     const first = ids[0];
     const last = ids.at(-1);
-    if (first === undefined || last === undefined) return ok(new Set());
+    if (first === undefined || last === undefined) return ok({ migrated: new Set(), failed: new Set() });
+    // A dense page (a plain scan) is one range on the primary key; a sparse one (chosen ids, retried
+    // failures) is its own ids, at most a page of them, so the answer never outgrows the page.
+    const dense = last - first < ids.length * 4;
+    const select = (table: string, kind: number, offset: number): string =>
+      `SELECT legacy_certificate_id AS id, ${kind} AS kind FROM ${table} WHERE legacy_certificate_id ` +
+      (dense
+        ? `BETWEEN ${this.p(1, offset)} AND ${this.p(1, offset + 1)}`
+        : `IN (${this.p(ids.length, offset)})`);
+    const params = dense ? [first, last] : [...ids];
     try {
-      // A dense page (a plain scan) is one range on the primary key; a sparse one (chosen ids, retried
-      // failures) is its own ids, at most a page of them, so the answer never outgrows the page.
-      const dense = last - first < ids.length * 4;
-      const rows: Array<{ id: Id }> = dense
-        ? await this.destination.query(
-            `SELECT legacy_certificate_id AS id FROM ${LEDGER_TABLES.ledger}
-              WHERE legacy_certificate_id BETWEEN ${this.p(1)} AND ${this.p(1, 1)}`,
-            [first, last],
-          )
-        : await this.destination.query(
-            `SELECT legacy_certificate_id AS id FROM ${LEDGER_TABLES.ledger}
-              WHERE legacy_certificate_id IN (${this.p(ids.length)})`,
-            [...ids],
-          );
-      return ok(new Set(rows.map((row) => Number(row.id))));
+      const rows: Array<{ id: Id; kind: Id }> = await this.destination.query(
+        withFailures
+          ? `${select(LEDGER_TABLES.ledger, 1, 0)} UNION ALL ${select(LEDGER_TABLES.failures, 0, params.length)}`
+          : select(LEDGER_TABLES.ledger, 1, 0),
+        withFailures ? [...params, ...params] : params,
+      );
+      const migrated = new Set<number>();
+      const failed = new Set<number>();
+      for (const row of rows) (Number(row.kind) === 1 ? migrated : failed).add(Number(row.id));
+      return ok({ migrated, failed });
     } catch (error) {
       return err(databaseError(error, "could not read the migration ledger"));
     }

@@ -37,6 +37,8 @@ export interface GroupContext {
    * a multi-row statement each, and a savepoint per certificate is only the fallback when one fails.
    */
   readonly multiRowInserts: boolean;
+  /** Legacy ids whose failure rows the pages read so far had: only theirs are deleted when they migrate. */
+  readonly recordedFailures: Set<number>;
 }
 
 /** What a group's transaction did. */
@@ -48,6 +50,9 @@ export interface GroupResult {
 
 /** Thrown when the ledger already has a certificate of the group (a concurrent run migrated it). */
 class AlreadyMigrated extends Error {}
+
+/** Thrown when a multi-row statement refused the group: it is written again, a savepoint per certificate. */
+class BatchRefused extends Error {}
 
 /** A write that failed, with what it was doing (for the report's one-line message). */
 class StageFailure extends Error {
@@ -114,12 +119,14 @@ async function claimTechnicians(
       if (!wanted.has(key)) wanted.set(key, choice);
     }
   }
+  const keys = [...wanted.keys()].sort();
+  const choices = keys.map((key) => wanted.get(key) as CreateChoice);
+  const taken = await writer.claimTechnicians(choices, now);
   const claims = new Map<string, GroupClaim>();
-  for (const key of [...wanted.keys()].sort()) {
-    const choice = wanted.get(key) as CreateChoice;
-    const claim = await writer.claimTechnician(choice, now);
-    claims.set(key, { choice, ...claim });
-  }
+  keys.forEach((key, i) => {
+    const claim = taken[i] as { owned: boolean; technicianId: string | null };
+    claims.set(key, { choice: choices[i] as CreateChoice, ...claim });
+  });
   return claims;
 }
 
@@ -280,65 +287,6 @@ async function migrateOne(
 }
 
 /**
- * Writes certificates whose technicians all exist already in three statements under one savepoint: their
- * device blocks, their vehicles and their certificates. If a statement fails for a reason other than a
- * deadlock, lock timeout or lost connection (a bad record), the savepoint is rolled back and the same
- * certificates are written one at a time, a savepoint each, so only the bad ones fail.
- */
-async function migrateBatch(
-  writer: DestinationWriter,
-  batch: ReadonlyArray<{ readonly plan: CertificatePlan; readonly record: LegacyCertificate }>,
-  claims: Map<string, GroupClaim>,
-  context: GroupContext,
-  now: Date,
-): Promise<CertificateWork[]> {
-  if (batch.length === 0) return [];
-  await writer.savepoint("certificates");
-  try {
-    const plans = batch.map((item) => item.plan);
-    const technicians = plans.map((plan) => {
-      const calibratedBy = knownTechnician(plan.calibrationTechnician, claims);
-      const installedBy = knownTechnician(plan.installationTechnician, claims);
-      if (calibratedBy === null || installedBy === null) throw new Error("a technician is still to create");
-      return { calibratedBy, installedBy };
-    });
-    await writer.blockDevices([...new Set(plans.filter((p) => p.blockDevice).map((p) => p.deviceId))]);
-    const withVehicle = plans.flatMap((plan) => (plan.vehicle === null ? [] : [plan.vehicle]));
-    const vehicleIds = await writer.insertVehicles(withVehicle);
-    let nextVehicle = 0;
-    const links: CertificateLinks[] = plans.map((plan, i) => ({
-      ...(technicians[i] as { calibratedBy: string; installedBy: string }),
-      vehicleId: plan.vehicle === null ? null : (vehicleIds[nextVehicle++] as string),
-    }));
-    const certificateIds = await writer.insertCertificates(
-      plans.map((plan, i) => ({ plan, ids: links[i] as CertificateLinks })),
-    );
-    await writer.releaseSavepoint("certificates");
-    return plans.map((plan, i) =>
-      migratedWork(
-        plan,
-        { ...(links[i] as CertificateLinks), certificateId: certificateIds[i] as number },
-        [],
-        context,
-      ),
-    );
-  } catch (error) {
-    if (classifyDbError(error).retryable) throw error;
-    await writer.rollbackToSavepoint("certificates");
-    await writer.releaseSavepoint("certificates");
-    context.logger.debug(
-      { legacyIds: batch.map((item) => item.record.id), message: oneLine(String(error)) },
-      "a multi-row insert failed; its certificates are written one at a time",
-    );
-    const work: CertificateWork[] = [];
-    for (const { plan, record } of batch) {
-      work.push(await migrateOne(writer, { ok: true, plan }, record, claims, context, now));
-    }
-    return work;
-  }
-}
-
-/**
  * What every certificate of the group shares, one statement each: vehicle links, ledger rows, cleared
  * failures, new failures, and giving up claims whose technicians no certificate created. A ledger row that already
  * exists (a concurrent run migrated that certificate) is {@link AlreadyMigrated}.
@@ -347,6 +295,7 @@ async function finishGroup(
   writer: DestinationWriter,
   work: readonly CertificateWork[],
   claims: Map<string, GroupClaim>,
+  recordedFailures: ReadonlySet<number>,
   now: Date,
 ): Promise<void> {
   const entries = work.flatMap((w) => (w.ledgerEntry === undefined ? [] : [w.ledgerEntry]));
@@ -361,9 +310,11 @@ async function finishGroup(
     if (classifyDbError(error).kind === "unique_violation") throw new AlreadyMigrated();
     throw error;
   }
-  // Any failure row of a certificate that now migrated goes: asking the table costs less than remembering
-  // every failure of the run.
-  await writer.clearFailures(entries.map((e) => e.legacyCertificateId));
+  // The failure rows the pages saw go with their certificates; one a concurrent run writes meanwhile goes at
+  // the end of the run (clearFailuresOfMigrated).
+  await writer.clearFailures(
+    entries.filter((e) => recordedFailures.has(e.legacyCertificateId)).map((e) => e.legacyCertificateId),
+  );
   await writer.recordFailures(
     work.flatMap((w) => (w.failure === undefined ? [] : [w.failure])),
     now,
@@ -381,29 +332,120 @@ interface GroupWork {
 }
 
 /**
- * The group's transaction, once: claims, then the certificates (multi-row inserts where the server allows,
- * else a savepoint each), then what they share, then commit (or rollback in a dry run). Err with
- * {@link AlreadyMigrated} when the ledger already has one of them, else a DATABASE_ERROR from the
- * transaction (classified, so the caller can tell a retryable failure).
+ * The group's transaction, once: in bulk ({@link writeGroupInBulk}) where the server has multi-row
+ * `INSERT … RETURNING` and not `careful`, else a savepoint per certificate ({@link writeGroup}); then commit
+ * (or rollback in a dry run). Err with {@link AlreadyMigrated} when the ledger already has one of them,
+ * {@link BatchRefused} when a bulk statement failed, else a DATABASE_ERROR from the transaction
+ * (classified, so the caller can tell a retryable failure).
  */
 async function runGroupOnce(
   context: GroupContext,
   records: readonly LegacyCertificate[],
   cancelled: () => boolean,
-): Promise<Result<GroupWork, AlreadyMigrated | AppError>> {
+  careful = false,
+): Promise<Result<GroupWork, AlreadyMigrated | BatchRefused | AppError>> {
   return transaction(
     context.destination,
-    async (_manager, runner): Promise<Result<GroupWork, AlreadyMigrated>> => {
+    async (_manager, runner): Promise<Result<GroupWork, AlreadyMigrated | BatchRefused>> => {
       try {
-        return ok(await writeGroup(runner, context, records, cancelled));
+        const write = context.multiRowInserts && !careful ? writeGroupInBulk : writeGroup;
+        return ok(await write(runner, context, records, cancelled));
       } catch (error) {
-        if (error instanceof AlreadyMigrated) return err(error);
+        if (error instanceof AlreadyMigrated || error instanceof BatchRefused) return err(error);
         // The driver's error, which the transaction classifies and rolls back on.
         throw error instanceof StageFailure ? error.cause : error;
       }
     },
     { isolation: "READ COMMITTED", dryRun: context.dryRun },
   );
+}
+
+/**
+ * The group in a handful of statements: the technician claims, the technicians it owns, the device blocks,
+ * the vehicles, the certificates, then what they share. Any statement that fails for a reason other than a
+ * deadlock, lock timeout or lost connection is {@link BatchRefused}: the transaction rolls back and the group
+ * is written again by {@link writeGroup}, a savepoint per certificate, so only the bad records fail.
+ */
+async function writeGroupInBulk(
+  runner: QueryRunner,
+  context: GroupContext,
+  records: readonly LegacyCertificate[],
+  cancelled: () => boolean,
+): Promise<GroupWork> {
+  const writer = new DestinationWriter(runner, context.dialect, {
+    runId: context.runId,
+    countryId: context.countryId,
+  });
+  const now = context.clock();
+  if (cancelled()) return { work: [], claims: new Map() };
+  const plans = records.map((record) => planCertificate(record, context.references, context.timeZone));
+  try {
+    const claims = await claimTechnicians(writer, plans, now);
+    const owned = [...claims.values()].filter((claim) => claim.owned && claim.technicianId === null);
+    const created = await writer.createTechnicians(
+      owned.map((claim) => claim.choice),
+      now,
+    );
+    owned.forEach((claim, i) => (claim.technicianId = created[i] as string));
+    const work: CertificateWork[] = [];
+    const batch: Array<{ index: number; plan: CertificatePlan }> = [];
+    for (const [index, record] of records.entries()) {
+      const planned = plans[index] as PlanResult;
+      if (planned.ok) batch.push({ index, plan: planned.plan });
+      else work[index] = failedWork(record, planned.failures.map(summarize));
+    }
+    // Each created technician is listed with the first certificate that names it.
+    const unlisted = new Set(owned.map((claim) => claim.technicianId as string));
+    for (let start = 0; start < batch.length; start += MAX_ROWS_PER_INSERT) {
+      const chunk = batch.slice(start, start + MAX_ROWS_PER_INSERT);
+      const written = await writeCertificates(
+        writer,
+        chunk.map((item) => item.plan),
+        claims,
+      );
+      chunk.forEach((item, i) => {
+        const links = written[i] as CertificateLinks & { readonly certificateId: number };
+        const listed = [links.calibratedBy, links.installedBy].filter((id) => unlisted.delete(id));
+        work[item.index] = migratedWork(item.plan, links, [...new Set(listed)], context);
+      });
+    }
+    await finishGroup(writer, work, claims, context.recordedFailures, now);
+    return { work, claims };
+  } catch (error) {
+    if (error instanceof AlreadyMigrated || classifyDbError(error).retryable) throw error;
+    context.logger.debug(
+      { legacyIds: records.map((record) => record.id), message: oneLine(String(error)) },
+      "a multi-row statement failed; the group is written again one certificate at a time",
+    );
+    throw new BatchRefused(String(error));
+  }
+}
+
+/** Device blocks, vehicles and certificates of plans whose technicians all exist: three statements. */
+async function writeCertificates(
+  writer: DestinationWriter,
+  plans: readonly CertificatePlan[],
+  claims: Map<string, GroupClaim>,
+): Promise<Array<CertificateLinks & { readonly certificateId: number }>> {
+  const technicians = plans.map((plan) => {
+    const calibratedBy = knownTechnician(plan.calibrationTechnician, claims);
+    const installedBy = knownTechnician(plan.installationTechnician, claims);
+    if (calibratedBy === null || installedBy === null) throw new Error("a technician is still to create");
+    return { calibratedBy, installedBy };
+  });
+  await writer.blockDevices([...new Set(plans.filter((p) => p.blockDevice).map((p) => p.deviceId))]);
+  const vehicleIds = await writer.insertVehicles(
+    plans.flatMap((plan) => (plan.vehicle === null ? [] : [plan.vehicle])),
+  );
+  let nextVehicle = 0;
+  const links: CertificateLinks[] = plans.map((plan, i) => ({
+    ...(technicians[i] as { calibratedBy: string; installedBy: string }),
+    vehicleId: plan.vehicle === null ? null : (vehicleIds[nextVehicle++] as string),
+  }));
+  const certificateIds = await writer.insertCertificates(
+    plans.map((plan, i) => ({ plan, ids: links[i] as CertificateLinks })),
+  );
+  return links.map((link, i) => ({ ...link, certificateId: certificateIds[i] as number }));
 }
 
 async function writeGroup(
@@ -419,37 +461,16 @@ async function writeGroup(
   const now = context.clock();
   const plans = records.map((record) => planCertificate(record, context.references, context.timeZone));
   const claims = await claimTechnicians(writer, plans, now);
-  // Slot i is record i's work; certificates wait in `batch` for the next multi-row insert, which is
-  // flushed before any certificate written alone, so new ids keep the records' order.
   const work: CertificateWork[] = [];
-  let batch: Array<{ index: number; plan: CertificatePlan; record: LegacyCertificate }> = [];
-  const flush = async (): Promise<void> => {
-    const written = await migrateBatch(writer, batch, claims, context, now);
-    for (const [i, item] of batch.entries()) work[item.index] = written[i] as CertificateWork;
-    batch = [];
-  };
   for (const [index, record] of records.entries()) {
     if (cancelled()) break;
     const planned = plans[index] as PlanResult;
-    if (!planned.ok) {
-      // Nothing to write but its failure row, which the group writes at its end.
-      work[index] = failedWork(record, planned.failures.map(summarize));
-      continue;
-    }
-    const ready =
-      context.multiRowInserts &&
-      knownTechnician(planned.plan.calibrationTechnician, claims) !== null &&
-      knownTechnician(planned.plan.installationTechnician, claims) !== null;
-    if (ready) {
-      batch.push({ index, plan: planned.plan, record });
-      if (batch.length >= MAX_ROWS_PER_INSERT) await flush();
-      continue;
-    }
-    await flush();
-    work[index] = await migrateOne(writer, planned, record, claims, context, now);
+    // A plan that failed has nothing to write but its failure row, which the group writes at its end.
+    work[index] = planned.ok
+      ? await migrateOne(writer, planned, record, claims, context, now)
+      : failedWork(record, planned.failures.map(summarize));
   }
-  await flush();
-  await finishGroup(writer, work, claims, now);
+  await finishGroup(writer, work, claims, context.recordedFailures, now);
   return { work, claims };
 }
 
@@ -492,7 +513,8 @@ async function migrateOneByOne(
     let done = false;
     for (let attempt = 1; attempt <= context.maxAttempts && !done; attempt++) {
       if (cancelled()) return ok({ outcomes, unattempted: records.slice(index) });
-      const result = await runGroupOnce(context, [record], cancelled);
+      // One certificate alone is written with a savepoint: a bad record fails by itself at once.
+      const result = await runGroupOnce(context, [record], cancelled, true);
       if (result.ok) {
         applyCommitted(context, result.value);
         outcomes.push(...result.value.work.map((w) => w.outcome));
@@ -546,7 +568,10 @@ export async function migrateGroup(
   const cancelled = (): boolean => signal?.aborted === true;
   if (cancelled()) return ok({ outcomes: [], unattempted: [...records] });
   if (records.length === 1) return migrateOneByOne(context, records, cancelled);
-  const result = await runGroupOnce(context, records, cancelled);
+  let result = await runGroupOnce(context, records, cancelled);
+  if (!result.ok && result.error instanceof BatchRefused) {
+    result = await runGroupOnce(context, records, cancelled, true);
+  }
   if (result.ok) {
     applyCommitted(context, result.value);
     return ok({

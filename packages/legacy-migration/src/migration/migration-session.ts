@@ -150,6 +150,7 @@ export class MigrationSession {
           logger,
           maxAttempts: settings.maxAttempts ?? 5,
           multiRowInserts: multiRowInserts.value,
+          recordedFailures: new Set(),
         },
         dryRun ? new Set(mappings.value.certificates.map((m) => m.legacyCertificateId)) : new Set(),
       ),
@@ -157,9 +158,10 @@ export class MigrationSession {
   }
 
   private async splitPage(records: LegacyCertificate[]): Promise<Result<PendingPage>> {
-    const migrated = await this.ledger.migratedAmong(records.map((r) => r.id));
-    if (!migrated.ok) return migrated;
-    const done = (id: number) => migrated.value.has(id) || this.importedIds.has(id);
+    const status = await this.ledger.statusAmong(records.map((r) => r.id));
+    if (!status.ok) return status;
+    const done = (id: number) => status.value.migrated.has(id) || this.importedIds.has(id);
+    for (const id of status.value.failed) if (!done(id)) this.context.recordedFailures.add(id);
     return ok({
       pending: records.filter((r) => !done(r.id)),
       alreadyMigrated: records.filter((r) => done(r.id)),

@@ -10,7 +10,14 @@ import ExcelJS from "exceljs";
 import type { MigrationSummary } from "../migration/migration-summary.js";
 import { oneLine, type CertificateOutcome } from "../migration/outcomes.js";
 import { OutputFile } from "./output-file.js";
-import { addSheet, DATE_FORMAT, zipCatchesUp, type ColumnSpec } from "./xlsx-sheets.js";
+import {
+  addSharedStyleRow,
+  addSheet,
+  columnStyles,
+  DATE_FORMAT,
+  zipCatchesUp,
+  type ColumnSpec,
+} from "./xlsx-sheets.js";
 
 /** The Migrated sheet: the original tool's columns first, in its order, then ours. */
 const MIGRATED_COLUMNS: readonly ColumnSpec[] = [
@@ -47,6 +54,9 @@ const UNMIGRATED_COLUMNS: readonly ColumnSpec[] = [
 ];
 
 type Cell = string | number | null;
+
+const MIGRATED_STYLES = columnStyles(MIGRATED_COLUMNS);
+const UNMIGRATED_STYLES = columnStyles(UNMIGRATED_COLUMNS);
 
 function toNumber(value: string | null): number | null {
   return value === null ? null : Number(value);
@@ -109,7 +119,7 @@ async function copyRows(spool: string, sheet: ExcelJS.Worksheet, abandon: AbortS
   const lines = createInterface({ input: createReadStream(spool, "utf8"), crlfDelay: Infinity });
   for await (const line of lines) {
     if (line === "" || abandon.aborted) continue;
-    sheet.addRow(JSON.parse(line) as Cell[]).commit();
+    addSharedStyleRow(sheet, JSON.parse(line) as Cell[], UNMIGRATED_STYLES);
     await zipCatchesUp(sheet, abandon);
   }
 }
@@ -198,7 +208,7 @@ export class MigrationReportWriter {
         }
         if (this.file.failed) continue; // the FILE_ERROR comes from finish; the run goes on
         if (outcome.kind === "migrated") {
-          this.migrated.addRow(migratedRow(outcome)).commit();
+          addSharedStyleRow(this.migrated, migratedRow(outcome), MIGRATED_STYLES);
           await zipCatchesUp(this.migrated, this.file.abandoned);
         } else if (this.spoolError === undefined) {
           if (!this.unmigrated.write(`${JSON.stringify(unmigratedRow(outcome))}\n`)) {

@@ -5,6 +5,7 @@ import { openDataSource, parseConnectionUrl } from "@certs/db";
 import { mappingFilePaths, migrateCertificates, type MigrationProgress } from "@certs/legacy-migration";
 import type { DataSource } from "typeorm";
 import { caseInput, reportOnStop, reportProgress, reportResult, retainedHeapMb } from "../case-process.js";
+import { startCpuProfile } from "./cpu-profile.js";
 
 /** What the harness asks of this process. */
 export interface MigrateCaseInput {
@@ -122,6 +123,7 @@ async function migrate(): Promise<MigrateCaseResult> {
   const started = Date.now();
   state.startedAt = started;
   const sampler = setInterval(sampleMemory, MEMORY_SAMPLE_MS);
+  const stopProfile = await startCpuProfile("migrate");
   const result = await migrateCertificates(
     { legacy, destination },
     {
@@ -132,6 +134,7 @@ async function migrate(): Promise<MigrateCaseResult> {
     },
   );
   const finished = Date.now();
+  await stopProfile();
   clearInterval(sampler);
   sampleMemory();
   const common = {

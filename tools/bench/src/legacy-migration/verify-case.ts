@@ -4,6 +4,7 @@ import { openDataSource, parseConnectionUrl } from "@certs/db";
 import { mappingFilePaths, verifyMigration } from "@certs/legacy-migration";
 import type { DataSource } from "typeorm";
 import { caseInput, reportResult } from "../case-process.js";
+import { startCpuProfile } from "./cpu-profile.js";
 
 /** What the harness asks of this process. */
 export interface VerifyCaseInput {
@@ -36,11 +37,13 @@ const legacy = await open(input.legacyUrl);
 const destination = await open(input.destinationUrl);
 try {
   const started = Date.now();
+  const stopProfile = await startCpuProfile("verify");
   const result = await verifyMigration(
     { legacy, destination },
     { mappingFiles: mappingFilePaths(input.mappingDirectory) },
   );
   const elapsedMs = Date.now() - started;
+  await stopProfile();
   reportResult<VerifyCaseResult>(
     result.ok
       ? {
