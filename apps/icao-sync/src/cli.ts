@@ -31,6 +31,16 @@ function addSyncOptions(command: Command): Command {
       "certificate the master list signer must chain to (PEM or DER); repeatable (env CERTS_TRUST_ANCHOR)",
       collect,
     )
+    .option(
+      "--csca <path|url>",
+      "operator CSCA a master list lacks (PEM or DER), stored as provenance operator and trusted like an anchor; repeatable (env CERTS_CSCA)",
+      collect,
+    )
+    .option(
+      "--deviation-list <path|url>",
+      "ICAO 9303-12 deviation list (.dvl, DER or PEM), stored in deviation_list once its signer verifies; repeatable (env CERTS_DEVIATION_LIST)",
+      collect,
+    )
     .option("--no-verify", "skip signature and chain checks (logs a warning; env CERTS_VERIFY=false)")
     .option(
       "--allow-unanchored",
@@ -132,6 +142,8 @@ Examples:
   $ certs-icao-sync run --source DE_ML_2025-06-25-09-31-57.ml --trust-anchor DE_ROOT_CA_CSCA07.cer   # embedded PostgreSQL
   $ certs-icao-sync run --source ICAO_ml.ml --trust-anchor un-csca.pem --ldif icaopkd-001-complete.ldif --crl COL.crl --dry-run
   $ certs-icao-sync run --source ICAO_ml_September2023.ml --no-verify --json
+  $ certs-icao-sync run --source ICAO_ml.ml --trust-anchor un-csca.pem --csca csca-xx.pem \\
+      --ldif icaopkd-001-complete.ldif --deviation-list 20181106_DEDeviationList.dvl
   $ CERTS_OIDC_CLIENT_SECRET=... certs-icao-sync run --source https://pkd.example/ml.ml \\
       --oidc-token-url https://idp.example/token --oidc-client-id sync --trust-anchor un-csca.pem
 
@@ -164,7 +176,10 @@ addCommonFlags(
   program
     .command("inspect")
     .description("parse and verify files, print the rows a sync would store (writes nothing)")
-    .argument("[file...]", "master lists; names ending .ldif are read as LDIF, .crl as CRLs")
+    .argument(
+      "[file...]",
+      "master lists; names ending .ldif are read as LDIF, .crl as CRLs, .dvl as deviation lists",
+    )
     .option("--ldif <path>", "an LDIF file whatever its name; repeatable", collect)
     .option("--crl <path>", "a CRL file whatever its name; repeatable", collect)
     .option(
@@ -172,6 +187,8 @@ addCommonFlags(
       "certificate the master list signer must chain to; repeatable (env CERTS_TRUST_ANCHOR)",
       collect,
     )
+    .option("--csca <path>", "operator CSCA (PEM or DER), trusted like an anchor; repeatable", collect)
+    .option("--deviation-list <path>", "a deviation list whatever its name; repeatable", collect)
     .option("--no-verify", "skip signature and chain checks (env CERTS_VERIFY=false)")
     .option("--keep-unverifiable-dsc", "show LDIF DSCs no trusted CSCA can check as stored (unverifiable)")
     .option("--exclude-non-conformant", "leave collection 003 (non-conformant) DSCs out")
@@ -189,6 +206,7 @@ Examples:
   $ certs-icao-sync inspect DE_ML_2025-06-25-09-31-57.ml --trust-anchor DE_ROOT_CA_CSCA07.cer
   $ certs-icao-sync inspect icaopkd-003-complete-000090.ldif COL.crl --json | jq '.dsc | length'
   $ certs-icao-sync inspect ICAO_ml_September2023.ml --no-verify --json
+  $ certs-icao-sync inspect DE_ML.ml DE_DeviationList.dvl --trust-anchor DE_ROOT_CA_CSCA07.cer --json | jq .deviation_list
 
 Exit codes: 0 read (and verified), 1 a file cannot be read, parsed or verified, 2 bad usage.`,
   )

@@ -7,12 +7,17 @@ import { countLines, verificationLines } from "./sync-summary.js";
 import { escapeControlCharacters, escapeOutputLines, terminalJson } from "./terminal-text.js";
 
 /** Sorts the positional files by what their names say: `.ldif`, `.crl`, anything else a master list. */
-export function classifyFiles(files: readonly string[], extra: { ldif: string[]; crl: string[] }): SyncInput {
+export function classifyFiles(
+  files: readonly string[],
+  extra: { ldif: string[]; crl: string[]; deviationList: string[]; csca: string[] },
+): SyncInput {
   const byExtension = (pattern: RegExp) => files.filter((file) => pattern.test(file));
   return {
-    masterLists: files.filter((file) => !/\.(ldif|crl)$/i.test(file)),
+    masterLists: files.filter((file) => !/\.(ldif|crl|dvl)$/i.test(file)),
     ldif: [...byExtension(/\.ldif$/i), ...extra.ldif],
     crls: [...byExtension(/\.crl$/i), ...extra.crl],
+    deviationLists: [...byExtension(/\.dvl$/i), ...extra.deviationList],
+    cscas: extra.csca,
   };
 }
 
@@ -25,6 +30,19 @@ function table(header: readonly string[], cellRows: readonly (readonly string[])
   const line = (cells: readonly string[]) =>
     `  ${cells.map((cell, i) => (i === cells.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join("  ")}`;
   return [line(header), ...rows.map(line)];
+}
+
+/** The documents a deviation row names, in a few words. */
+function deviationTarget(row: InspectReport["deviation_list"][number]): string {
+  const parts: string[] = [];
+  if (row.dsc_isn !== null) parts.push(`DSC ${row.dsc_isn} of ${row.dsc_issuer ?? "?"}`);
+  if (row.dsc_subject_key_identifier !== null) parts.push(`DSC with SKI ${row.dsc_subject_key_identifier}`);
+  if (row.dsc_certificate_digest !== null) parts.push(`DSC with digest ${row.dsc_certificate_digest}`);
+  if (row.document_type !== null) parts.push(`type ${row.document_type}`);
+  if (row.issued_from !== null)
+    parts.push(`issued ${row.issued_from.slice(0, 10)}..${(row.issued_to ?? "").slice(0, 10)}`);
+  if (row.document_numbers !== null) parts.push(`numbers ${row.document_numbers.join(" ")}`);
+  return parts.join(", ");
 }
 
 /** What `inspect` prints without `--json`: one table per database table, then the verification. */
@@ -80,6 +98,15 @@ export function formatInspectReport(report: InspectReport): string {
       ),
     );
   }
+  if (report.deviation_list.length > 0) {
+    lines.push("", "deviation_list:");
+    lines.push(
+      ...table(
+        ["deviation_type", "affects", "source"],
+        report.deviation_list.map((r) => [r.deviation_type, deviationTarget(r), r.source]),
+      ),
+    );
+  }
   lines.push("", ...verificationLines(report.verification));
   return escapeOutputLines(lines);
 }
@@ -92,11 +119,14 @@ export async function runInspect(
 ): Promise<number> {
   return runJob(inspectSettings(flags, env), async (options, { logger }) => {
     const input = classifyFiles(files, options);
-    if ((input.masterLists?.length ?? 0) + (input.ldif?.length ?? 0) + (input.crls?.length ?? 0) === 0) {
+    const named = [input.masterLists, input.ldif, input.crls, input.deviationLists].map(
+      (l) => l?.length ?? 0,
+    );
+    if (named.reduce((a, b) => a + b, 0) === 0) {
       return err(
         appError(
           ErrorCode.CONFIGURATION_ERROR,
-          "inspect: name at least one file (a master list, .ldif or .crl).",
+          "inspect: name at least one file (a master list, .ldif, .crl or .dvl).",
         ),
       );
     }

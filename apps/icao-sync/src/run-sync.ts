@@ -15,6 +15,8 @@ export function syncInput(settings: SyncSettings): SyncInput {
     ldif: settings.ldif,
     crls: settings.crl,
     trustAnchors: settings.trustAnchor,
+    cscas: settings.csca,
+    deviationLists: settings.deviationList,
   };
 }
 

@@ -34,6 +34,8 @@ const syncShape = {
   ldif: listOf(items),
   crl: listOf(items),
   trustAnchor: listOf(items),
+  csca: listOf(items),
+  deviationList: listOf(items),
   dryRun: yesNo(false),
   verify: yesNo(true),
   allowUnanchored: yesNo(false),
@@ -62,7 +64,7 @@ type SyncShape = z.infer<z.ZodObject<typeof syncShape>>;
 
 /** Cross-field rules of the sync settings, reported against the flag that needs changing. */
 function checkSync(value: SyncShape, ctx: z.RefinementCtx): void {
-  if (value.source.length + value.ldif.length + value.crl.length === 0) {
+  if (value.source.length + value.ldif.length + value.crl.length + value.deviationList.length === 0) {
     ctx.addIssue({
       code: "custom",
       path: ["source"],
@@ -154,6 +156,8 @@ const inspectSchema = z.object({
   trustAnchor: listOf(items),
   ldif: listOf(items),
   crl: listOf(items),
+  csca: listOf(items),
+  deviationList: listOf(items),
   verify: yesNo(true),
   keepUnverifiableDsc: yesNo(false),
   excludeNonConformant: yesNo(false),
@@ -175,6 +179,8 @@ const sources = {
   ldif: { flag: "--ldif", env: "CERTS_LDIF" },
   crl: { flag: "--crl", env: "CERTS_CRL" },
   trustAnchor: { flag: "--trust-anchor", env: "CERTS_TRUST_ANCHOR" },
+  csca: { flag: "--csca", env: "CERTS_CSCA" },
+  deviationList: { flag: "--deviation-list", env: "CERTS_DEVIATION_LIST" },
   dryRun: { flag: "--dry-run", env: "CERTS_DRY_RUN" },
   verify: { flag: "--no-verify", env: "CERTS_VERIFY" },
   allowUnanchored: { flag: "--allow-unanchored", env: "CERTS_ALLOW_UNANCHORED" },

@@ -25,6 +25,11 @@ export function admissionLines(report: VerificationReport): string[] {
     `nested master lists: ${n.verified} verified, ${n.untrusted} untrusted`,
     `CRLs: ${c.verified} verified, ${c.invalid} refused, ${c.stale} stale, ${c.rolledBack} rolled back`,
   ];
+  for (const list of report.deviationLists) {
+    lines.push(
+      `deviation list ${list.source}: ${list.deviations} deviations (${list.rows} rows), signature ${list.signature.replace("_", " ")}${list.signer === null ? "" : `; signer ${list.signer}`}${list.csca === null ? "" : ` under ${list.csca}`}`,
+    );
+  }
   if (report.refused.length > 0) {
     lines.push(`refused (not stored), ${report.refused.length} listed:`);
     for (const r of report.refused.slice(0, REFUSED_SHOWN)) {
