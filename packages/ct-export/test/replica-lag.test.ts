@@ -5,7 +5,7 @@ import { startReplicaPair, type ReplicaPair } from "@certs/testdb";
 import type { DataSource } from "typeorm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { exportCerts, type ExportCertsOptions, type ReplicaLagEvent } from "../src/index.js";
-import { generateCertRows, seedCertsTable, type CertRowData } from "../src/testing/index.js";
+import { generateCertRows, insertCertRows, seedCertsTable, type CertRowData } from "../src/testing/index.js";
 import { countRows, openCertsDataSource } from "./certs-database.js";
 import { exactlyOnceViolation, readOutput } from "./pending-output.js";
 
@@ -69,7 +69,7 @@ describe("exportCerts with checkReplica, on a MariaDB primary and its binlog rep
     await seedBoth(rows);
     const dir = outputDir("ct-replica-sync-");
     const events: ReplicaLagEvent[] = [];
-    const result = await exportCerts(primary, options(dir, events, 5));
+    const result = await exportCerts(primary, options(dir, events, 10));
     if (!result.ok) throw new Error(result.error.message);
     expect(result.value.stoppedBy).toBe("drained");
     expect(result.value.rows).toBe(rows.length);
@@ -182,6 +182,48 @@ describe("exportCerts with checkReplica, on a MariaDB primary and its binlog rep
     } finally {
       await pair.replica.start();
     }
+    await pair.waitForReplicaSync();
+  });
+
+  it("with follow, pauses when the replica goes down in the middle of a run and resumes once it is back", async () => {
+    await seedBoth(rows.slice(0, 50));
+    const dir = outputDir("ct-replica-restart-");
+    const events: ReplicaLagEvent[] = [];
+    const abort = new AbortController();
+    let exported = 0;
+    let replicaDown = false;
+    const running = exportCerts(primary, {
+      ...options(dir, events, 5),
+      follow: true,
+      sleepMs: 100,
+      signal: abort.signal,
+      onBatch: (progress) => {
+        exported = progress.totalRows;
+      },
+    });
+    try {
+      await eventually("the first 50 rows", () => exported === 50);
+      await pair.replica.stop();
+      replicaDown = true;
+      await insertCertRows(primary, rows.slice(50, 100), { withIpAddress: false });
+      await eventually("a pause", () => events.length > 0);
+      expect(events[0]?.kind).toBe("paused");
+      expect(events[0]?.lagSeconds).toBeNull();
+      expect(await countRows(primary)).toBe(50);
+
+      await pair.replica.start();
+      replicaDown = false;
+      await eventually("the other 50 rows", () => exported === 100);
+      expect(events.map((event) => event.kind)).toEqual(["paused", "resumed"]);
+    } finally {
+      abort.abort();
+      if (replicaDown) await pair.replica.start();
+    }
+    const result = await running;
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.value.stoppedBy).toBe("aborted");
+    expect(exactlyOnceViolation(rows.slice(0, 100), readOutput(dir), false)).toBeNull();
+    expect(await countRows(primary)).toBe(0);
     await pair.waitForReplicaSync();
   });
 
