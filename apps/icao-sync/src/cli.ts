@@ -1,6 +1,7 @@
 import { addCommonFlags, addDatabaseFlags, createProgram, givenFlags, runProgram } from "@certs/app-kit";
 import type { Command } from "commander";
 import packageJson from "../package.json" with { type: "json" };
+import { runDiff } from "./run-diff.js";
 import { runInspect } from "./run-inspect.js";
 import { runMigrate } from "./run-migrate.js";
 import { runServe } from "./run-serve.js";
@@ -115,6 +116,7 @@ const program = createProgram({
   examples: [
     "run --source ICAO_ml_December2025.ml --trust-anchor un-csca.pem --db postgres://sync@db/trust",
     "inspect DE_ML_2025-06-25-09-31-57.ml --trust-anchor DE_ROOT_CA_CSCA07.cer",
+    "diff --db postgres://sync@db/trust",
     'serve --cron "0 */6 * * *" --run-on-startup --port 8080 --source https://pkd.example/ml.ml',
   ],
   footer: `Run "certs-icao-sync <command> --help" for the options of each command.
@@ -170,6 +172,37 @@ Exit codes: 0 the schema is current, 1 the migration failed (nothing changed), 2
   )
   .action(async (_flags: unknown, command: Command) => {
     process.exitCode = await runMigrate(givenFlags(command), process.env);
+  });
+
+addCommonFlags(
+  addDatabaseOptions(
+    program
+      .command("diff")
+      .description(
+        "print what the last successful sync changed, per table, country and entry (writes nothing)",
+      ),
+  ),
+  { json: "print { syncId, status, finishedAt, source, changes } as JSON (null before the first sync)" },
+)
+  .addHelpText(
+    "after",
+    `
+Examples:
+  $ certs-icao-sync diff --db postgres://sync:pw@db.internal/trust
+  $ certs-icao-sync diff --json | jq '.changes.tables.dsc'
+  $ certs-icao-sync diff --json | jq '.changes.countries[] | select(.table == "root_ca" and .removed > 0)'
+
+Every sync that replaces the tables records, in the same transaction, what it added and removed against the
+rows it replaced: CSCAs (root_ca) and DSCs by the SHA-256 of their DER, CRLs by issuer (replaced: the issuer's
+CRL is now another one), revoked entries by CRL issuer and serial; per country, with the first
+20 identities of each change. The last 50 syncs are kept. "run" prints the counts per table (per country with
+--verbose, all of it with --json).
+
+Exit codes: 0 printed (also when no sync has succeeded yet, which it says), 1 the database cannot be read,
+2 bad usage.`,
+  )
+  .action(async (_flags: unknown, command: Command) => {
+    process.exitCode = await runDiff(givenFlags(command), process.env);
   });
 
 addCommonFlags(

@@ -1,6 +1,6 @@
 import { ExitCode, runJob } from "@certs/app-kit";
 import { abortableSleep, createPgPool } from "@certs/db";
-import { countTrustStore, migrateTrustStore, readSyncLog } from "@certs/icao-sync";
+import { countTrustStore, migrateTrustStore, readLastSyncChanges, readSyncLog } from "@certs/icao-sync";
 import { appError, err, ErrorCode, ok } from "@certs/result";
 import type pg from "pg";
 import { serveSettings } from "./settings.js";
@@ -33,9 +33,13 @@ async function probe<T>(work: () => Promise<T>, fallback: T): Promise<T> {
 
 /** What the database holds now, whoever wrote it (this process, an earlier one, or `run`). */
 async function storeStatus(pool: pg.Pool): Promise<StoreStatus | null> {
-  const [counts, log] = await Promise.all([countTrustStore(pool), readSyncLog(pool, { limit: 1 })]);
-  if (!counts.ok || !log.ok) return null;
-  return { tables: counts.value, lastLoggedRun: log.value[0] ?? null };
+  const [counts, log, changes] = await Promise.all([
+    countTrustStore(pool),
+    readSyncLog(pool, { limit: 1 }),
+    readLastSyncChanges(pool),
+  ]);
+  if (!counts.ok || !log.ok || !changes.ok) return null;
+  return { tables: counts.value, lastLoggedRun: log.value[0] ?? null, lastChanges: changes.value };
 }
 
 /** `certs-icao-sync serve`: runs until SIGTERM/SIGINT, then returns 143/130. */

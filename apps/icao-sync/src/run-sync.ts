@@ -65,7 +65,9 @@ export async function runSync(
       return err(withCommandLineHint(outcome.error));
     }
     process.stdout.write(
-      options.json ? `${terminalJson(outcome.value)}\n` : `${formatSyncSummary(outcome.value)}\n`,
+      options.json
+        ? `${terminalJson(outcome.value)}\n`
+        : `${formatSyncSummary(outcome.value, { countries: options.verbose })}\n`,
     );
     return ok(ExitCode.OK);
   });

@@ -2,7 +2,7 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Logger } from "@certs/db";
-import type { SyncLogEntry, TableCounts } from "@certs/icao-sync";
+import type { LastSyncChanges, SyncLogEntry, TableCounts } from "@certs/icao-sync";
 import { hostOfHeader, isLoopbackHost } from "./listen-address.js";
 import type { SyncService } from "./sync-service.js";
 
@@ -12,6 +12,8 @@ export interface StoreStatus {
   readonly tables: TableCounts;
   /** The newest sync log entry, from any process. */
   readonly lastLoggedRun: SyncLogEntry | null;
+  /** What the last successful sync (from any process) changed, per table and country; null before the first. */
+  readonly lastChanges: LastSyncChanges | null;
 }
 
 /** What the endpoints need besides the service. */

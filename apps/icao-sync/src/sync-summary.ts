@@ -1,4 +1,5 @@
 import type { SyncOutcome, TableCounts, VerificationReport } from "@certs/icao-sync";
+import { changeLines } from "./change-summary.js";
 import { escapeOutputLines } from "./terminal-text.js";
 
 const TABLES = ["root_ca", "dsc", "crls", "revoked_certificate_list"] as const;
@@ -70,8 +71,11 @@ export function verificationLines(report: VerificationReport): string[] {
   return [...lines, ...admissionLines(report)];
 }
 
-/** The summary `run` prints on stdout, control characters in names escaped. */
-export function formatSyncSummary(outcome: SyncOutcome): string {
+/** The summary `run` prints on stdout, control characters in names escaped; `countries`: changes per country too. */
+export function formatSyncSummary(
+  outcome: SyncOutcome,
+  detail: { readonly countries?: boolean } = {},
+): string {
   const head =
     outcome.status === "replaced"
       ? `Trust store replaced in ${seconds(outcome.timings.totalMs)} (sync ${outcome.syncId}):`
@@ -82,6 +86,9 @@ export function formatSyncSummary(outcome: SyncOutcome): string {
   return escapeOutputLines([
     head,
     ...countLines(outcome.counts),
+    ...(outcome.changes === null || outcome.status !== "replaced"
+      ? []
+      : changeLines(outcome.changes, { countries: detail.countries === true, entries: false })),
     ...verificationLines(outcome.verification),
     `time: load ${seconds(t.loadMs)}, parse and verify ${seconds(t.parseMs)}, rows ${seconds(t.buildMs)}, store ${seconds(t.storeMs)}`,
   ]);

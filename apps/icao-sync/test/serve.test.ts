@@ -85,6 +85,7 @@ describe("certs-icao-sync serve", () => {
     expect(idle.body.store).toEqual({
       tables: { root_ca: 0, dsc: 0, crls: 0, revoked_certificate_list: 0 },
       lastLoggedRun: null,
+      lastChanges: null,
     });
     expect(Date.parse(String(idle.body.nextRun))).toBeGreaterThan(Date.now());
     expect((await get(`${url}/nowhere`)).status).toBe(404);
