@@ -113,6 +113,32 @@ export type {
   SignerReport,
   VerificationReport,
 } from "./sync/verification-report.js";
+// Passive authentication of travel documents against a synced store (see src/passive-auth/).
+export {
+  verifyDocumentSecurityObject,
+  type PassiveAuthOptions,
+} from "./passive-auth/verify-document-security-object.js";
+export type {
+  CheckStatus,
+  DataGroupCheck,
+  DataGroupStatus,
+  PassiveAuthentication,
+  RevocationStatus,
+  ValidityStatus,
+} from "./passive-auth/passive-auth-result.js";
+export {
+  LDS_SECURITY_OBJECT_OID,
+  type DataGroupHash,
+  type LdsSecurityObject,
+} from "./passive-auth/lds-security-object.js";
+export {
+  TrustStoreReader,
+  type StoredCertificate,
+  type StoredCrl,
+  type StoredDeviation,
+  type TrustStoreLookup,
+  type TrustStoreReaderOptions,
+} from "./trust-store/trust-store-reader.js";
 // Downloads: http(s) with limits, retries and OpenID Connect; local paths and file: URLs (see src/download/).
 export {
   DEFAULT_DOWNLOAD_MAX_BYTES,

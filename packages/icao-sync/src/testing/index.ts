@@ -10,6 +10,15 @@ export {
   type StringEncoding,
 } from "./certificate-factory.js";
 export {
+  generateDataGroups,
+  issueDocumentSigner,
+  signDocumentSecurityObject,
+  type DocumentDigest,
+  type DocumentSecurityObjectSpec,
+  type DocumentSignerSpec,
+  type SodTamper,
+} from "./document-factory.js";
+export {
   issueCrl,
   reasonCodes,
   type CrlForgery,

@@ -59,25 +59,29 @@ export interface SignatureCheck {
 /** How far a signingTime or a CRL's thisUpdate may lie ahead of the clock (clock skew between machines). */
 export const CLOCK_TOLERANCE_MS = 5 * 60 * 1000;
 
-function signatureFailure(reason: string, details?: Record<string, unknown>): AppError {
-  return appError(ErrorCode.SIGNATURE_ERROR, `The master list signature is not valid: ${reason}.`, {
+function failure(reason: string, details?: Record<string, unknown>, what = "master list"): AppError {
+  return appError(ErrorCode.SIGNATURE_ERROR, `The ${what} signature is not valid: ${reason}.`, {
     ...(details === undefined ? {} : { details }),
   });
 }
 
-/** Step 2 of verification: every SignerInfo's digest and signature. */
+/**
+ * Step 2 of verification: every SignerInfo's digest and signature. `what` names the signed object in the
+ * messages (the passive authentication of an EF.SOD uses the same checks).
+ */
 export function checkSignerSignatures(
   content: MasterListContent,
   signerCertificates: readonly CertificateSummary[],
   otherCertificates: readonly CertificateSummary[] = [],
+  what = "master list",
 ): Result<SignatureCheck[]> {
   const checks: SignatureCheck[] = [];
   for (const [index, signer] of content.signerInfos.entries()) {
-    const check = checkOneSigner(content, signer, index, signerCertificates, otherCertificates);
+    const check = checkOneSigner(content, signer, index, signerCertificates, otherCertificates, what);
     if (!check.ok) return check;
     checks.push(check.value);
   }
-  if (checks.length === 0) return err(signatureFailure("it has no SignerInfo"));
+  if (checks.length === 0) return err(failure("it has no SignerInfo", undefined, what));
   return ok(checks);
 }
 
@@ -87,8 +91,11 @@ function checkOneSigner(
   index: number,
   signerCertificates: readonly CertificateSummary[],
   otherCertificates: readonly CertificateSummary[],
+  what: string,
 ): Result<SignatureCheck> {
   const label = `SignerInfo ${index + 1}`;
+  const signatureFailure = (reason: string, details?: Record<string, unknown>) =>
+    failure(reason, details, what);
   const attributes = signer.signedAttributes;
   if (attributes === null)
     return err(signatureFailure(`${label} has no signed attributes, which ICAO 9303-12 requires`));
@@ -131,7 +138,7 @@ function checkOneSigner(
       signer.signerIdentifier.kind === "subjectKeyIdentifier"
         ? `subjectKeyIdentifier ${signer.signerIdentifier.keyIdentifier}`
         : `issuer ${signer.signerIdentifier.issuer} serial ${signer.signerIdentifier.serialNumber}`;
-    return err(signatureFailure(`the certificate of ${label} (${id}) is not in the master list`));
+    return err(signatureFailure(`the certificate of ${label} (${id}) is not in the ${what}`));
   }
   let key: KeyObject;
   try {
@@ -161,7 +168,8 @@ function checkOneSigner(
   return ok({ certificate, scheme, signingTime: attributes.signingTime });
 }
 
-function findSignerCertificate(
+/** The certificate a SignerInfo names (by SKI, or by issuer and serial number), if it is among `certificates`. */
+export function findSignerCertificate(
   signer: SignerInfo,
   certificates: readonly CertificateSummary[],
 ): CertificateSummary | undefined {
@@ -183,7 +191,7 @@ export function checkSignerChains(
   for (const signer of signers) {
     if (signer.signingTime !== null && signer.signingTime.getTime() > now.getTime() + CLOCK_TOLERANCE_MS) {
       return err(
-        signatureFailure(
+        failure(
           `its signingTime ${signer.signingTime.toISOString()} is later than the clock (${now.toISOString()}); a list cannot have been signed in the future`,
           { signer: signer.certificate.subject, signingTime: signer.signingTime.toISOString() },
         ),
@@ -208,9 +216,7 @@ export function checkSignerChains(
     const at = options.at ?? signer.signingTime ?? (options.clock ?? (() => new Date()))();
     const search = finder.find(signer.certificate, at);
     if (!search.found) {
-      return err(
-        signatureFailure(search.reason, { signer: signer.certificate.subject, at: at.toISOString() }),
-      );
+      return err(failure(search.reason, { signer: signer.certificate.subject, at: at.toISOString() }));
     }
     verified.push({
       certificate: signer.certificate,
