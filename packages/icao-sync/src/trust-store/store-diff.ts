@@ -260,10 +260,16 @@ export async function recordTrustStoreChanges(
 
 /**
  * The last successful sync (`replaced` or `unchanged`, from any process) and what it changed in the trust
- * store; ok(null) when no sync has succeeded yet. DATABASE_ERROR when the store cannot be read.
+ * store; ok(null) when no sync has succeeded yet (or the schema was never migrated). DATABASE_ERROR when the
+ * store cannot be read.
  */
 export async function readLastSyncChanges(pool: pg.Pool): Promise<Result<LastSyncChanges | null>> {
   try {
+    // A store never migrated has never been synced either.
+    const schema = await pool.query<{ logged: boolean }>(
+      "SELECT to_regclass('icao_sync_log') IS NOT NULL AS logged",
+    );
+    if (schema.rows[0]?.logged !== true) return ok(null);
     const last = await pool.query<{
       id: string;
       status: "replaced" | "unchanged";
