@@ -54,6 +54,7 @@ describe("inspectSources", () => {
     const report = result.value;
     expect(Object.keys(report).sort()).toEqual([
       "crls",
+      "deviation_list",
       "dsc",
       "icao_sync_provenance",
       "revoked_certificate_list",
