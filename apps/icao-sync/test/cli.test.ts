@@ -351,6 +351,7 @@ describe("certs-icao-sync", () => {
     const report = JSON.parse(outcome.stdout) as InspectReport;
     expect(Object.keys(report).sort()).toEqual([
       "crls",
+      "deviation_list",
       "dsc",
       "icao_sync_provenance",
       "revoked_certificate_list",
