@@ -95,6 +95,7 @@ export {
   type RevokedCertificateRowJson,
 } from "./sync/inspect-sources.js";
 export type { CollectOptions, SourceReport } from "./sync/source-collection.js";
+export type { ConditionalSync, SourceDownload } from "./sync/conditional-sources.js";
 export type { LoadedSource, SourceDownloadOptions, SourceLoader } from "./sync/source-loader.js";
 export type { SourceBytes, SourceKind, SourceLocation, SyncInput, SyncSource } from "./sync/sync-input.js";
 export {

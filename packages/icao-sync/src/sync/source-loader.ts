@@ -6,6 +6,11 @@ export interface LoadedSource {
   readonly bytes: Uint8Array;
   /** The file: URL or final http(s) URL the bytes were read from. */
   readonly url: string;
+  /** What an http(s) server said about the body, for a conditional download next time. */
+  readonly etag?: string;
+  readonly lastModified?: string;
+  /** True when a conditional download was answered 304 Not Modified (`bytes` is then empty). */
+  readonly notModified?: boolean;
 }
 
 /**

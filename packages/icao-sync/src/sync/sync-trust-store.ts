@@ -15,6 +15,7 @@ import { DEFAULT_SOURCE } from "../trust-store/trust-store-rows.js";
 import type { StoreChanges } from "../trust-store/store-diff.js";
 import { SignaturePool } from "../verify/signature-pool.js";
 import { CheckedLdifEntries } from "./checked-ldif-entries.js";
+import { type ConditionalSync, downloadSources, type SourceDownload } from "./conditional-sources.js";
 import { openLdifSources, type OpenedLdif, streamReadError } from "./ldif-sources.js";
 import type { SyncInput } from "./sync-input.js";
 import {
@@ -53,6 +54,12 @@ export interface SyncOptions extends CollectOptions {
    * 0 checks them in the calling thread. A sync with at most 1,024 such signatures never starts a thread.
    */
   readonly signatureThreads?: number;
+  /**
+   * The downloads of the last successful sync (its `inputDigest` and `downloads`): their validators are
+   * sent, and when every source answers 304 the sync ends `unchanged` with `notModified`, parsing and
+   * writing nothing (see `ConditionalSync`).
+   */
+  readonly conditional?: ConditionalSync;
 }
 
 /**
@@ -77,7 +84,11 @@ export interface SyncOutcome {
   readonly status: "replaced" | "unchanged" | "dry_run";
   /** True when the write was skipped because the input was unchanged. */
   readonly skipped: boolean;
-  /** The `icao_sync_log` row of this run; null for a dry run. */
+  /** True when every source answered 304 Not Modified: nothing was parsed, written or logged ("unchanged (304)"). */
+  readonly notModified: boolean;
+  /** The http(s) sources as downloaded, with their ETag / Last-Modified (for `conditional` next time). */
+  readonly downloads: readonly SourceDownload[];
+  /** The `icao_sync_log` row of this run (for a 304, of the sync whose data is still current); null for a dry run. */
   readonly syncId: string | null;
   /** Lowercase hex SHA-256 over the inputs (see `inputDigest`), recorded in the sync log. */
   readonly inputDigest: string;
@@ -105,6 +116,20 @@ async function* hashing(chunks: AsyncIterable<Uint8Array>, hash: ReturnType<type
     hash.update(chunk);
     yield chunk;
   }
+}
+
+/** The report of a sync that verified nothing because nothing had changed (304). */
+function notVerified(enabled: boolean): VerificationReport {
+  const none = { verified: 0, invalid: 0 };
+  return {
+    enabled,
+    lists: [],
+    crls: { ...none, stale: 0, rolledBack: 0 },
+    dscs: { ...none, unverifiable: 0, nonConformant: 0, barCodeSigners: 0 },
+    nestedLists: { verified: 0, untrusted: 0 },
+    deviationLists: [],
+    refused: [],
+  };
 }
 
 /** The library's way out of the no-anchor refusal; apps replace it with their flags. */
@@ -161,6 +186,29 @@ export async function syncTrustStore(
   if (verify && !anchored && options.allowUnanchored !== true) {
     return err(noTrustAnchor());
   }
+  const downloaded = await downloadSources(pool, input, options, logger);
+  if (!downloaded.ok) return downloaded;
+  const { downloads, notModified } = downloaded.value;
+  if (notModified !== undefined) {
+    const loadMs = performance.now() - started;
+    return ok({
+      status: "unchanged",
+      skipped: true,
+      notModified: true,
+      downloads,
+      syncId: notModified.syncId,
+      inputDigest: options.conditional?.inputDigest ?? "",
+      counts: notModified.counts,
+      verification: notVerified(verify),
+      sources: [],
+      // Nothing was replaced, so nothing changed.
+      changes: null,
+      timings: { loadMs, parseMs: 0, buildMs: 0, storeMs: 0, totalMs: loadMs },
+      startedAt: startedAt.toISOString(),
+      finishedAt: clock().toISOString(),
+    });
+  }
+  input = downloaded.value.input;
 
   let storedCrls = new Map<string, StoredCrlFacts>();
   if (pool !== undefined && verify) {
@@ -309,6 +357,8 @@ export async function syncTrustStore(
     ok({
       status,
       skipped: status === "unchanged",
+      notModified: false,
+      downloads,
       syncId,
       inputDigest: digest,
       counts,
