@@ -1,6 +1,7 @@
 import { addCommonFlags, addDatabaseFlags, createProgram, givenFlags, runProgram } from "@certs/app-kit";
 import type { Command } from "commander";
 import packageJson from "../package.json" with { type: "json" };
+import { runCheck } from "./run-check.js";
 import { runDiff } from "./run-diff.js";
 import { runInspect } from "./run-inspect.js";
 import { runMigrate } from "./run-migrate.js";
@@ -102,7 +103,19 @@ function addSyncOptions(command: Command): Command {
       "password grant user (env CERTS_OIDC_USERNAME); without it: client credentials",
     )
     .option("--oidc-password <password>", "password grant password (prefer env CERTS_OIDC_PASSWORD)")
-    .option("--oidc-scope <scopes>", "space-separated scopes to request (env CERTS_OIDC_SCOPE)");
+    .option("--oidc-scope <scopes>", "space-separated scopes to request (env CERTS_OIDC_SCOPE)")
+    .option(
+      "--service-login-url <url>",
+      "download: after the bearer token, POST this login (Authorization: Bearer) for a service token (env CERTS_SERVICE_LOGIN_URL)",
+    )
+    .option(
+      "--service-login-body <json>",
+      "the login's JSON body (prefer env CERTS_SERVICE_LOGIN_BODY; default {})",
+    )
+    .option(
+      "--service-login-header <name>",
+      "header the service token goes in, to the source's origin only (env CERTS_SERVICE_LOGIN_HEADER; default x-sfc-authorization)",
+    );
 }
 
 const EXIT_CODES = `Exit codes: 0 done, 1 the sync failed (nothing was written), 2 bad usage or settings,
@@ -117,6 +130,7 @@ const program = createProgram({
     "run --source ICAO_ml_December2025.ml --trust-anchor un-csca.pem --db postgres://sync@db/trust",
     "inspect DE_ML_2025-06-25-09-31-57.ml --trust-anchor DE_ROOT_CA_CSCA07.cer",
     "diff --db postgres://sync@db/trust",
+    "check EF_SOD.bin --dg 1=EF_DG1.bin --db postgres://reader@db/trust",
     'serve --cron "0 */6 * * *" --run-on-startup --port 8080 --source https://pkd.example/ml.ml',
   ],
   footer: `Run "certs-icao-sync <command> --help" for the options of each command.
@@ -245,6 +259,42 @@ Exit codes: 0 read (and verified), 1 a file cannot be read, parsed or verified, 
   )
   .action(async (files: string[], _flags: unknown, command: Command) => {
     process.exitCode = await runInspect(files, givenFlags(command), process.env);
+  });
+
+addCommonFlags(
+  addDatabaseOptions(
+    program
+      .command("check")
+      .description(
+        "passive authentication: check EF.SOD files (or DSC certificates) against the synced trust store",
+      )
+      .argument(
+        "[file...]",
+        "EF.SOD (with or without its 0x77 wrapper), a CMS SignedData SOD, or a DSC certificate",
+      )
+      .option("--dg <N=file>", "a data group read from the chip, e.g. --dg 1=dg1.bin; repeatable", collect)
+      .option("--at <time>", "judge validity and CRL freshness at this ISO 8601 time instead of now")
+      .option(
+        "--json",
+        "print one JSON line per file: { file, valid, sodSignature, chain, csca, dsc, revocation, dataGroups, deviations, problems, notes }",
+      ),
+  ),
+)
+  .addHelpText(
+    "after",
+    `
+Examples:
+  $ certs-icao-sync check EF_SOD.bin --dg 1=EF_DG1.bin --dg 2=EF_DG2.bin --db postgres://reader@db/trust
+  $ certs-icao-sync check sod-*.bin --json | jq -c '{file, valid, chain, revocation: .revocation.status}'
+  $ certs-icao-sync check dsc.cer --at 2026-01-31T00:00:00Z
+
+Checks: the SOD signature with its DSC (signed attributes, messageDigest), the DSC's signature by a stored CSCA
+of its country (through stored link certificates), its validity at the signingTime and now, its revocation by
+the stored CRLs (revoked, not_revoked, no_crl, crl_stale), and the hashes of the data groups given.
+Exit codes: 0 every document is valid, 1 any is not (or the store cannot be read), 2 bad usage.`,
+  )
+  .action(async (files: string[], _flags: unknown, command: Command) => {
+    process.exitCode = await runCheck(files, givenFlags(command), process.env);
   });
 
 addCommonFlags(

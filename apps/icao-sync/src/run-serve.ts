@@ -1,6 +1,12 @@
 import { ExitCode, runJob } from "@certs/app-kit";
 import { abortableSleep, createPgPool } from "@certs/db";
-import { countTrustStore, migrateTrustStore, readLastSyncChanges, readSyncLog } from "@certs/icao-sync";
+import {
+  countTrustStore,
+  migrateTrustStore,
+  TrustStoreReader,
+  readLastSyncChanges,
+  readSyncLog,
+} from "@certs/icao-sync";
 import { appError, err, ErrorCode, ok } from "@certs/result";
 import type pg from "pg";
 import { serveSettings } from "./settings.js";
@@ -8,6 +14,7 @@ import { type StatusServer, startStatusServer, type StoreStatus } from "./status
 import { cachedReader } from "./store-status-cache.js";
 import { SyncService } from "./sync-service.js";
 import { openTrustStoreDatabase } from "./trust-store-database.js";
+import { answerVerify } from "./verify-endpoint.js";
 import { runSyncInWorker } from "./worker-sync.js";
 
 const MIGRATION_RETRY_MS = 5_000;
@@ -82,6 +89,8 @@ export async function runServe(
       // A run of this process that ended makes the cached counts old at once.
       version: () => service.lastRun()?.finishedAt,
     });
+    // Cached lookups for POST /verify; a sync replaces the tables, so answers are reused for 30 s at most.
+    const documentReader = new TrustStoreReader(pool);
     let server: StatusServer;
     try {
       server = await startStatusServer(options.host, options.port, {
@@ -89,6 +98,7 @@ export async function runServe(
         databaseReachable: () => probe(() => readiness.value.query("SELECT 1").then(() => true), false),
         storeStatus: () => probe(cachedStoreStatus, null),
         triggerToken: options.triggerToken,
+        verify: (request) => answerVerify(request, documentReader),
         version,
         schedule: options.cron,
         database: database.value.description,

@@ -5,6 +5,7 @@ import type { Logger } from "@certs/db";
 import type { LastSyncChanges, SyncLogEntry, TableCounts } from "@certs/icao-sync";
 import { hostOfHeader, isLoopbackHost } from "./listen-address.js";
 import type { SyncService } from "./sync-service.js";
+import type { VerifyResponse } from "./verify-endpoint.js";
 
 /** What the database holds, for `/info`. */
 export interface StoreStatus {
@@ -25,6 +26,8 @@ export interface StatusServerOptions {
   readonly storeStatus: () => Promise<StoreStatus | null>;
   /** When set, `POST /trigger` needs `Authorization: Bearer <triggerToken>`; without it, same-origin loopback callers only. */
   readonly triggerToken?: string | undefined;
+  /** Answers `POST /verify` (passive authentication of the request body), under the same rules as `/trigger`. */
+  readonly verify?: (request: IncomingMessage) => Promise<VerifyResponse>;
   readonly version: string;
   readonly schedule: string;
   readonly database: string;
@@ -63,6 +66,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     "/ready": "GET",
     "/info": "GET",
     "/trigger": "POST",
+    "/verify": "POST",
   };
   const allowed = routes[path];
   if (allowed === undefined) return send(response, 404, { error: `no endpoint ${path}` });
@@ -76,6 +80,17 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     );
   }
   const { service } = options;
+  if (path === "/verify") {
+    const refusal = triggerRefusal(request, options.triggerToken);
+    if (refusal !== undefined || options.verify === undefined) {
+      request.resume();
+      if (refusal !== undefined)
+        return send(response, refusal.status, { error: refusal.error }, refusal.headers);
+      return send(response, 404, { error: "no endpoint /verify" });
+    }
+    const answer = await options.verify(request);
+    return send(response, answer.status, answer.body);
+  }
   switch (path) {
     case "/health":
       return send(response, 200, { status: "ok" });
@@ -166,8 +181,8 @@ export async function startStatusServer(
   options: StatusServerOptions,
 ): Promise<StatusServer> {
   const server: Server = createServer((request, response) => {
-    // Only the method and path matter; drain any body so keep-alive connections stay usable.
-    request.resume();
+    // Only /verify reads its body; drain any other so keep-alive connections stay usable.
+    if (new URL(request.url ?? "/", "http://localhost").pathname !== "/verify") request.resume();
     handle(request, response, options).catch((error: unknown) => {
       options.logger.error(
         { error: error instanceof Error ? error.message : String(error) },
