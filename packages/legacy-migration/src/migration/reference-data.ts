@@ -77,36 +77,61 @@ export class ReferenceData {
         if (!techniciansByKey.has(key)) techniciansByKey.set(key, String(row.id));
       }
 
-      const userByOldUser = new Map<number, UserMapping>();
-      const userByLegacyDealer = new Map<number, UserMapping>();
-      for (const mapping of mappings.users) {
-        if (mapping.oldUserId !== null) userByOldUser.set(mapping.oldUserId, mapping); // the last match wins
-        if (!userByLegacyDealer.has(mapping.dealerId)) userByLegacyDealer.set(mapping.dealerId, mapping); // the first
-      }
-      const techniciansByOldId = new Map<number, string[]>();
-      for (const mapping of mappings.technicians) {
-        techniciansByOldId.set(mapping.oldTechnicianId, [
-          ...(techniciansByOldId.get(mapping.oldTechnicianId) ?? []),
-          mapping.technicianId,
-        ]);
-      }
-
       return ok(
-        new ReferenceData(
-          devices,
-          users,
-          customerIds,
-          technicianIds,
-          techniciansByKey,
-          mappings,
-          userByOldUser,
-          userByLegacyDealer,
-          techniciansByOldId,
-        ),
+        ReferenceData.indexing(devices, users, customerIds, technicianIds, techniciansByKey, mappings),
       );
     } catch (error) {
       return err(databaseError(error, "could not preload devices, users, customers and technicians"));
     }
+  }
+
+  private static indexing(
+    devices: DeviceIndex,
+    users: Map<string, DestinationUser>,
+    customerIds: Set<StoredId>,
+    technicianIds: Set<string>,
+    techniciansByKey: Map<string, string>,
+    mappings: MappingFiles,
+  ): ReferenceData {
+    const userByOldUser = new Map<number, UserMapping>();
+    const userByLegacyDealer = new Map<number, UserMapping>();
+    for (const mapping of mappings.users) {
+      if (mapping.oldUserId !== null) userByOldUser.set(mapping.oldUserId, mapping); // the last match wins
+      if (!userByLegacyDealer.has(mapping.dealerId)) userByLegacyDealer.set(mapping.dealerId, mapping); // the first
+    }
+    const techniciansByOldId = new Map<number, string[]>();
+    for (const mapping of mappings.technicians) {
+      techniciansByOldId.set(mapping.oldTechnicianId, [
+        ...(techniciansByOldId.get(mapping.oldTechnicianId) ?? []),
+        mapping.technicianId,
+      ]);
+    }
+    return new ReferenceData(
+      devices,
+      users,
+      customerIds,
+      technicianIds,
+      techniciansByKey,
+      mappings,
+      userByOldUser,
+      userByLegacyDealer,
+      techniciansByOldId,
+    );
+  }
+
+  /**
+   * The same destination caches (shared, not copied) read through other mapping files: what a later run
+   * with more technician mappings sees, without loading devices, users and customers again.
+   */
+  withMappings(mappings: MappingFiles): ReferenceData {
+    return ReferenceData.indexing(
+      this.devices,
+      this.users,
+      this.customerIds,
+      this.technicianIds,
+      this.techniciansByKey,
+      mappings,
+    );
   }
 
   /**

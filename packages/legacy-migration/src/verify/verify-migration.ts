@@ -34,6 +34,53 @@ export interface VerifyMigrationOptions extends RunSelectionOptions {
 
 type Rows = Array<Record<string, unknown>>;
 
+/** Pages read from both databases while the current one is compared (each at most `pageSize` records). */
+const READ_AHEAD_PAGES = 3;
+
+/**
+ * Pulls `source` ahead of its consumer into a buffer of at most `depth` items, so the reads behind it wait
+ * on the databases while the consumer computes.
+ */
+async function* readAhead<T>(source: AsyncGenerator<T>, depth: number): AsyncGenerator<T> {
+  const buffer: Array<IteratorResult<T>> = [];
+  let wake: (() => void) | undefined;
+  let space: (() => void) | undefined;
+  let stopped = false;
+  let failure: { readonly error: unknown } | undefined;
+  const pump = (async () => {
+    try {
+      for (;;) {
+        while (buffer.length >= depth && !stopped) await new Promise<void>((resolve) => (space = resolve));
+        if (stopped) return;
+        const next = await source.next();
+        buffer.push(next);
+        wake?.();
+        if (next.done === true) return;
+      }
+    } catch (error) {
+      failure = { error };
+      wake?.();
+    }
+  })();
+  try {
+    for (;;) {
+      while (buffer.length === 0) {
+        if (failure !== undefined) throw failure.error;
+        await new Promise<void>((resolve) => (wake = resolve));
+      }
+      const next = buffer.shift() as IteratorResult<T>;
+      space?.();
+      if (next.done === true) return;
+      yield next.value;
+    }
+  } finally {
+    stopped = true;
+    space?.();
+    await pump;
+    await source.return(undefined);
+  }
+}
+
 /**
  * The sign-off check: for the selected legacy records, counts legacy, ledger, failure and destination rows;
  * recomputes every certificate the ledger says this library migrated from its legacy record with the
@@ -102,10 +149,7 @@ export async function verifyMigration(
   );
   if (!references.ok) return references;
   const laterReferences =
-    createdIds.size === 0
-      ? references
-      : await ReferenceData.load(sources.destination, mappings.value, maxRenewal.value);
-  if (!laterReferences.ok) return laterReferences;
+    createdIds.size === 0 ? references : ok(references.value.withMappings(mappings.value));
 
   let writer: DiscrepancyWriter | undefined;
   if (options.reportPath !== undefined) {
@@ -136,7 +180,7 @@ export async function verifyMigration(
   const limit = options.limit ?? Number.POSITIVE_INFINITY;
   const d = dialect.value;
 
-  // Each page's destination rows are read while the previous page is compared.
+  // Pages are read from both databases while earlier ones are compared (readAhead).
   async function* pages(): AsyncGenerator<
     Result<{ records: LegacyCertificate[]; stored: StoredMigration[]; failed: Set<number> }>
   > {
@@ -178,14 +222,9 @@ export async function verifyMigration(
     return written.ok ? result : written;
   };
 
-  const iterator = pages();
-  let next = iterator.next();
-  for (;;) {
-    const step = await next;
-    if (step.done === true) break;
-    if (!step.value.ok) return finish(step.value);
-    next = iterator.next();
-    const { records, stored, failed } = step.value.value;
+  for await (const page of readAhead(pages(), READ_AHEAD_PAGES)) {
+    if (!page.ok) return finish(page);
+    const { records, stored, failed } = page.value;
     const byLegacyId = new Map(stored.map((row) => [row.legacyId, row]));
     for (const record of records) {
       counts.legacy += 1;
