@@ -3,23 +3,28 @@ import { err, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
 import { claimSql, toClaimedRow, type ClaimedBatch, type ClaimQuery } from "./claimed-batch.js";
 import { deleteSql } from "./delete-sql.js";
+import { driverQuery, type DriverQuery } from "./driver-query.js";
 import type { CertsTableShape } from "./certs-table-columns.js";
-import { toEntry, type DatabaseJournal, type DatabaseJournalEntry } from "./journal/database-journal.js";
+import {
+  JOURNAL_TABLE,
+  toEntry,
+  type DatabaseJournal,
+  type DatabaseJournalEntry,
+} from "./journal/database-journal.js";
 
-/** The two driver calls a session needs, on mysql2's callback connection or pg's client. */
-interface DriverQuery {
-  (
-    sql: string,
-    parameters: readonly unknown[],
-  ): Promise<{ rows: Record<string, unknown>[]; affected: number }>;
-}
-
-/** One pooled connection kept for the whole run, in READ COMMITTED, with no ORM layer per statement. */
+/**
+ * One pooled connection kept for the whole run, in READ COMMITTED, with no ORM layer per statement. On
+ * MySQL/MariaDB it runs with autocommit off, so each claim's transaction starts with its SELECT (no START
+ * TRANSACTION round trip); both settings are restored before it goes back to the pool.
+ */
 interface Session {
   readonly runner: QueryRunner;
   readonly query: DriverQuery;
   /** MySQL/MariaDB: the session's isolation level before we set ours, restored before it goes back. */
   readonly previousIsolation: string | null;
+  /** The driver's connection (mysql2 or pg), closed instead of pooled when it cannot be restored. */
+  readonly connection: unknown;
+  readonly mysql: boolean;
 }
 
 /**
@@ -56,7 +61,8 @@ export class ClaimSessions {
     let session: Session | undefined;
     try {
       session = await this.acquire();
-      await session.query(this.shape.dialect === "mysql" ? "START TRANSACTION" : BEGIN_POSTGRES, []);
+      // MySQL: autocommit is off on the session, so the claim's SELECT opens the transaction.
+      if (this.shape.dialect !== "mysql") await session.query(BEGIN_POSTGRES, []);
       const { rows } = await session.query(sql, parameters);
       const claimed = rows.map((row) => toClaimedRow(row, this.shape));
       const asked = [...claimed.map((row) => row.id), ...(query.recheckIds ?? [])];
@@ -143,9 +149,7 @@ export class ClaimSessions {
 
   private async giveBack(session: Session): Promise<void> {
     try {
-      if (session.previousIsolation !== null) {
-        await session.query(`SET SESSION TRANSACTION ISOLATION LEVEL ${session.previousIsolation}`, []);
-      }
+      await restoreSession(session);
       await session.runner.release();
     } catch {
       await this.discard(session);
@@ -178,10 +182,18 @@ export class ClaimSessions {
         if (!open) return ok(0);
         open = false;
         try {
-          const deleted =
-            only.length === 0 ? 0 : (await session.query(...deleteSql(this.shape, only))).affected;
-          if (journalBatch !== undefined && this.journal !== null) {
-            await session.query(...this.journal.deleteEntrySql(journalBatch));
+          const entry = journalBatch !== undefined && this.journal !== null ? journalBatch : undefined;
+          let deleted = 0;
+          if (only.length > 0) {
+            // The journal entry is deleted in the rows' own statement: one round trip, then COMMIT.
+            const key = entry === undefined ? undefined : { table: JOURNAL_TABLE, batch: entry };
+            const affected = (await session.query(...deleteSql(this.shape, only, key))).affected;
+            // MySQL counts the entry among the affected rows; the locked rows are all there to delete.
+            deleted = Math.min(affected, only.length);
+          }
+          // Nothing deleted (no ids, or, impossibly, none found): the entry still goes before the commit.
+          if (entry !== undefined && deleted === 0 && this.journal !== null) {
+            await session.query(...this.journal.deleteEntrySql(entry));
           }
           await session.query("COMMIT", []);
           this.handBack(session);
@@ -206,34 +218,62 @@ export class ClaimSessions {
 
   private async openSession(): Promise<Session> {
     const runner = this.dataSource.createQueryRunner();
+    const mysql = this.shape.dialect === "mysql";
+    let connection: unknown;
     try {
-      const connection: unknown = await runner.connect();
-      const query = this.shape.dialect === "mysql" ? mysqlQuery(connection) : postgresQuery(connection);
+      connection = await runner.connect();
+      const query = driverQuery(connection, this.shape.dialect);
       let previousIsolation: string | null = null;
-      if (this.shape.dialect === "mysql") {
+      if (mysql) {
         previousIsolation = await currentIsolation(query);
         await query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED", []);
+        await query("SET autocommit = 0", []);
       }
-      return { runner, query, previousIsolation };
+      return { runner, query, previousIsolation, connection, mysql };
     } catch (error) {
+      // A connection left with autocommit off must never serve the pool again.
+      destroyConnection(connection);
       await runner.release().catch(() => undefined);
       throw error;
     }
   }
 
-  /** A session whose state is unknown after an error: rolled back if possible and handed back as it is. */
+  /**
+   * A session whose state is unknown after an error: rolled back and restored if possible, else its connection
+   * is closed (a connection with autocommit off must not go back to the pool); then handed back.
+   */
   private async discard(session: Session): Promise<void> {
     await session.query("ROLLBACK", []).catch(() => undefined);
-    if (session.previousIsolation !== null) {
-      await session
-        .query(`SET SESSION TRANSACTION ISOLATION LEVEL ${session.previousIsolation}`, [])
-        .catch(() => undefined);
-    }
+    const restored = await restoreSession(session).then(
+      () => true,
+      () => false,
+    );
+    if (!restored) destroyConnection(session.connection);
     await session.runner.release().catch(() => undefined);
   }
 }
 
 const BEGIN_POSTGRES = "BEGIN ISOLATION LEVEL READ COMMITTED";
+
+/** Closes a driver connection for good (mysql2 and pg pool clients both have `destroy`/`release(true)`). */
+function destroyConnection(connection: unknown): void {
+  const driver = connection as { destroy?: () => void } | undefined;
+  try {
+    driver?.destroy?.();
+  } catch {
+    // Already closed.
+  }
+}
+
+/** Gives a MySQL/MariaDB session back its autocommit and isolation level (nothing to do on PostgreSQL). */
+async function restoreSession(session: Session): Promise<void> {
+  if (!session.mysql) return;
+  // Turning autocommit on commits nothing here: every batch ended with COMMIT or ROLLBACK.
+  await session.query("SET autocommit = 1", []);
+  if (session.previousIsolation !== null) {
+    await session.query(`SET SESSION TRANSACTION ISOLATION LEVEL ${session.previousIsolation}`, []);
+  }
+}
 const ISOLATION_LEVEL = /^(READ[- ]UNCOMMITTED|READ[- ]COMMITTED|REPEATABLE[- ]READ|SERIALIZABLE)$/i;
 
 /** The session's isolation level as SQL words (`REPEATABLE READ`); MariaDB and MySQL name the variable differently. */
@@ -248,43 +288,4 @@ async function currentIsolation(query: DriverQuery): Promise<string | null> {
     }
   }
   return null;
-}
-
-interface MysqlCallbackConnection {
-  query(
-    options: { sql: string; values: readonly unknown[] },
-    callback: (error: Error | null, result: unknown) => void,
-  ): unknown;
-}
-
-interface PostgresClient {
-  query(
-    sql: string,
-    values: readonly unknown[],
-  ): Promise<{ rows: Record<string, unknown>[]; rowCount: number | null }>;
-}
-
-function mysqlQuery(connection: unknown): DriverQuery {
-  const mysql = connection as MysqlCallbackConnection;
-  return (sql, parameters) =>
-    new Promise((resolve, reject) => {
-      mysql.query({ sql, values: parameters }, (error, result) => {
-        if (error !== null) {
-          reject(error);
-        } else if (Array.isArray(result)) {
-          resolve({ rows: result as Record<string, unknown>[], affected: 0 });
-        } else {
-          const affected = (result as { affectedRows?: number } | null)?.affectedRows ?? 0;
-          resolve({ rows: [], affected });
-        }
-      });
-    });
-}
-
-function postgresQuery(connection: unknown): DriverQuery {
-  const client = connection as PostgresClient;
-  return async (sql, parameters) => {
-    const result = await client.query(sql, parameters);
-    return { rows: result.rows, affected: result.rowCount ?? 0 };
-  };
 }

@@ -2,6 +2,7 @@ import { databaseError, placeholder, transaction } from "@certs/db";
 import { appError, err, ErrorCode, ok, type AppError, type Result } from "@certs/result";
 import type { DataSource, QueryRunner } from "typeorm";
 import { deleteSql } from "../delete-sql.js";
+import { driverQuery, type DriverQuery } from "../driver-query.js";
 import type { CertsTableShape } from "../certs-table-columns.js";
 
 /** The journal table, in the same database as the table it drains (one for every exported table). */
@@ -38,6 +39,9 @@ const COLUMNS = "batch, source_table, first_id, last_id, ids, file_name, temp_na
  */
 export class DatabaseJournal {
   private runner: QueryRunner | undefined;
+  /** The kept connection's driver, and the runner it belongs to. */
+  private query: DriverQuery | undefined;
+  private queryOf: QueryRunner | undefined;
   private chain: Promise<unknown> = Promise.resolve();
   private waiting: { entry: DatabaseJournalEntry; done: (result: Result<void, AppError>) => void }[] = [];
 
@@ -194,7 +198,12 @@ export class DatabaseJournal {
       const fresh = this.runner === undefined;
       const runner = (this.runner ??= this.dataSource.createQueryRunner());
       try {
-        await runner.query(sql, parameters);
+        // Straight on the driver: TypeORM's per-statement logging and events cost more than the insert.
+        if (this.query === undefined || this.queryOf !== runner) {
+          this.query = driverQuery(await runner.connect(), this.shape.dialect);
+          this.queryOf = runner;
+        }
+        await this.query(sql, parameters);
         return ok(undefined);
       } catch (error) {
         const released = runner.isReleased;

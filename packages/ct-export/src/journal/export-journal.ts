@@ -1,13 +1,13 @@
 import { mkdir, open, readdir, readFile, stat, unlink, type FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { errorCode, fsyncDirectory } from "../durable-file.js";
+import { errorCode } from "../durable-file.js";
 import { isOwnerAlive, ownerOfBatch, type JournalOwner } from "./journal-owner.js";
 
 /**
- * What an exporter promised before publishing a file: the ids the file holds, the hidden temporary file that
- * the published name is a hard link of, and who wrote it. Appended durably to the run's log before the link;
- * settled by removing the temp file once the delete committed (the log line may stay: a temp file that is
- * gone means the entry needs nothing any more).
+ * What an exporter of an older version promised before publishing a file: the ids the file holds, the hidden
+ * temporary file that the published name is a hard link of, and who wrote it, as a line of its run's log
+ * (the database journal has that authority now; such logs are only reconciled). A temp file that is gone
+ * means the entry needs nothing any more.
  */
 export interface JournalEntry {
   /** 2 for lines of a run's log; 1 for the one-entry files older versions wrote (still reconciled). */
@@ -26,8 +26,6 @@ export const JOURNAL_DIR = ".journal";
 const LOG_SUFFIX = ".ids";
 /** Hidden, and not matched by the uploader's `*.json` glob. */
 const TEMP_NAME = /^\.ct-export-(.+)\.tmp$/;
-/** A run starts a new log (carrying over what is still open) once its log has grown past this. */
-const ROTATE_BYTES = 1024 * 1024;
 
 /** The temp file name for a batch. */
 export function tempFileName(batch: string): string {
@@ -55,30 +53,17 @@ interface OtherLog {
   entries: JournalEntry[];
 }
 
-interface OwnLog {
-  readonly owner: JournalOwner;
-  readonly name: string;
-  readonly handle: FileHandle;
-  size: number;
-}
-
 /**
- * The journal of one output directory: one append-only log per exporter run (`.journal/<run>~<n>.ids`, a
- * JSON line per batch), so recording a batch costs one append and one fdatasync, and no file per batch is
- * created, renamed or removed in the journal. Methods throw fs errors; the exporter turns them into
- * FILE_ERRORs.
+ * An output directory's file side of the journal: the batches' hidden temp files (whose link count proves a
+ * file was published), the directory fsyncs, and the run logs (`.journal/<run>~<n>.ids`, a JSON line per
+ * batch) that older versions wrote, read to reconcile them. Methods throw fs errors; the exporter turns them
+ * into FILE_ERRORs.
  */
 export class ExportJournal {
-  /** Logs of other runs, read incrementally, by file name. */
+  /** Logs of older versions' runs, read incrementally, by file name. */
   private readonly others = new Map<string, OtherLog>();
-  private own: OwnLog | undefined;
-  private generation = 0;
-  /** This run's entries whose temp file still exists, by batch. */
-  private readonly unsettled = new Map<string, JournalEntry>();
   /** The output directory, kept open for its fsyncs (opened once, even by concurrent first calls). */
   private outputDirHandle: Promise<FileHandle> | undefined;
-  /** The last append to this run's log: the next one starts after it. */
-  private appending: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly outputDir: string,
@@ -90,28 +75,6 @@ export class ExportJournal {
     const dir = path.join(outputDir, JOURNAL_DIR);
     await mkdir(dir, { recursive: true });
     return new ExportJournal(outputDir, dir);
-  }
-
-  /**
-   * Durably appends an entry to this run's log (created, or rotated, on the way). Safe to call again before
-   * an earlier call returned (pipelined batches do): appends run one at a time, each at the offset the one
-   * before it left and after its fdatasync, so two lines never land on the same offset, a failed append
-   * never leaves a hole before a later line, and a rotation never closes a log under a pending append.
-   */
-  record(entry: JournalEntry): Promise<void> {
-    const appended = this.appending.then(() => this.append(entry));
-    this.appending = appended.catch(() => undefined);
-    return appended;
-  }
-
-  private async append(entry: JournalEntry): Promise<void> {
-    let own = this.own;
-    if (own === undefined || own.size > ROTATE_BYTES) own = await this.startLog(entry.owner);
-    const line = Buffer.from(`${JSON.stringify(entry)}\n`, "utf8");
-    this.unsettled.set(entry.batch, entry);
-    await own.handle.write(line, 0, line.length, own.size);
-    own.size += line.length;
-    await own.handle.datasync();
   }
 
   /** Makes the output directory's entries durable (after a link), through a handle kept open for the run. */
@@ -132,56 +95,19 @@ export class ExportJournal {
   /** Settles an entry: removes its temp file, after which the entry asks nothing of anyone. */
   async settle(entry: Pick<JournalEntry, "batch" | "temp">): Promise<void> {
     await unlink(path.join(this.outputDir, entry.temp)).catch(ignoreMissing);
-    this.unsettled.delete(entry.batch);
   }
 
-  /**
-   * Ends this run's use of the journal: its log is removed when no entry of it is open any more (a published
-   * file whose rows could not be deleted keeps it, for the next run to reconcile).
-   */
+  /** Ends this run's use of the output directory: closes the handle kept for its fsyncs. */
   async close(): Promise<void> {
     const dirHandle = this.outputDirHandle;
     this.outputDirHandle = undefined;
     await dirHandle?.then((handle) => handle.close()).catch(() => undefined);
-    await this.appending;
-    const own = this.own;
-    this.own = undefined;
-    if (own === undefined) return;
-    await own.handle.close().catch(() => undefined);
-    if (this.unsettled.size === 0) await unlink(path.join(this.dir, own.name)).catch(ignoreMissing);
-  }
-
-  /**
-   * Which of `ids` an entry still covers: this run's open entries, and other runs' entries whose temp file
-   * still exists (published and not yet deleted, or left by a run that ended mid-batch). Exporting those
-   * rows again would duplicate them.
-   */
-  async coveredIds(ids: Iterable<string>): Promise<Set<string>> {
-    const wanted = new Set(ids);
-    const covered = new Set<string>();
-    for (const entry of this.unsettled.values()) {
-      for (const id of entry.ids) if (wanted.has(id)) covered.add(id);
-    }
-    const tempExists = new Map<string, boolean>();
-    for (const entry of await this.otherEntries()) {
-      for (const id of entry.ids) {
-        if (!wanted.has(id) || covered.has(id)) continue;
-        let exists = tempExists.get(entry.temp);
-        if (exists === undefined) {
-          exists = (await this.state(entry)) !== "vanished";
-          tempExists.set(entry.temp, exists);
-        }
-        if (exists) covered.add(id);
-      }
-    }
-    return covered;
   }
 
   /** The logs of runs that have ended (crashed or finished): these may be reconciled by anyone. */
   async orphanedLogs(): Promise<OrphanedLog[]> {
     const out: OrphanedLog[] = [];
     for (const name of await this.logNames()) {
-      if (name === this.own?.name) continue;
       const owner = ownerOfBatch(name.slice(0, -LOG_SUFFIX.length));
       if (owner === undefined || isOwnerAlive(owner)) continue;
       let text: string;
@@ -223,7 +149,6 @@ export class ExportJournal {
   async sweepLeftovers(keep: ReadonlySet<string> = new Set()): Promise<number> {
     let removed = 0;
     const referenced = new Set<string>(keep);
-    for (const entry of this.unsettled.values()) referenced.add(entry.temp);
     for (const entry of await this.otherEntries()) referenced.add(entry.temp);
     for (const name of await readdir(this.outputDir)) {
       const batch = TEMP_NAME.exec(name)?.[1];
@@ -237,42 +162,13 @@ export class ExportJournal {
     return removed;
   }
 
-  /** Starts a new log for this run, carrying over its open entries, then drops the previous log. */
-  private async startLog(owner: JournalOwner): Promise<OwnLog> {
-    const previous = this.own;
-    this.generation += 1;
-    const name = `${owner.host}~${owner.pid}~${owner.start}~${owner.run}~${this.generation}${LOG_SUFFIX}`;
-    const handle = await open(path.join(this.dir, name), "wx", 0o644);
-    const own: OwnLog = { owner, name, handle, size: 0 };
-    try {
-      const carried = [...this.unsettled.values()].map((entry) => `${JSON.stringify(entry)}\n`).join("");
-      if (carried.length > 0) {
-        const bytes = Buffer.from(carried, "utf8");
-        await handle.write(bytes, 0, bytes.length, 0);
-        own.size = bytes.length;
-        await handle.datasync();
-      }
-      // The new log's name must be durable before any entry in it counts.
-      await fsyncDirectory(this.dir);
-    } catch (error) {
-      await handle.close().catch(() => undefined);
-      throw error;
-    }
-    this.own = own;
-    if (previous !== undefined) {
-      await previous.handle.close().catch(() => undefined);
-      await unlink(path.join(this.dir, previous.name)).catch(ignoreMissing);
-    }
-    return own;
-  }
-
   private async logNames(): Promise<string[]> {
     return (await readdir(this.dir)).filter((name) => name.endsWith(LOG_SUFFIX));
   }
 
-  /** Entries of every other run's log (live or not), reading only what was appended since last time. */
+  /** Entries of every run log (live or not), reading only what was appended since last time. */
   private async otherEntries(): Promise<JournalEntry[]> {
-    const names = (await this.logNames()).filter((name) => name !== this.own?.name);
+    const names = await this.logNames();
     const live = new Set(names);
     for (const name of this.others.keys()) if (!live.has(name)) this.others.delete(name);
     const out: JournalEntry[] = [];
