@@ -29,7 +29,10 @@ export interface ClaimedRow {
 /** A row that can be written as it is: its ct_index is an exact integer and every value arrived whole. */
 export type ExportableRow = Omit<ClaimedRow, "ct_index"> & { readonly ct_index: string };
 
-/** Rows claimed by one open transaction (none in a dry run): their locks hold until `deleteAndCommit` or `release`. */
+/**
+ * Rows claimed by one open transaction (none in a dry run): their locks hold until `deleteAndCommit` or
+ * `release`. Its functions do not use `this`, so the exporter keeps them without keeping the rows.
+ */
 export interface ClaimedBatch {
   readonly rows: readonly ClaimedRow[];
   readonly ids: readonly string[];

@@ -31,15 +31,31 @@ export interface BatchJournals {
 /**
  * Writes one batch's pending file: in a dry run straight into the scratch directory, otherwise under a
  * database journal entry of its own, committed before the file is published while the claim still holds the
- * rows (the entry is what stops anyone exporting them again should this process die or its delete fail).
- * A batch that is not published is left in `state.abandoned`, so its entry, if recorded, is forgotten.
+ * rows (`stillHeld` asks; the entry is what stops anyone exporting them again should this process die or its
+ * delete fail). A batch that is not published is left in `state.abandoned`, so its entry, if recorded, is
+ * forgotten. The rows are encoded at once and not kept: only their bytes and `ids` wait for the write.
  */
-export async function writeBatch(
-  claimed: ClaimedBatch,
+export function writeBatch(
+  stillHeld: ClaimedBatch["stillHeld"],
   rows: readonly ExportableRow[],
+  ids: readonly string[],
   outputDir: string,
   journals: BatchJournals | null,
   encoder: PendingFileEncoder,
+  state: RunState,
+  options: ExportCertsOptions,
+): Promise<Result<WrittenBatch, AppError>> {
+  const content = encoder.encode(rows);
+  if (!content.ok) return Promise.resolve(content);
+  return writeEncoded(stillHeld, content.value, ids, outputDir, journals, state, options);
+}
+
+async function writeEncoded(
+  stillHeld: ClaimedBatch["stillHeld"],
+  content: Uint8Array,
+  ids: readonly string[],
+  outputDir: string,
+  journals: BatchJournals | null,
   state: RunState,
   options: ExportCertsOptions,
 ): Promise<Result<WrittenBatch, AppError>> {
@@ -47,18 +63,15 @@ export async function writeBatch(
     ...(options.clock === undefined ? {} : { clock: options.clock }),
     ...(options.random === undefined ? {} : { random: options.random }),
   };
-  const content = encoder.encode(rows);
-  if (!content.ok) return content;
   if (journals === null) {
-    const file = await writePendingFileContent(outputDir, content.value, naming);
+    const file = await writePendingFileContent(outputDir, content, naming);
     return file.ok ? ok({ file: file.value, entry: null }) : file;
   }
   state.sequence += 1;
   const batch = batchId(journals.owner, state.sequence);
-  const ids = rows.map((row) => row.id);
   const { place } = journals.database;
   const file = await writeJournaledPendingFile(
-    content.value,
+    content,
     {
       journal: journals.files,
       batch,
@@ -67,7 +80,7 @@ export async function writeBatch(
           journals.database.record({ batch, ids, fileName, tempName: tempFileName(batch), ...place }),
         ),
       beforePublish: async () =>
-        (await claimed.stillHeld())
+        (await stillHeld())
           ? ok(undefined)
           : err(databaseError(new Error("connection lost before the batch's file was published"))),
     },

@@ -173,18 +173,18 @@ export async function exportCerts(
 
     /** A published batch: counted, its rows deleted and committed (or, in a dry run, just let go), reported. */
     const finishBatch = async (
-      batch: ClaimedBatch,
-      exportable: readonly ExportableRow[],
+      batch: Pick<ClaimedBatch, "deleteAndCommit" | "release">,
+      ids: string[],
       written: WrittenBatch,
     ): Promise<void> => {
       // The file is published: its rows count as exported whatever the delete does.
       state.batches += 1;
-      state.rows += exportable.length;
+      state.rows += ids.length;
       state.files += 1;
       state.bytes += written.file.bytes;
       const progress: BatchProgress = {
         batch: state.batches,
-        rows: exportable.length,
+        rows: ids.length,
         fileName: written.file.fileName,
         bytes: written.file.bytes,
         totalRows: state.rows,
@@ -193,7 +193,6 @@ export async function exportCerts(
       if (journal === null || entry === null) {
         await batch.release();
       } else {
-        const ids = exportable.map((row) => row.id);
         const deleted = await batch.deleteAndCommit(ids, entry.batch);
         if (deleted.ok) {
           await journal.settle(entry).catch(() => undefined);
@@ -216,14 +215,24 @@ export async function exportCerts(
     /** Starts writing a claimed batch; the flight then finishes it on its own (see `Flights`). */
     const launch = (batch: ClaimedBatch, exportable: readonly ExportableRow[]): void => {
       const encoder = encoders.pop() ?? new PendingFileEncoder();
-      const writing = writeBatch(batch, exportable, outputDir, journals, encoder, state, options).finally(
-        () => encoders.push(encoder),
-      );
+      const ids = exportable.map((row) => row.id);
+      // The flight keeps the ids and the claim's handles, not the batch: its rows' bytes go once encoded.
+      const { deleteAndCommit, release, stillHeld } = batch;
+      const writing = writeBatch(
+        stillHeld,
+        exportable,
+        ids,
+        outputDir,
+        journals,
+        encoder,
+        state,
+        options,
+      ).finally(() => encoders.push(encoder));
       flights.launch({
         writing,
         // Never published: its rows go back to the table at once.
-        release: () => batch.release(),
-        finish: (written) => finishBatch(batch, exportable, written),
+        release: () => release(),
+        finish: (written) => finishBatch({ deleteAndCommit, release }, ids, written),
       });
     };
 
