@@ -89,8 +89,9 @@ export async function runServe(
       // A run of this process that ended makes the cached counts old at once.
       version: () => service.lastRun()?.finishedAt,
     });
-    // Cached lookups for POST /verify; a sync replaces the tables, so answers are reused for 30 s at most.
-    const documentReader = new TrustStoreReader(pool);
+    // Cached lookups for POST /verify: dropped as soon as a run of this process ends (each run is a new
+    // record), so a sync that replaced the tables is seen at once; a sync by another process after 30 s.
+    const documentReader = new TrustStoreReader(pool, { storeVersion: () => service.lastRun() });
     let server: StatusServer;
     try {
       server = await startStatusServer(options.host, options.port, {

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { databaseError } from "@certs/db";
 import { findDeviations } from "./deviation-list-store.js";
 import { err, ok, type Result } from "@certs/result";
@@ -58,6 +59,11 @@ export interface TrustStoreReaderOptions {
   readonly maxCachedKeys?: number;
   /** Default the system clock. */
   readonly clock?: () => Date;
+  /**
+   * A value that changes whenever the store was replaced (e.g. when the caller's last sync ended): every cached
+   * answer is dropped as soon as it differs, so a sync is seen at once rather than after `maxAgeMs`.
+   */
+  readonly storeVersion?: () => unknown;
 }
 
 interface CscaIndex {
@@ -100,10 +106,13 @@ export class TrustStoreReader implements TrustStoreLookup {
   private readonly maxAgeMs: number;
   private readonly maxKeys: number;
   private readonly clock: () => Date;
+  private readonly storeVersion: (() => unknown) | undefined;
+  private seenVersion: unknown;
   private loadedAt = 0;
   private cscas: Promise<Result<CscaIndex>> | null = null;
   private readonly crls = new Map<string, Promise<Result<readonly StoredCrl[]>>>();
   private readonly dscs = new Map<string, Promise<Result<readonly StoredCertificate[]>>>();
+  private readonly deviations = new Map<string, Promise<Result<readonly StoredDeviation[]>>>();
   private deviationTable: Promise<Result<boolean>> | null = null;
 
   constructor(
@@ -113,6 +122,8 @@ export class TrustStoreReader implements TrustStoreLookup {
     this.maxAgeMs = options.maxAgeMs ?? 30_000;
     this.maxKeys = options.maxCachedKeys ?? 2_000;
     this.clock = options.clock ?? (() => new Date());
+    this.storeVersion = options.storeVersion;
+    this.seenVersion = this.storeVersion?.();
   }
 
   /** Forgets every cached answer (call it after a sync to see the new store at once). */
@@ -120,6 +131,7 @@ export class TrustStoreReader implements TrustStoreLookup {
     this.cscas = null;
     this.crls.clear();
     this.dscs.clear();
+    this.deviations.clear();
     this.deviationTable = null;
     this.loadedAt = this.clock().getTime();
   }
@@ -188,28 +200,34 @@ export class TrustStoreReader implements TrustStoreLookup {
     });
   }
 
-  async deviationsFor(dsc: CertificateSummary): Promise<Result<readonly StoredDeviation[]>> {
+  deviationsFor(dsc: CertificateSummary): Promise<Result<readonly StoredDeviation[]>> {
     this.expire();
-    this.deviationTable ??= this.hasDeviationTable();
-    const present = await this.deviationTable;
-    if (!present.ok) return present;
-    if (!present.value) return ok([]);
-    // By issuer and serial number, subjectKeyIdentifier or certificate digest (see findDeviations).
-    const found = await findDeviations(this.pool, {
-      issuer: dsc.issuer,
-      serialNumber: dsc.serialNumber,
-      subjectKeyIdentifier: dsc.subjectKeyIdentifier,
-      der: dsc.der,
+    // Keyed by the DSC's digest: a deviation may name it by issuer and serial, SKI or the digest itself.
+    const key = createHash("sha256").update(dsc.der).digest("hex");
+    return this.cached(this.deviations, key, async () => {
+      this.deviationTable ??= this.hasDeviationTable();
+      const present = await this.deviationTable;
+      if (!present.ok) {
+        this.deviationTable = null;
+        return present;
+      }
+      if (!present.value) return ok([]);
+      const found = await findDeviations(this.pool, {
+        issuer: dsc.issuer,
+        serialNumber: dsc.serialNumber,
+        subjectKeyIdentifier: dsc.subjectKeyIdentifier,
+        der: dsc.der,
+      });
+      if (!found.ok) return found;
+      return ok(
+        found.value.map((d) => ({
+          oid: d.deviationType,
+          parameters: d.parameters,
+          description: d.description,
+          source: d.source,
+        })),
+      );
     });
-    if (!found.ok) return found;
-    return ok(
-      found.value.map((d) => ({
-        oid: d.deviationType,
-        parameters: d.parameters,
-        description: d.description,
-        source: d.source,
-      })),
-    );
   }
 
   private async hasDeviationTable(): Promise<Result<boolean>> {
@@ -275,6 +293,14 @@ export class TrustStoreReader implements TrustStoreLookup {
   }
 
   private expire(): void {
+    if (this.storeVersion !== undefined) {
+      const version = this.storeVersion();
+      if (version !== this.seenVersion) {
+        this.seenVersion = version;
+        this.clear();
+        return;
+      }
+    }
     const now = this.clock().getTime();
     if (now - this.loadedAt > this.maxAgeMs || now < this.loadedAt) this.clear();
   }
