@@ -22,7 +22,7 @@ import {
 const ROOT = fileURLToPath(new URL("../../../../", import.meta.url));
 const caseFile = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
 /** Generated files live here, keyed by generator version and size; never committed (node_modules is ignored). */
-const CACHE_DIR = path.join(ROOT, "node_modules/.cache/certs-bench");
+export const CACHE_DIR = path.join(ROOT, "node_modules/.cache/certs-bench");
 
 /** The issue's targets. */
 const DE_PARSE_MAX_MS = 150;
@@ -563,7 +563,7 @@ async function measureSync(context: BenchContext, databases: Databases, plan: Sy
   return rows;
 }
 
-interface GeneratedPkd {
+export interface GeneratedPkd {
   readonly files: SyntheticPkdFiles;
   readonly counts: SyntheticPkdCounts;
   readonly elapsedMs: number;
@@ -573,7 +573,10 @@ interface GeneratedPkd {
 }
 
 /** The cached files for `spec`, generated (in a child process) when missing; the sidecar keeps how long that took. */
-async function ensureSyntheticPkd(context: BenchContext, spec: SyntheticPkdSpec): Promise<GeneratedPkd> {
+export async function ensureSyntheticPkd(
+  context: BenchContext,
+  spec: SyntheticPkdSpec,
+): Promise<GeneratedPkd> {
   const files = syntheticPkdFiles(CACHE_DIR, spec);
   const sidecar = `${files.ldif}.json`;
   if (Object.values(files).every((file) => existsSync(file)) && existsSync(sidecar)) {
