@@ -1,5 +1,6 @@
 import type { Benchmark } from "./benchmark.js";
 import { ctExportBenchmark } from "./ct-export/ct-export-benchmark.js";
+import { icaoSyncCheckBenchmark } from "./icao-sync/check-benchmark.js";
 import { icaoSyncBenchmark } from "./icao-sync/icao-sync-benchmark.js";
 import { legacyMigrationBenchmark } from "./legacy-migration/legacy-migration-benchmark.js";
 
@@ -11,4 +12,5 @@ export const BENCHMARKS: readonly Benchmark[] = [
   ctExportBenchmark,
   legacyMigrationBenchmark,
   icaoSyncBenchmark,
+  icaoSyncCheckBenchmark,
 ];
