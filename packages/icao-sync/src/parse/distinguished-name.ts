@@ -55,6 +55,9 @@ export function readName(reader: DerReader, node: DerNode, what: string): Distin
   return rdns;
 }
 
+/** A value that `escapeDnValue` changes: a special character, or a leading `#`/space or a trailing space. */
+const NEEDS_ESCAPE = /[\\"+,;<>\0]|^[# ]| $/;
+
 /**
  * Escapes one attribute value the way Python's cryptography `_escape_dn_value` does (RFC 4514 section 2.4):
  * backslash before `\ " + , ; < >`, NUL as `\00`, a leading `#` or space, and a trailing space; raw bytes
@@ -63,6 +66,8 @@ export function readName(reader: DerReader, node: DerNode, what: string): Distin
 export function escapeDnValue(value: string | Uint8Array): string {
   if (typeof value !== "string") return `#${Buffer.from(value).toString("hex")}`;
   if (value === "") return "";
+  // Most values need no escape at all: one native scan instead of a loop per character.
+  if (!NEEDS_ESCAPE.test(value)) return value;
   let out = "";
   for (const ch of value) {
     switch (ch) {
@@ -90,12 +95,17 @@ export function escapeDnValue(value: string | Uint8Array): string {
 
 /** Renders a Name as Python cryptography's `Name.rfc4514_string()` does: RDNs reversed, attributes joined by `+`. */
 export function formatRfc4514(name: DistinguishedName): string {
-  const parts: string[] = [];
+  let out = "";
   for (let i = name.length - 1; i >= 0; i--) {
     const rdn = name[i] as readonly NameAttribute[];
-    parts.push(rdn.map((a) => `${shortNames.get(a.type) ?? a.type}=${escapeDnValue(a.value)}`).join("+"));
+    if (i !== name.length - 1) out += ",";
+    for (let k = 0; k < rdn.length; k++) {
+      const a = rdn[k] as NameAttribute;
+      if (k > 0) out += "+";
+      out += `${shortNames.get(a.type) ?? a.type}=${escapeDnValue(a.value)}`;
+    }
   }
-  return parts.join(",");
+  return out;
 }
 
 /** The first `C` value of a name, upper-cased, or null when the name has none. */

@@ -11,11 +11,11 @@ export interface SignatureBatch {
   readonly bytes: Uint8Array;
   readonly schemes: readonly SignatureScheme[];
   /** Per distinct key: start and end of its SPKI in `bytes`. */
-  readonly keys: readonly number[];
+  readonly keys: Int32Array;
   /** Per task, `TASK_FIELDS` numbers: data start, data end, signature start, signature end, scheme, first candidate, candidates. */
-  readonly tasks: readonly number[];
+  readonly tasks: Int32Array;
   /** Key indexes of every task's candidates, back to back. */
-  readonly candidates: readonly number[];
+  readonly candidates: Int32Array;
 }
 
 /** What a worker says: that it is ready, or per task the index of the candidate that verified it (-1: none). */
@@ -36,10 +36,11 @@ export function packSignatureBatch(
   const schemeIndex = new Map<string, number>();
   const keyIndex = new Map<KeyObject, number>();
   const keyBytes: Uint8Array[] = [];
-  const candidates: number[] = [];
   let size = 0;
+  let candidateCount = 0;
   for (const task of tasks) {
     size += task.signedBytes.byteLength + task.signature.byteLength;
+    candidateCount += task.candidates.length;
     for (const candidate of task.candidates) {
       if (keyIndex.has(candidate.publicKey)) continue;
       const der = spki(candidate.publicKey);
@@ -50,13 +51,19 @@ export function packSignatureBatch(
   }
   const bytes = new Uint8Array(size);
   let at = 0;
-  const put = (part: Uint8Array): [number, number] => {
+  // Typed arrays, transferred with `bytes`: a structured clone of plain arrays costs per element.
+  const keys = new Int32Array(keyBytes.length * 2);
+  const fields = new Int32Array(tasks.length * TASK_FIELDS);
+  const candidates = new Int32Array(candidateCount);
+  let field = 0;
+  const put = (part: Uint8Array, into: Int32Array, index: number): void => {
     bytes.set(part, at);
+    into[index] = at;
     at += part.byteLength;
-    return [at - part.byteLength, at];
+    into[index + 1] = at;
   };
-  const keys = keyBytes.flatMap(put);
-  const fields: number[] = [];
+  for (const [k, der] of keyBytes.entries()) put(der, keys, 2 * k);
+  let candidate = 0;
   for (const task of tasks) {
     // A scheme's name spells out all of it (kind, hash, salt length, encoding).
     let scheme = schemeIndex.get(task.scheme.name);
@@ -65,11 +72,20 @@ export function packSignatureBatch(
       schemeIndex.set(task.scheme.name, scheme);
       schemes.push(task.scheme);
     }
-    fields.push(...put(task.signedBytes), ...put(task.signature), scheme, candidates.length);
-    fields.push(task.candidates.length);
-    for (const candidate of task.candidates) candidates.push(keyIndex.get(candidate.publicKey) as number);
+    put(task.signedBytes, fields, field);
+    put(task.signature, fields, field + 2);
+    fields[field + 4] = scheme;
+    fields[field + 5] = candidate;
+    fields[field + 6] = task.candidates.length;
+    field += TASK_FIELDS;
+    for (const c of task.candidates) candidates[candidate++] = keyIndex.get(c.publicKey) as number;
   }
   return { id, bytes, schemes, keys, tasks: fields, candidates };
+}
+
+/** The buffers of a batch that are moved to the worker, not copied. */
+export function transferredBuffers(batch: SignatureBatch): ArrayBuffer[] {
+  return [batch.bytes, batch.keys, batch.tasks, batch.candidates].map((a) => a.buffer as ArrayBuffer);
 }
 
 /** Keys a worker has loaded, by SPKI: the same few CSCAs sign most of a PKD. */

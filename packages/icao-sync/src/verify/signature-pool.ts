@@ -2,7 +2,7 @@ import type { KeyObject } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { type Logger, silentLogger } from "@certs/db";
-import { packSignatureBatch, type SignatureBatchReply } from "./signature-batch.js";
+import { packSignatureBatch, type SignatureBatchReply, transferredBuffers } from "./signature-batch.js";
 import { checkSignatureTask, type SignatureTask } from "./trusted-cscas.js";
 
 /** Options of `SignaturePool`. */
@@ -85,7 +85,7 @@ class PoolWorker {
     return new Promise((resolve, reject) => {
       this.waiting.set(id, { resolve, reject });
       this.worker.ref();
-      this.worker.postMessage(batch, [batch.bytes.buffer as ArrayBuffer]);
+      this.worker.postMessage(batch, transferredBuffers(batch));
     });
   }
 

@@ -36,14 +36,19 @@ function derKey(der: Uint8Array): string {
 /** A trusted CSCA whose key node:crypto loads on first use (most CSCAs of a list never sign anything here). */
 class CscaEntry {
   private key: KeyObject | null | undefined;
+  private subjectCountry: string | null | undefined;
 
   constructor(
     readonly certificate: CertificateSummary,
     publicKey: KeyObject | undefined,
-    /** The subject's `C`, upper-cased, or null. */
-    readonly country: string | null,
   ) {
     this.key = publicKey;
+  }
+
+  /** The subject's `C`, upper-cased, or null; read when first asked (only nested lists ask). */
+  get country(): string | null {
+    if (this.subjectCountry === undefined) this.subjectCountry = rfc4514Country(this.certificate.subject);
+    return this.subjectCountry;
   }
 
   /** The public key, or null when node:crypto cannot load it (such a CSCA verifies nothing). */
@@ -87,7 +92,7 @@ export class TrustedCscas {
     this.candidateCache.clear();
     const subject = certificate.subject.toLowerCase();
     const list = this.bySubject.get(subject);
-    const entry = new CscaEntry(certificate, publicKey, rfc4514Country(certificate.subject));
+    const entry = new CscaEntry(certificate, publicKey);
     if (list === undefined) this.bySubject.set(subject, [entry]);
     else list.push(entry);
   }
