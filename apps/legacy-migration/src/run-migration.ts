@@ -58,11 +58,14 @@ export async function runMigration(
     let interrupted = false;
     if (mode === "interactive") {
       const decide = process.stdin.isTTY ? askOperator : lineAnswers(process.stdin);
+      // An answer pipe still open (the run ended by Ctrl+C or exit) must not keep the process alive.
+      if (!process.stdin.isTTY) defer(() => process.stdin.destroy());
       result = await migrateInteractively(sources.value, {
         ...common,
         decide: async (step) => {
           try {
-            const choice = await decide(step);
+            // Ctrl+C while the prompt waits ends the wait: the answer is "exit", the run ends as interrupted.
+            const choice = await untilAborted(decide(step), signal);
             if (choice === "end") interrupted = true;
             return choice === "end" ? "exit" : choice;
           } catch (error) {
@@ -115,4 +118,23 @@ function printSummary(summary: MigrationSummary, json: boolean): void {
 function skippedText(summary: MigrationSummary): string {
   if (summary.skippedByOperator === 0) return `${summary.alreadyMigrated} already migrated`;
   return `${summary.alreadyMigrated} already migrated, ${summary.skippedByOperator} skipped by the operator`;
+}
+
+/** `answer`, or "end" as soon as `signal` aborts (the pending answer is then ignored). */
+function untilAborted<T>(answer: Promise<T>, signal: AbortSignal): Promise<T | "end"> {
+  if (signal.aborted) return Promise.resolve("end");
+  return new Promise((resolve, reject) => {
+    const stop = (): void => resolve("end");
+    signal.addEventListener("abort", stop, { once: true });
+    answer.then(
+      (value) => {
+        signal.removeEventListener("abort", stop);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", stop);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
 }
