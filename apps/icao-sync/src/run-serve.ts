@@ -12,6 +12,7 @@ import type pg from "pg";
 import { serveSettings } from "./settings.js";
 import { type StatusServer, startStatusServer, type StoreStatus } from "./status-server.js";
 import { cachedReader } from "./store-status-cache.js";
+import { SyncMetrics } from "./metrics.js";
 import { SyncService } from "./sync-service.js";
 import { openTrustStoreDatabase } from "./trust-store-database.js";
 import { answerVerify } from "./verify-endpoint.js";
@@ -75,14 +76,20 @@ export async function runServe(
     if (!readiness.ok) return readiness;
     defer(() => readiness.value.end().catch(() => undefined));
 
+    const metrics = new SyncMetrics();
     const service = new SyncService({
-      runSync: (runSignal) =>
+      runSync: (runSignal, conditional) =>
         runSyncInWorker(
-          { settings: options, spec: database.value.spec },
+          {
+            settings: options,
+            spec: database.value.spec,
+            ...(conditional === undefined ? {} : { conditional }),
+          },
           { signal: runSignal, logger, graceMs: WORKER_GRACE_MS },
         ),
       schedule: options.cron,
       logger,
+      metrics,
     });
     const cachedStoreStatus = cachedReader(() => probe(() => storeStatus(pool), null), {
       maxAgeMs: STORE_STATUS_MAX_AGE_MS,
@@ -98,6 +105,7 @@ export async function runServe(
         service,
         databaseReachable: () => probe(() => readiness.value.query("SELECT 1").then(() => true), false),
         storeStatus: () => probe(cachedStoreStatus, null),
+        metrics: async () => metrics.render((await probe(cachedStoreStatus, null))?.tables ?? null),
         triggerToken: options.triggerToken,
         verify: (request) => answerVerify(request, documentReader),
         version,

@@ -58,6 +58,27 @@ const syncShape = {
   oidcUsername: text().optional(),
   oidcPassword: text().optional(),
   oidcScope: text().optional(),
+  serviceLoginUrl: httpUrl().optional(),
+  serviceLoginBody: z
+    .string({ error: "must be text" })
+    .optional()
+    .superRefine((value, ctx) => {
+      if (value === undefined) return;
+      try {
+        JSON.parse(value);
+      } catch {
+        // A custom message, so a body holding a password is not repeated.
+        ctx.addIssue({ code: "custom", message: 'must be JSON, e.g. {"user":"sync","password":"..."}' });
+      }
+    }),
+  serviceLoginHeader: z
+    .string({ error: "must be text" })
+    .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, "must be an HTTP header name")
+    .refine(
+      (name) => name.toLowerCase() !== "authorization",
+      "cannot be Authorization (it carries the bearer token)",
+    )
+    .optional(),
 };
 
 type SyncShape = z.infer<z.ZodObject<typeof syncShape>>;
@@ -91,6 +112,27 @@ function checkSync(value: SyncShape, ctx: z.RefinementCtx): void {
       code: "custom",
       path: [value.oidcUsername === undefined ? "oidcUsername" : "oidcPassword"],
       message: `is needed with ${value.oidcUsername === undefined ? "--oidc-password" : "--oidc-username"} (the password grant)`,
+    });
+  }
+  if (
+    (value.serviceLoginBody !== undefined || value.serviceLoginHeader !== undefined) &&
+    value.serviceLoginUrl === undefined
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["serviceLoginUrl"],
+      message: "is needed with --service-login-body and --service-login-header",
+    });
+  }
+  if (
+    value.serviceLoginUrl !== undefined &&
+    value.oidcTokenUrl === undefined &&
+    value.bearerToken === undefined
+  ) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["serviceLoginUrl"],
+      message: "needs a bearer token to log in with: give --oidc-token-url (or --bearer-token)",
     });
   }
   if (value.bearerToken !== undefined && value.oidcTokenUrl !== undefined) {
@@ -203,6 +245,9 @@ const sources = {
   oidcUsername: { flag: "--oidc-username", env: "CERTS_OIDC_USERNAME" },
   oidcPassword: { flag: "--oidc-password", env: "CERTS_OIDC_PASSWORD" },
   oidcScope: { flag: "--oidc-scope", env: "CERTS_OIDC_SCOPE" },
+  serviceLoginUrl: { flag: "--service-login-url", env: "CERTS_SERVICE_LOGIN_URL" },
+  serviceLoginBody: { flag: "--service-login-body", env: "CERTS_SERVICE_LOGIN_BODY" },
+  serviceLoginHeader: { flag: "--service-login-header", env: "CERTS_SERVICE_LOGIN_HEADER" },
   cron: { flag: "--cron", env: "CERTS_CRON" },
   runOnStartup: { flag: "--run-on-startup", env: "CERTS_RUN_ON_STARTUP" },
   port: { flag: "--port", env: "CERTS_PORT" },
@@ -250,6 +295,18 @@ export function downloadOptions(settings: Partial<SyncSettings>): SourceDownload
             ...(settings.oidcUsername === undefined ? {} : { username: settings.oidcUsername }),
             ...(settings.oidcPassword === undefined ? {} : { password: settings.oidcPassword }),
             ...(settings.oidcScope === undefined ? {} : { scope: settings.oidcScope }),
+          },
+        }),
+    ...(settings.serviceLoginUrl === undefined
+      ? {}
+      : {
+          serviceLogin: {
+            url: settings.serviceLoginUrl,
+            body:
+              settings.serviceLoginBody === undefined
+                ? {}
+                : (JSON.parse(settings.serviceLoginBody) as unknown),
+            ...(settings.serviceLoginHeader === undefined ? {} : { header: settings.serviceLoginHeader }),
           },
         }),
   };

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import type { Logger } from "@certs/db";
 import type { LastSyncChanges, SyncLogEntry, TableCounts } from "@certs/icao-sync";
 import { hostOfHeader, isLoopbackHost } from "./listen-address.js";
+import { METRICS_CONTENT_TYPE } from "./metrics.js";
 import type { SyncService } from "./sync-service.js";
 import type { VerifyResponse } from "./verify-endpoint.js";
 
@@ -32,6 +33,8 @@ export interface StatusServerOptions {
   readonly schedule: string;
   readonly database: string;
   readonly logger: Logger;
+  /** The Prometheus text for `GET /metrics`. */
+  readonly metrics?: () => Promise<string>;
 }
 
 /** A listening status server and how to stop it. */
@@ -65,6 +68,7 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
     "/health": "GET",
     "/ready": "GET",
     "/info": "GET",
+    "/metrics": "GET",
     "/trigger": "POST",
     "/verify": "POST",
   };
@@ -101,6 +105,16 @@ async function handle(request: IncomingMessage, response: ServerResponse, option
         return send(response, 503, { status: "not_ready", reason: "the database does not answer" });
       }
       return send(response, 200, { status: "ready" });
+    }
+    case "/metrics": {
+      if (options.metrics === undefined) return send(response, 404, { error: "no endpoint /metrics" });
+      const text = await options.metrics();
+      response.writeHead(200, {
+        "content-type": METRICS_CONTENT_TYPE,
+        "cache-control": "no-store",
+        "content-length": Buffer.byteLength(text),
+      });
+      return void response.end(isHead ? undefined : text);
     }
     case "/info": {
       const last = service.lastRun() ?? null;

@@ -1,7 +1,14 @@
 import type { Logger } from "@certs/db";
-import type { SyncOutcome, TableCounts, VerificationReport } from "@certs/icao-sync";
+import type {
+  ConditionalSync,
+  SourceDownload,
+  SyncOutcome,
+  TableCounts,
+  VerificationReport,
+} from "@certs/icao-sync";
 import type { Result } from "@certs/result";
 import { Cron } from "croner";
+import type { SyncMetrics } from "./metrics.js";
 import type { RunSummary } from "./worker-sync.js";
 
 /** What started a run. */
@@ -19,6 +26,10 @@ export interface RunRecord {
   readonly counts: TableCounts | null;
   readonly syncId: string | null;
   readonly verification: VerificationReport | null;
+  /** True for "unchanged (304)": every source answered Not Modified, nothing was parsed or written. */
+  readonly notModified: boolean;
+  /** The http(s) sources as downloaded (bytes, ETag, Last-Modified; URLs without credentials). */
+  readonly downloads: readonly SourceDownload[];
   readonly error: { readonly code: string; readonly message: string } | null;
 }
 
@@ -30,10 +41,15 @@ export type TriggerResult =
 /** Settings of {@link SyncService}. */
 export interface SyncServiceOptions {
   /** One sync (in `serve`, in a worker thread); `signal` aborts when the service stops. */
-  readonly runSync: (signal: AbortSignal) => Promise<Result<RunSummary>>;
+  readonly runSync: (
+    signal: AbortSignal,
+    conditional: ConditionalSync | undefined,
+  ) => Promise<Result<RunSummary>>;
   /** A cron pattern (croner syntax, the process's time zone). */
   readonly schedule: string;
   readonly logger: Logger;
+  /** Told about every run that ends. */
+  readonly metrics?: SyncMetrics;
 }
 
 /**
@@ -48,6 +64,8 @@ export class SyncService {
   private current: { record: RunRecord; done: Promise<void>; controller: AbortController } | undefined;
   private last: RunRecord | undefined;
   private lastSuccess: RunRecord | undefined;
+  // The last successful run's downloads, sent back as If-None-Match / If-Modified-Since.
+  private conditional: ConditionalSync | undefined;
 
   constructor(options: SyncServiceOptions) {
     this.options = options;
@@ -106,6 +124,8 @@ export class SyncService {
       counts: null,
       syncId: null,
       verification: null,
+      notModified: false,
+      downloads: [],
       error: null,
     };
     this.options.logger.info({ trigger }, "sync starting");
@@ -120,7 +140,7 @@ export class SyncService {
     const started = performance.now();
     let finished: RunRecord;
     try {
-      const outcome = await this.options.runSync(signal);
+      const outcome = await this.options.runSync(signal, this.conditional);
       const common = {
         finishedAt: new Date().toISOString(),
         durationMs: Math.round(performance.now() - started),
@@ -133,11 +153,20 @@ export class SyncService {
           counts: outcome.value.counts,
           syncId: outcome.value.syncId,
           verification: outcome.value.verification,
+          notModified: outcome.value.notModified,
+          downloads: outcome.value.downloads,
         };
+        if (outcome.value.status !== "dry_run" && outcome.value.downloads.length > 0) {
+          this.conditional = {
+            inputDigest: outcome.value.inputDigest,
+            downloads: outcome.value.downloads,
+          };
+        }
         this.options.logger.info(
           {
             trigger: record.trigger,
             status: finished.status,
+            ...(finished.notModified ? { notModified: true } : {}),
             counts: finished.counts,
             durationMs: finished.durationMs,
           },
@@ -165,6 +194,7 @@ export class SyncService {
       this.options.logger.error({ trigger: record.trigger, error: finished.error }, "sync crashed");
     }
     this.last = finished;
+    this.options.metrics?.recordRun(finished);
     if (finished.status === "replaced" || finished.status === "unchanged") this.lastSuccess = finished;
   }
 

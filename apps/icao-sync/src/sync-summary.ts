@@ -79,9 +79,11 @@ export function formatSyncSummary(
   const head =
     outcome.status === "replaced"
       ? `Trust store replaced in ${seconds(outcome.timings.totalMs)} (sync ${outcome.syncId}):`
-      : outcome.status === "unchanged"
-        ? `Trust store unchanged: the input equals the last successful sync's, nothing rewritten (skipped, ${seconds(outcome.timings.totalMs)}):`
-        : `Dry run: nothing written; the sources would store (${seconds(outcome.timings.totalMs)}):`;
+      : outcome.status === "unchanged" && outcome.notModified
+        ? `Trust store unchanged (304): every source answered Not Modified, nothing parsed or written (${seconds(outcome.timings.totalMs)}):`
+        : outcome.status === "unchanged"
+          ? `Trust store unchanged: the input equals the last successful sync's, nothing rewritten (skipped, ${seconds(outcome.timings.totalMs)}):`
+          : `Dry run: nothing written; the sources would store (${seconds(outcome.timings.totalMs)}):`;
   const t = outcome.timings;
   return escapeOutputLines([
     head,

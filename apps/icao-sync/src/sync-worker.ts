@@ -52,6 +52,7 @@ if (!pool.ok) {
   try {
     const outcome = await syncTrustStore(pool.value, syncInput(data.settings), {
       ...syncOptions(data.settings, logger),
+      ...(data.conditional === undefined ? {} : { conditional: data.conditional }),
       signal: controller.signal,
     });
     post({
@@ -64,6 +65,9 @@ if (!pool.ok) {
               counts: outcome.value.counts,
               syncId: outcome.value.syncId,
               verification: outcome.value.verification,
+              notModified: outcome.value.notModified,
+              downloads: outcome.value.downloads,
+              inputDigest: outcome.value.inputDigest,
             }) as never,
           }
         : { ok: false, error: { code: outcome.error.code, message: outcome.error.message } },

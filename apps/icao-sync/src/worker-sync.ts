@@ -1,17 +1,22 @@
 import { Worker } from "node:worker_threads";
 import type { Logger, PostgresConnectionSpec } from "@certs/db";
-import type { SyncOutcome } from "@certs/icao-sync";
+import type { ConditionalSync, SyncOutcome } from "@certs/icao-sync";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
 import { withCommandLineHint } from "./command-line-hint.js";
 import type { SyncSettings } from "./settings.js";
 
 /** What `serve` keeps of one sync. */
-export type RunSummary = Pick<SyncOutcome, "status" | "counts" | "syncId" | "verification">;
+export type RunSummary = Pick<
+  SyncOutcome,
+  "status" | "counts" | "syncId" | "verification" | "notModified" | "downloads" | "inputDigest"
+>;
 
 /** What the worker is started with: plain data, as threads share no objects. */
 export interface SyncWorkerData {
   readonly settings: SyncSettings;
   readonly spec: PostgresConnectionSpec;
+  /** The downloads of the last successful run, for If-None-Match / If-Modified-Since. */
+  readonly conditional?: ConditionalSync;
 }
 
 /** What the worker tells the main thread. */
