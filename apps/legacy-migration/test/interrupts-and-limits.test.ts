@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { openDataSource, parseConnectionUrl } from "@certs/db";
 import { generateLegacyDataset, setUpMigrationDatabases } from "@certs/legacy-migration/testing";
 import { Result } from "@certs/result";
-import { createTestDatabase, runTypeScript, spawnTypeScript, type TestDatabase } from "@certs/testdb";
+import { createTestDatabase, runTypeScript, spawnTypeScript } from "@certs/testdb";
 import ExcelJS from "exceljs";
 import type { DataSource } from "typeorm";
 import { afterAll, describe, expect, it } from "vitest";
