@@ -59,7 +59,10 @@ export async function runMigration(
     if (mode === "interactive") {
       const decide = process.stdin.isTTY ? askOperator : lineAnswers(process.stdin);
       // An answer pipe still open (the run ended by Ctrl+C or exit) must not keep the process alive.
-      if (!process.stdin.isTTY) defer(() => process.stdin.destroy());
+      if (!process.stdin.isTTY)
+        defer(() => {
+          process.stdin.destroy();
+        });
       result = await migrateInteractively(sources.value, {
         ...common,
         decide: async (step) => {
