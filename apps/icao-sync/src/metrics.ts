@@ -1,5 +1,12 @@
 import type { TableCounts } from "@certs/icao-sync";
-import type { RunRecord } from "./sync-service.js";
+
+/** What the metrics need of a finished run (the service's run record has these fields). */
+export interface MeteredRun {
+  readonly status: string;
+  readonly durationMs: number | null;
+  readonly finishedAt: string | null;
+  readonly downloads: readonly { readonly bytes: number }[];
+}
 
 /** The content type of the Prometheus text exposition format. */
 export const METRICS_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
@@ -22,7 +29,7 @@ export class SyncMetrics {
   private lastSuccessSeconds: number | undefined;
 
   /** Counts a run that ended. */
-  recordRun(run: RunRecord): void {
+  recordRun(run: MeteredRun): void {
     if (run.status === "running") return;
     this.syncs.set(run.status, (this.syncs.get(run.status) ?? 0) + 1);
     if (run.durationMs !== null) {
