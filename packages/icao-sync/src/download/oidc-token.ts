@@ -1,8 +1,8 @@
 import type { Logger } from "@certs/db";
 import { err, ok, type Result } from "@certs/result";
-import { type AttemptFailure, describeStatus, requestSignal, thrownFailure } from "./attempt-failure.js";
+import { type AttemptFailure, describeStatus } from "./attempt-failure.js";
+import { badResponse, boundedPost } from "./bounded-post.js";
 import { retryAfterMs } from "./retry-after.js";
-import { discardBody, readLimitedBody } from "./response-body.js";
 import { parseHttpUrl, redactSourceUrl } from "./source-url.js";
 
 /**
@@ -52,7 +52,6 @@ const tokenCache = new WeakMap<OidcOptions, CachedToken>();
 
 // Renew this long before expiry (at most a tenth of the lifetime) so a token never expires in flight.
 const EXPIRY_MARGIN_MS = 30_000;
-const MAX_TOKEN_RESPONSE_BYTES = 1 << 20;
 const MAX_DESCRIPTION_LENGTH = 200;
 
 /** What is wrong with `oidc`, or `undefined` when it can be used. */
@@ -139,37 +138,21 @@ async function requestToken(
   const request = `the token request POST ${redactSourceUrl(oidc.tokenUrl)}`;
   const headers = new Headers({ accept: "application/json" });
   if (oidc.clientAuthentication === "basic") headers.set("authorization", basicCredentials(oidc));
-  const signal = requestSignal(context.timeoutMs, context.signal);
-  let response: Response;
-  let body: Uint8Array | undefined;
-  try {
-    response = await context.fetch(oidc.tokenUrl, {
-      method: "POST",
+  const answer = await boundedPost(
+    {
+      request,
+      url: oidc.tokenUrl,
       headers,
-      body: tokenRequestBody(oidc),
-      signal: signal.signal,
       // The form carries the client secret or the password: it goes to the configured endpoint only.
-      redirect: "manual",
-    });
-    body = await readLimitedBody(response, MAX_TOKEN_RESPONSE_BYTES);
-  } catch (error) {
-    const failure = thrownFailure(request, error, signal);
-    // The reason names the token request, so "GET <source> failed: <reason>" says which request failed.
-    return err({ ...failure, reason: failure.sentence });
-  }
-  if (body === undefined) {
-    await discardBody(response);
-    return err(badResponse(request, "is larger than 1 MiB"));
-  }
+      body: tokenRequestBody(oidc),
+      redirectRefusal:
+        "redirects are not followed, so the credentials go only to the configured token endpoint",
+    },
+    context,
+  );
+  if (!answer.ok) return answer;
+  const { response, body } = answer.value;
   const json = parseJson(body);
-  if (response.status >= 300 && response.status < 400) {
-    return err(
-      badResponse(
-        request,
-        `answered ${describeStatus(response.status)}: redirects are not followed, so the credentials go only to the configured token endpoint`,
-      ),
-    );
-  }
   if (!response.ok) {
     const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
     const reason = `answered ${describeStatus(response.status)}${oauthError(json)}`;
@@ -209,15 +192,6 @@ async function requestToken(
     "obtained an OpenID Connect access token",
   );
   return ok({ accessToken, refreshAtMs });
-}
-
-function badResponse(request: string, what: string): AttemptFailure {
-  return {
-    kind: "bad_response",
-    retryable: false,
-    sentence: `${request} ${what}`,
-    reason: `${request} ${what}`,
-  };
 }
 
 function parseJson(body: Uint8Array): Record<string, unknown> | undefined {

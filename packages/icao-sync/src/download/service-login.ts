@@ -1,6 +1,6 @@
 import { err, ok, type Result } from "@certs/result";
-import { type AttemptFailure, describeStatus, requestSignal, thrownFailure } from "./attempt-failure.js";
-import { discardBody, readLimitedBody } from "./response-body.js";
+import { type AttemptFailure, describeStatus } from "./attempt-failure.js";
+import { badResponse, boundedPost } from "./bounded-post.js";
 import { parseHttpUrl, redactSourceUrl } from "./source-url.js";
 
 /**
@@ -39,7 +39,6 @@ interface CachedServiceToken {
 // Keyed by the caller's options object, like the OpenID Connect token cache.
 const serviceTokens = new WeakMap<ServiceLoginOptions, CachedServiceToken>();
 
-const MAX_LOGIN_RESPONSE_BYTES = 1 << 20;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 // A token in a header value: visible ASCII, no spaces.
 const TOKEN_TEXT = /^[\x21-\x7e]{1,8192}$/;
@@ -107,39 +106,24 @@ async function requestServiceToken(
   context: ServiceLoginContext,
 ): Promise<Result<string, AttemptFailure>> {
   const request = `the service login POST ${redactSourceUrl(login.url)}`;
-  const signal = requestSignal(context.timeoutMs, context.signal);
-  let response: Response;
-  let body: Uint8Array | undefined;
-  try {
-    response = await context.fetch(login.url, {
-      method: "POST",
+  const answer = await boundedPost(
+    {
+      request,
+      url: login.url,
       headers: {
         authorization: `Bearer ${bearer}`,
         "content-type": "application/json",
         accept: "application/json, text/plain",
       },
       body: JSON.stringify(login.body ?? {}),
-      signal: signal.signal,
       // The bearer token and the body's credentials go to the configured endpoint only.
-      redirect: "manual",
-    });
-    body = await readLimitedBody(response, MAX_LOGIN_RESPONSE_BYTES);
-  } catch (error) {
-    const failure = thrownFailure(request, error, signal);
-    return err({ ...failure, reason: failure.sentence });
-  }
-  if (body === undefined) {
-    await discardBody(response);
-    return err(badResponse(request, "is larger than 1 MiB"));
-  }
-  if (response.status >= 300 && response.status < 400) {
-    return err(
-      badResponse(
-        request,
-        `answered ${describeStatus(response.status)}: redirects are not followed, so the bearer token goes only to the configured login URL`,
-      ),
-    );
-  }
+      redirectRefusal:
+        "redirects are not followed, so the bearer token goes only to the configured login URL",
+    },
+    context,
+  );
+  if (!answer.ok) return answer;
+  const { response, body } = answer.value;
   if (response.status === 401 || response.status === 403) {
     return err({
       kind: "status",
@@ -180,13 +164,4 @@ function tokenOf(text: string): string | undefined {
     value = typeof record["token"] === "string" ? record["token"] : record["access_token"];
   }
   return typeof value === "string" && TOKEN_TEXT.test(value) ? value : undefined;
-}
-
-function badResponse(request: string, what: string): AttemptFailure {
-  return {
-    kind: "bad_response",
-    retryable: false,
-    sentence: `${request} ${what}`,
-    reason: `${request} ${what}`,
-  };
 }
