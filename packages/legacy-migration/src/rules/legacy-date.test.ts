@@ -54,6 +54,19 @@ describe("legacyDateToUtc", () => {
 });
 
 describe("date helpers", () => {
+  it("sqlUtc agrees with the ISO text for instants across the four-digit years, and refuses an invalid date", () => {
+    const dayMs = 86_400_000;
+    for (let i = 0; i < 20_000; i += 1) {
+      const instant = new Date(Math.floor(Math.random() * 366 * dayMs));
+      instant.setUTCFullYear(i % 2 === 0 ? Math.floor(Math.random() * 10_000) : 1970 + (i % 80));
+      expect(sqlUtc(instant)).toBe(instant.toISOString().slice(0, 19).replace("T", " "));
+    }
+    const early = new Date(Date.UTC(2000, 0, 2, 3, 4, 5));
+    early.setUTCFullYear(5);
+    expect(sqlUtc(early)).toBe("0005-01-02 03:04:05");
+    expect(() => sqlUtc(new Date(Number.NaN))).toThrow(RangeError);
+  });
+
   it("sqlUtc formats an instant as UTC wall-clock text", () => {
     expect(sqlUtc(new Date(Date.UTC(2024, 2, 1, 8, 0, 5)))).toBe("2024-03-01 08:00:05");
   });

@@ -72,5 +72,16 @@ function notADate(text: string): ReturnType<typeof appError> {
 
 /** An instant as the `YYYY-MM-DD HH:MM:SS` UTC text written to destination DATETIME columns. */
 export function sqlUtc(instant: Date): string {
-  return instant.toISOString().slice(0, 19).replace("T", " ");
+  const year = instant.getUTCFullYear();
+  // Outside four-digit years (and for an invalid Date, which throws) the ISO text is the reference.
+  if (!(year >= 0 && year <= 9999)) return instant.toISOString().slice(0, 19).replace("T", " ");
+  // Called for every date of every certificate written or verified: cheaper than building the ISO text.
+  return (
+    `${String(year).padStart(4, "0")}-${two(instant.getUTCMonth() + 1)}-${two(instant.getUTCDate())} ` +
+    `${two(instant.getUTCHours())}:${two(instant.getUTCMinutes())}:${two(instant.getUTCSeconds())}`
+  );
+}
+
+function two(value: number): string {
+  return value < 10 ? `0${value}` : String(value);
 }
