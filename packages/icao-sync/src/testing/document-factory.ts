@@ -1,34 +1,22 @@
 import { createHash } from "node:crypto";
-import {
-  Attribute,
-  ContentInfo,
-  DigestAlgorithmIdentifiers,
-  EncapsulatedContent,
-  EncapsulatedContentInfo,
-  id_signedData,
-  IssuerAndSerialNumber,
-  SignedData,
-  SignerIdentifier,
-  SignerInfo,
-  SignerInfos,
-} from "@peculiar/asn1-cms";
-import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
-import { AlgorithmIdentifier, SubjectKeyIdentifier } from "@peculiar/asn1-x509";
 import { LDS_SECURITY_OBJECT_OID, writeLdsSecurityObject } from "../passive-auth/lds-security-object.js";
-import { buildName, type GeneratedCertificate, issueCertificate, simpleName } from "./certificate-factory.js";
-import { integerContent, octetString, oid, sequence, set, splitChildren, tlv } from "./der-writer.js";
+import { type GeneratedCertificate, issueCertificate, simpleName } from "./certificate-factory.js";
+import { tlv } from "./der-writer.js";
 import { SeededRandom } from "./seeded-random.js";
+import {
+  DEFAULT_SIGNING_TIME,
+  DIGEST_OIDS,
+  flipLastBit,
+  laterSigningTime,
+  type SignedDataDigest,
+  signedAttributes,
+  writeSignedData,
+  writeSignerInfo,
+} from "./signed-data-writer.js";
 import { generateSigningKey, type KeyAlgorithm, type SigningKey } from "./signing-keys.js";
 
-const digestOids = {
-  sha1: "1.3.14.3.2.26",
-  sha256: "2.16.840.1.101.3.4.2.1",
-  sha384: "2.16.840.1.101.3.4.2.2",
-  sha512: "2.16.840.1.101.3.4.2.3",
-} as const;
-
 /** A hash the generated SODs may use for their data groups and messageDigest. */
-export type DocumentDigest = keyof typeof digestOids;
+export type DocumentDigest = SignedDataDigest;
 
 /** What to put in a Document Signer certificate. */
 export interface DocumentSignerSpec {
@@ -134,20 +122,6 @@ export interface DocumentSecurityObjectSpec {
   readonly tamper?: SodTamper;
 }
 
-const DEFAULT_SIGNING_TIME = new Date("2025-06-01T12:00:00Z");
-
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}
-
-function attribute(type: string, value: Uint8Array): Attribute {
-  return new Attribute({ attrType: type, attrValues: [toArrayBuffer(value)] });
-}
-
-function utcTime(date: Date): Uint8Array {
-  return tlv(0x17, Buffer.from(`${date.toISOString().replace(/[-:T]/g, "").slice(2, 14)}Z`, "latin1"));
-}
-
 /** Builds and signs an EF.SOD over the given data groups, the way ICAO 9303-10 describes it. */
 export function signDocumentSecurityObject(spec: DocumentSecurityObjectSpec): Uint8Array {
   const dsc = spec.dsc;
@@ -157,52 +131,23 @@ export function signDocumentSecurityObject(spec: DocumentSecurityObjectSpec): Ui
     .map(([number, bytes]) => ({ number, hash: new Uint8Array(createHash(digest).update(bytes).digest()) }));
   const lds = (groups: typeof hashes) =>
     writeLdsSecurityObject({
-      hashAlgorithm: digestOids[digest],
+      hashAlgorithm: DIGEST_OIDS[digest],
       dataGroups: groups,
       ...(spec.ldsVersion === undefined ? {} : { ldsVersion: spec.ldsVersion }),
     });
   const content = lds(hashes);
   const signingTime = spec.signingTime === undefined ? DEFAULT_SIGNING_TIME : spec.signingTime;
-
-  const attributes = [attribute("1.2.840.113549.1.9.3", oid(LDS_SECURITY_OBJECT_OID))];
-  if (signingTime !== null) attributes.push(attribute("1.2.840.113549.1.9.5", utcTime(signingTime)));
-  attributes.push(
-    attribute("1.2.840.113549.1.9.4", octetString(createHash(digest).update(content).digest())),
-  );
-  const signedSet = set(...attributes.map((a) => new Uint8Array(AsnConvert.serialize(a))));
+  const { attributes, signedSet } = signedAttributes(LDS_SECURITY_OBJECT_OID, content, digest, signingTime);
   const signature = dsc.key.sign(signedSet);
-  if (spec.tamper === "signature")
-    signature[signature.length - 1] = (signature[signature.length - 1] as number) ^ 0x01;
-  const embedded =
-    spec.tamper === "signed-attributes"
-      ? attributes.map((a) =>
-          a.attrType === "1.2.840.113549.1.9.5"
-            ? attribute(a.attrType, utcTime(new Date((signingTime ?? DEFAULT_SIGNING_TIME).getTime() + 1000)))
-            : a,
-        )
-      : attributes;
-
-  const sid =
-    spec.signerIdentifier === "subjectKeyIdentifier"
-      ? new SignerIdentifier({
-          subjectKeyIdentifier: new SubjectKeyIdentifier(
-            toArrayBuffer(dsc.subjectKeyIdentifier ?? new Uint8Array()),
-          ),
-        })
-      : new SignerIdentifier({
-          issuerAndSerialNumber: new IssuerAndSerialNumber({
-            issuer: buildName(dsc.issuerName),
-            serialNumber: toArrayBuffer(integerContent(dsc.serialNumber)),
-          }),
-        });
-  const digestAlgorithm = new AlgorithmIdentifier({ algorithm: digestOids[digest] });
-  const signerInfo = new SignerInfo({
-    version: spec.signerIdentifier === "subjectKeyIdentifier" ? 3 : 1,
-    sid,
-    digestAlgorithm,
-    signedAttrs: embedded,
-    signatureAlgorithm: AsnConvert.parse(dsc.key.signatureAlgorithm, AlgorithmIdentifier),
-    signature: new OctetString(toArrayBuffer(signature)),
+  if (spec.tamper === "signature") flipLastBit(signature);
+  const signerInfo = writeSignerInfo({
+    signer: dsc,
+    by: spec.signerIdentifier ?? "issuerAndSerialNumber",
+    digest,
+    signedAttributes:
+      spec.tamper === "signed-attributes" ? laterSigningTime(attributes, signingTime) : attributes,
+    signatureAlgorithm: dsc.key.signatureAlgorithm,
+    signature,
   });
   let eContent = content;
   if (spec.tamper === "content") {
@@ -212,33 +157,12 @@ export function signDocumentSecurityObject(spec: DocumentSecurityObjectSpec): Ui
     altered[0] = (altered[0] as number) ^ 0xff;
     eContent = lds([{ number: first.number, hash: altered }, ...rest]);
   }
-  const skeleton = new Uint8Array(
-    AsnConvert.serialize(
-      new SignedData({
-        version: 3,
-        digestAlgorithms: new DigestAlgorithmIdentifiers([digestAlgorithm]),
-        encapContentInfo: new EncapsulatedContentInfo({
-          eContentType: LDS_SECURITY_OBJECT_OID,
-          eContent: new EncapsulatedContent({ single: new OctetString(toArrayBuffer(eContent)) }),
-        }),
-        signerInfos: new SignerInfos([signerInfo]),
-      }),
-    ),
-  );
-  // The DSC is spliced in as raw DER so its bytes are exactly the generated ones.
-  const [version, digestAlgorithms, encap, signerInfos] = splitChildren(skeleton).children as [
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-  ];
-  const parts = [version, digestAlgorithms, encap];
-  if (spec.includeCertificate ?? true) parts.push(tlv(0xa0, dsc.der));
-  parts.push(signerInfos);
-  const contentInfo = new Uint8Array(
-    AsnConvert.serialize(
-      new ContentInfo({ contentType: id_signedData, content: toArrayBuffer(sequence(...parts)) }),
-    ),
-  );
+  const contentInfo = writeSignedData({
+    eContentType: LDS_SECURITY_OBJECT_OID,
+    eContent,
+    signerInfo,
+    // The DSC goes in as raw DER so its bytes are exactly the generated ones.
+    certificates: (spec.includeCertificate ?? true) ? [dsc.der] : [],
+  });
   return (spec.wrap ?? true) ? tlv(0x77, contentInfo) : contentInfo;
 }

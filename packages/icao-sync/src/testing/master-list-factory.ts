@@ -1,40 +1,18 @@
-import { createHash } from "node:crypto";
+import { AsnConvert } from "@peculiar/asn1-schema";
+import type { GeneratedCertificate } from "./certificate-factory.js";
+import { integer, oid, sequence, set } from "./der-writer.js";
 import {
-  Attribute,
-  ContentInfo,
-  DigestAlgorithmIdentifiers,
-  EncapsulatedContent,
-  EncapsulatedContentInfo,
-  id_signedData,
-  IssuerAndSerialNumber,
-  SignedData,
-  SignerIdentifier,
-  SignerInfo,
-  SignerInfos,
-} from "@peculiar/asn1-cms";
-import { AsnConvert, OctetString } from "@peculiar/asn1-schema";
-import { AlgorithmIdentifier, SubjectKeyIdentifier } from "@peculiar/asn1-x509";
-import { buildName, type GeneratedCertificate } from "./certificate-factory.js";
-import {
-  concat,
-  integer,
-  integerContent,
-  octetString,
-  oid,
-  sequence,
-  set,
-  splitChildren,
-  tlv,
-} from "./der-writer.js";
+  DEFAULT_SIGNING_TIME,
+  flipLastBit,
+  laterSigningTime,
+  type SignedDataDigest,
+  signedAttributes,
+  writeSignedData,
+  writeSignerInfo,
+} from "./signed-data-writer.js";
 
 /** eContentType of a CSCA master list. */
 export const MASTER_LIST_CONTENT_TYPE = "2.23.136.1.1.2";
-
-const digestOids = {
-  sha256: "2.16.840.1.101.3.4.2.1",
-  sha384: "2.16.840.1.101.3.4.2.2",
-  sha512: "2.16.840.1.101.3.4.2.3",
-} as const;
 
 /** A deliberate defect, for tests that must see verification refuse a list. */
 export type MasterListTamper =
@@ -60,7 +38,7 @@ export interface MasterListSpec {
   /** How the SignerInfo names its certificate; default by subjectKeyIdentifier, as real lists do. */
   readonly signerIdentifier?: "subjectKeyIdentifier" | "issuerAndSerialNumber";
   /** Digest for messageDigest; defaults to the signer key's hash. */
-  readonly digest?: keyof typeof digestOids;
+  readonly digest?: Exclude<SignedDataDigest, "sha1">;
   /** Write the bare key type (rsaEncryption / id-ecPublicKey) as signatureAlgorithm, as some CMS writers do. */
   readonly bareKeyAlgorithm?: boolean;
   readonly eContentType?: string;
@@ -71,21 +49,6 @@ export interface MasterListSpec {
   readonly tamper?: MasterListTamper;
   /** The eContent DER to sign instead of a CscaMasterList of `certificates` (e.g. a DeviationList). */
   readonly content?: Uint8Array;
-}
-
-const DEFAULT_SIGNING_TIME = new Date("2025-06-01T12:00:00Z");
-
-function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
-}
-
-function attribute(type: string, value: Uint8Array): Attribute {
-  return new Attribute({ attrType: type, attrValues: [toArrayBuffer(value)] });
-}
-
-function utcTime(date: Date): Uint8Array {
-  const text = date.toISOString().replace(/[-:T]/g, "").slice(2, 14) + "Z";
-  return tlv(0x17, Buffer.from(text, "latin1"));
 }
 
 function bareAlgorithm(signer: GeneratedCertificate): Uint8Array {
@@ -103,47 +66,18 @@ export function signMasterList(spec: MasterListSpec): Uint8Array {
   const digest = spec.digest ?? signer.key.hash;
   const signingTime = spec.signingTime === undefined ? DEFAULT_SIGNING_TIME : spec.signingTime;
 
-  const attributes = [attribute("1.2.840.113549.1.9.3", oid(eContentType))];
-  if (signingTime !== null) attributes.push(attribute("1.2.840.113549.1.9.5", utcTime(signingTime)));
-  attributes.push(
-    attribute("1.2.840.113549.1.9.4", octetString(createHash(digest).update(content).digest())),
-  );
-  const signedSet = set(...attributes.map((a) => new Uint8Array(AsnConvert.serialize(a))));
+  const { attributes, signedSet } = signedAttributes(eContentType, content, digest, signingTime);
   const signature = spec.withoutSignedAttributes ? signer.key.sign(content) : signer.key.sign(signedSet);
-  if (spec.tamper === "signature")
-    signature[signature.length - 1] = (signature[signature.length - 1] as number) ^ 0x01;
-
-  let embeddedAttributes = attributes;
-  if (spec.tamper === "signed-attributes") {
-    const later = new Date((signingTime ?? DEFAULT_SIGNING_TIME).getTime() + 1000);
-    embeddedAttributes = attributes.map((a) =>
-      a.attrType === "1.2.840.113549.1.9.5" ? attribute(a.attrType, utcTime(later)) : a,
-    );
-  }
-  const sid =
-    spec.signerIdentifier === "issuerAndSerialNumber"
-      ? new SignerIdentifier({
-          issuerAndSerialNumber: new IssuerAndSerialNumber({
-            issuer: buildName(signer.issuerName),
-            serialNumber: toArrayBuffer(integerContent(signer.serialNumber)),
-          }),
-        })
-      : new SignerIdentifier({
-          subjectKeyIdentifier: new SubjectKeyIdentifier(
-            toArrayBuffer(signer.subjectKeyIdentifier ?? new Uint8Array()),
-          ),
-        });
-  const digestAlgorithm = new AlgorithmIdentifier({ algorithm: digestOids[digest] });
-  const signerInfo = new SignerInfo({
-    version: spec.signerIdentifier === "issuerAndSerialNumber" ? 1 : 3,
-    sid,
-    digestAlgorithm,
-    ...(spec.withoutSignedAttributes ? {} : { signedAttrs: embeddedAttributes }),
-    signatureAlgorithm: AsnConvert.parse(
-      spec.bareKeyAlgorithm ? bareAlgorithm(signer) : signer.key.signatureAlgorithm,
-      AlgorithmIdentifier,
-    ),
-    signature: new OctetString(toArrayBuffer(signature)),
+  if (spec.tamper === "signature") flipLastBit(signature);
+  const signedInAttributes =
+    spec.tamper === "signed-attributes" ? laterSigningTime(attributes, signingTime) : attributes;
+  const signerInfo = writeSignerInfo({
+    signer,
+    by: spec.signerIdentifier ?? "subjectKeyIdentifier",
+    digest,
+    signedAttributes: spec.withoutSignedAttributes ? undefined : signedInAttributes,
+    signatureAlgorithm: spec.bareKeyAlgorithm ? bareAlgorithm(signer) : signer.key.signatureAlgorithm,
+    signature,
   });
 
   const eContent =
@@ -155,42 +89,21 @@ export function signMasterList(spec: MasterListSpec): Uint8Array {
       : spec.tamper === "content"
         ? sequence(integer(BigInt(spec.masterListVersion ?? 0)), set(...spec.certificates.slice(1)))
         : content;
-  const skeleton = new Uint8Array(
-    AsnConvert.serialize(
-      new SignedData({
-        version: 3,
-        digestAlgorithms: new DigestAlgorithmIdentifiers([digestAlgorithm]),
-        encapContentInfo: new EncapsulatedContentInfo({
-          eContentType,
-          eContent: new EncapsulatedContent({ single: new OctetString(toArrayBuffer(eContent)) }),
-        }),
-        signerInfos: new SignerInfos([signerInfo]),
-      }),
-    ),
-  );
   if (!spec.withoutSignedAttributes && spec.tamper !== "signed-attributes") {
     const embedded = Buffer.from(signedSet);
     embedded[0] = 0xa0;
-    if (Buffer.from(skeleton).indexOf(embedded) < 0) {
+    if (Buffer.from(AsnConvert.serialize(signerInfo)).indexOf(embedded) < 0) {
       throw new Error(
         "signMasterList: the serialized SignerInfo does not carry the signed attributes that were signed",
       );
     }
   }
-  // Certificates and CRLs are spliced in as raw DER so their bytes are exactly the generated ones.
-  const [version, digestAlgorithms, encap, signerInfos] = splitChildren(skeleton).children as [
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-    Uint8Array,
-  ];
-  const included = spec.includedCertificates ?? [signer.der];
-  const parts = [version, digestAlgorithms, encap];
-  if (included.length > 0) parts.push(tlv(0xa0, concat(included)));
-  if (spec.crls !== undefined && spec.crls.length > 0) parts.push(tlv(0xa1, concat(spec.crls)));
-  parts.push(signerInfos);
-  const signedData = sequence(...parts);
-  return new Uint8Array(
-    AsnConvert.serialize(new ContentInfo({ contentType: id_signedData, content: toArrayBuffer(signedData) })),
-  );
+  // Certificates and CRLs go in as raw DER so their bytes are exactly the generated ones.
+  return writeSignedData({
+    eContentType,
+    eContent,
+    signerInfo,
+    certificates: spec.includedCertificates ?? [signer.der],
+    crls: spec.crls ?? [],
+  });
 }
