@@ -1,71 +1,23 @@
-import { once } from "node:events";
-import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createInterface } from "node:readline";
 import { redactSecrets } from "@certs/db";
 import { appError, err, ErrorCode, ok, type Result } from "@certs/result";
-import ExcelJS from "exceljs";
 import type { MigrationSummary } from "../migration/migration-summary.js";
 import { oneLine, type CertificateOutcome } from "../migration/outcomes.js";
-import { OutputFile } from "./output-file.js";
-import {
-  addSharedStyleRow,
-  addSheet,
-  columnStyles,
-  DATE_FORMAT,
-  zipCatchesUp,
-  type ColumnSpec,
-} from "./xlsx-sheets.js";
-
-/** The Migrated sheet: the original tool's columns first, in its order, then ours. */
-const MIGRATED_COLUMNS: readonly ColumnSpec[] = [
-  { header: "ecu", width: 18 },
-  { header: "old_certificate_id", width: 12 },
-  { header: "new_certificate_id", width: 12 },
-  { header: "certificate_serial", width: 12 },
-  { header: "status", width: 11 },
-  { header: "old_calibration_technician_id", width: 12 },
-  { header: "new_calibration_technician_id", width: 12 },
-  { header: "old_installation_technician_id", width: 12 },
-  { header: "new_installation_technician_id", width: 12 },
-  { header: "dealer_name", width: 28 },
-  { header: "installation_date", width: 20, date: true },
-  { header: "calibration_date", width: 20, date: true },
-  { header: "expiry_date", width: 20, date: true },
-  { header: "cancellation_date", width: 20, date: true },
-  { header: "device_id", width: 10 },
-  { header: "customer_id", width: 10 },
-  { header: "vehicle_id", width: 10 },
-  { header: "legacy_customer_id", width: 10 },
-  { header: "speed_limit", width: 8 },
-  { header: "warnings", width: 50 },
-];
-
-/** The Unmigrated sheet: the original's `ecu, errors`, then the legacy id, serial, code and step. */
-const UNMIGRATED_COLUMNS: readonly ColumnSpec[] = [
-  { header: "ecu", width: 18 },
-  { header: "errors", width: 80 },
-  { header: "old_certificate_id", width: 12 },
-  { header: "certificate_serial", width: 12 },
-  { header: "error_code", width: 18 },
-  { header: "failing_step", width: 22 },
-];
-
-type Cell = string | number | null;
-
-const MIGRATED_STYLES = columnStyles(MIGRATED_COLUMNS);
-const UNMIGRATED_STYLES = columnStyles(UNMIGRATED_COLUMNS);
+import { outputFileError } from "./output-file.js";
+import type { ReportCell, ReportFailure, ReportRows, SummaryRows } from "./report-messages.js";
+import { ReportThread } from "./report-thread.js";
+import { temporaryBeside } from "./xlsx-sheets.js";
 
 function toNumber(value: string | null): number | null {
   return value === null ? null : Number(value);
 }
 
-/** A Migrated row; dates stay Date objects (real Excel dates), written straight into the sheet. */
-function migratedRow(outcome: Extract<CertificateOutcome, { kind: "migrated" }>): Array<Cell | Date> {
+/** Appends a Migrated row (`MIGRATED_COLUMNS`' order; dates as epoch milliseconds) to `cells`. */
+function pushMigrated(cells: ReportCell[], outcome: Extract<CertificateOutcome, { kind: "migrated" }>): void {
   const c = outcome.certificate;
-  return [
+  cells.push(
     outcome.legacy.ecu,
     outcome.legacy.legacyId,
     c.newCertificateId,
@@ -76,89 +28,86 @@ function migratedRow(outcome: Extract<CertificateOutcome, { kind: "migrated" }>)
     c.oldInstallationTechnicianId,
     Number(c.newInstallationTechnicianId),
     c.dealerName,
-    c.installationDate,
-    c.calibrationDate,
-    c.expiryDate,
-    c.cancellationDate,
+    c.installationDate.getTime(),
+    c.calibrationDate.getTime(),
+    c.expiryDate.getTime(),
+    c.cancellationDate === null ? null : c.cancellationDate.getTime(),
     toNumber(c.deviceId),
     toNumber(c.customerId),
     toNumber(c.vehicleId),
     outcome.legacy.legacyCustomerId,
     c.speedLimit,
     outcome.warnings.map(oneLine).join("; "),
-  ];
+  );
 }
 
-function unmigratedRow(outcome: Exclude<CertificateOutcome, { kind: "migrated" }>): Cell[] {
+/** Appends an Unmigrated row (`UNMIGRATED_COLUMNS`' order) to `cells`. */
+function pushUnmigrated(
+  cells: ReportCell[],
+  outcome: Exclude<CertificateOutcome, { kind: "migrated" }>,
+): void {
   if (outcome.kind === "skipped") {
-    return [
+    cells.push(
       outcome.legacy.ecu,
       "skipped by the operator",
       outcome.legacy.legacyId,
       outcome.legacy.serialNumber,
       "SKIPPED",
       "interactive",
-    ];
+    );
+    return;
   }
   const first = outcome.failures[0];
-  return [
+  cells.push(
     outcome.legacy.ecu,
     outcome.failures.map((f) => oneLine(f.message)).join(", "),
     outcome.legacy.legacyId,
     outcome.legacy.serialNumber,
     first?.code ?? "",
     first?.step ?? "",
-  ];
+  );
 }
 
-function fileError(message: string, cause: unknown, file: string): Result<never> {
-  return err(appError(ErrorCode.FILE_ERROR, message, { cause, details: { path: file } }));
-}
-
-async function copyRows(spool: string, sheet: ExcelJS.Worksheet, abandon: AbortSignal): Promise<void> {
-  const lines = createInterface({ input: createReadStream(spool, "utf8"), crlfDelay: Infinity });
-  for await (const line of lines) {
-    if (line === "" || abandon.aborted) continue;
-    addSharedStyleRow(sheet, JSON.parse(line) as Cell[], UNMIGRATED_STYLES);
-    await zipCatchesUp(sheet, abandon);
-  }
+/** The FILE_ERROR for a failure the report's thread answered, naming the path. */
+function reportError(target: string, failure: ReportFailure): Result<never> {
+  return err(outputFileError(target, Object.assign(new Error(failure.message), { code: failure.code })));
 }
 
 /** Outcomes waiting for the report before `add` makes its caller wait (bounded memory). */
 const QUEUE_HIGH_WATER = 5000;
+/** Outcomes per message to the report's thread, at most (a group's outcomes usually go together). */
+const BATCH_ROWS = 1000;
 
 /**
- * Writes `certificate_migration_report.xlsx` for a run of any size, as the run goes: `add` queues an
- * outcome and returns (it waits only while the queue is full), and the queue is written in the background,
- * migrated certificates straight into the streaming workbook's `Migrated` sheet, the others to a spool file
- * that becomes the `Unmigrated` sheet at the end (exceljs writes one sheet at a time). Sheets `Migrated`,
- * `Unmigrated` and `Summary` are always there; header rows bold and frozen, columns sized, dates real Excel
- * dates in UTC. The file appears atomically (a temporary file beside it, renamed); a write error ends as a
- * FILE_ERROR naming the path from `finish`, never a hang; the spool is removed by `finish` and `discard`.
+ * Writes `certificate_migration_report.xlsx` for a run of any size, as the run goes, in a worker thread of
+ * its own, so the workbook's XML and zip work stays off the migration's thread: `add` puts an outcome in a
+ * batch and returns (it waits only while 5,000 outcomes are on their way), and each group's batch is posted
+ * to the thread, which writes migrated certificates straight into the streaming workbook's `Migrated` sheet
+ * and the others to a spool file that becomes the `Unmigrated` sheet at the end (exceljs writes one sheet at
+ * a time). Sheets `Migrated`, `Unmigrated` and `Summary` are always there; header rows bold and frozen,
+ * columns sized, dates real Excel dates in UTC. The file appears atomically (a temporary file beside it,
+ * renamed); a write error, or a thread that dies, ends as a FILE_ERROR naming the path from `finish`, never
+ * a hang; the temporary file and the spool are removed by `finish` and `discard` whatever happened.
  */
 export class MigrationReportWriter {
-  private readonly queue: CertificateOutcome[] = [];
-  private head = 0;
-  private pumping: Promise<void> | undefined;
+  private migrated: ReportCell[] = [];
+  private unmigrated: ReportCell[] = [];
+  private rows = 0;
+  private flushing: NodeJS.Immediate | undefined;
   private readonly waiting: Array<() => void> = [];
-  private spoolError: unknown;
   private finished = false;
+  private readonly thread: ReportThread;
 
   private constructor(
-    private readonly file: OutputFile,
+    /** The report's path. */
+    readonly target: string,
+    private readonly temporary: string,
     private readonly spoolDirectory: string,
-    private readonly workbook: ExcelJS.stream.xlsx.WorkbookWriter,
-    private readonly migrated: ExcelJS.Worksheet,
-    private readonly unmigrated: WriteStream,
   ) {
-    unmigrated.on("error", (error) => {
-      this.spoolError ??= error;
-    });
-  }
-
-  /** The report's path. */
-  get target(): string {
-    return this.file.target;
+    this.thread = new ReportThread(
+      { target, temporary, spool: path.join(spoolDirectory, "unmigrated.ndjson") },
+      () => this.wakeWriters(),
+    );
   }
 
   /**
@@ -166,118 +115,103 @@ export class MigrationReportWriter {
    * FILE_ERROR naming the path otherwise), so a run never works for nothing.
    */
   static async create(target: string): Promise<Result<MigrationReportWriter>> {
-    const file = await OutputFile.open(target);
-    if (!file.ok) return file;
     let directory: string;
     try {
       directory = await mkdtemp(path.join(tmpdir(), "certs-migration-report-"));
     } catch (error) {
-      await file.value.discard();
-      return fileError(`Could not create temporary files for the report ${target}.`, error, target);
+      return err(
+        appError(ErrorCode.FILE_ERROR, `Could not create temporary files for the report ${target}.`, {
+          cause: error,
+          details: { path: target },
+        }),
+      );
     }
-    const workbook = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: file.value.stream, useStyles: true });
-    const migrated = addSheet(workbook, "Migrated", MIGRATED_COLUMNS);
-    const unmigrated = createWriteStream(path.join(directory, "unmigrated.ndjson"));
-    return ok(new MigrationReportWriter(file.value, directory, workbook, migrated, unmigrated));
+    let writer: MigrationReportWriter | undefined;
+    try {
+      writer = new MigrationReportWriter(target, temporaryBeside(target), directory);
+    } catch (error) {
+      await rm(directory, { recursive: true, force: true }).catch(() => undefined);
+      return err(outputFileError(target, error));
+    }
+    const failure = await writer.thread.ready();
+    if (failure === undefined) return ok(writer);
+    await writer.removeTemporaryFiles();
+    return reportError(target, failure);
   }
 
   /** Queues one certificate's outcome (already-migrated skips do not belong in the report). */
   add(outcome: CertificateOutcome): Promise<void> {
-    if (this.finished || (outcome.kind === "skipped" && outcome.reason === "already_migrated")) {
-      return Promise.resolve();
-    }
-    this.queue.push(outcome);
-    this.pumping ??= this.pump();
-    if (this.queue.length - this.head < QUEUE_HIGH_WATER) return Promise.resolve();
+    if (this.finished || this.thread.dropping) return Promise.resolve();
+    if (outcome.kind === "skipped" && outcome.reason === "already_migrated") return Promise.resolve();
+    if (outcome.kind === "migrated") pushMigrated(this.migrated, outcome);
+    else pushUnmigrated(this.unmigrated, outcome);
+    this.rows += 1;
+    if (this.rows >= BATCH_ROWS) this.flush();
+    // Posted once the caller's current turn is over: a group's outcomes, recorded one after the other, go together.
+    else this.flushing ??= setImmediate(() => this.flush());
+    if (this.thread.pendingRows + this.rows < QUEUE_HIGH_WATER) return Promise.resolve();
     return new Promise((resolve) => this.waiting.push(resolve));
   }
 
+  /** Posts the batch being collected. */
+  private flush(): void {
+    if (this.flushing !== undefined) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    const batch: ReportRows = {
+      kind: "rows",
+      migrated: this.migrated,
+      unmigrated: this.unmigrated,
+      rows: this.rows,
+    };
+    this.migrated = [];
+    this.unmigrated = [];
+    this.rows = 0;
+    this.thread.send(batch);
+    this.wakeWriters();
+  }
+
   private wakeWriters(): void {
-    for (const wake of this.waiting.splice(0)) wake();
-  }
-
-  private async pump(): Promise<void> {
-    // Never finish synchronously: `pumping` must be set before this clears it.
-    await Promise.resolve();
-    try {
-      while (this.head < this.queue.length) {
-        const outcome = this.queue[this.head++] as CertificateOutcome;
-        if (this.head >= 1024) {
-          this.queue.splice(0, this.head);
-          this.head = 0;
-        }
-        if (this.file.failed) continue; // the FILE_ERROR comes from finish; the run goes on
-        if (outcome.kind === "migrated") {
-          addSharedStyleRow(this.migrated, migratedRow(outcome), MIGRATED_STYLES);
-          await zipCatchesUp(this.migrated, this.file.abandoned);
-        } else if (this.spoolError === undefined) {
-          if (!this.unmigrated.write(`${JSON.stringify(unmigratedRow(outcome))}\n`)) {
-            await once(this.unmigrated, "drain", { signal: this.file.abandoned }).catch(() => undefined);
-          }
-        }
-        if (this.queue.length - this.head < QUEUE_HIGH_WATER / 2) this.wakeWriters();
-      }
-    } finally {
-      this.queue.length = 0;
-      this.head = 0;
-      this.pumping = undefined;
-      this.wakeWriters();
+    if (this.thread.dropping || this.thread.pendingRows + this.rows < QUEUE_HIGH_WATER / 2) {
+      for (const wake of this.waiting.splice(0)) wake();
     }
-  }
-
-  /** Waits until every queued outcome is written (or dropped after a write error). */
-  private async settle(): Promise<void> {
-    while (this.pumping !== undefined) await this.pumping;
   }
 
   /** Writes the rest of the workbook with the run's summary, renames it into place and removes the spool. */
   async finish(summary: MigrationSummary): Promise<Result<void>> {
     this.finished = true;
     try {
-      await this.settle();
-      this.unmigrated.end();
-      if (!this.unmigrated.closed) await once(this.unmigrated, "close").catch(() => undefined);
-      if (this.spoolError !== undefined) {
-        await this.file.discard();
-        return fileError(
-          `Could not write the report ${this.target}: its temporary file failed (${String(this.spoolError)}).`,
-          this.spoolError,
-          this.target,
-        );
-      }
-      return await this.file.close(async () => {
-        this.migrated.commit();
-        const unmigrated = addSheet(this.workbook, "Unmigrated", UNMIGRATED_COLUMNS);
-        await copyRows(path.join(this.spoolDirectory, "unmigrated.ndjson"), unmigrated, this.file.abandoned);
-        unmigrated.commit();
-        const summarySheet = addSheet(this.workbook, "Summary", [
-          { header: "item", width: 34 },
-          { header: "value", width: 60 },
-        ]);
-        for (const [item, value] of summaryRows(summary)) {
-          const row = summarySheet.addRow([item, value]);
-          if (value instanceof Date) row.getCell(2).numFmt = DATE_FORMAT;
-          row.commit();
-        }
-        summarySheet.commit();
-        await this.workbook.commit();
-      });
+      this.flush();
+      const failure = await this.thread.end({ kind: "finish", summary: summaryRows(summary) });
+      return failure === undefined ? ok(undefined) : reportError(this.target, failure);
     } finally {
-      await rm(this.spoolDirectory, { recursive: true, force: true }).catch(() => undefined);
+      await this.removeTemporaryFiles();
     }
   }
 
   /** Gives the report up (a run that never started): no file is left, the spool is removed. */
   async discard(): Promise<void> {
     this.finished = true;
-    await this.settle();
-    this.unmigrated.destroy();
-    await this.file.discard();
+    if (this.flushing !== undefined) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    this.migrated = [];
+    this.unmigrated = [];
+    this.rows = 0;
+    try {
+      await this.thread.end({ kind: "discard" });
+    } finally {
+      await this.removeTemporaryFiles();
+    }
+  }
+
+  /** Whatever the thread did or did not get to: the spool goes, and so does the temporary file (renamed or not). */
+  private async removeTemporaryFiles(): Promise<void> {
+    this.wakeWriters();
     await rm(this.spoolDirectory, { recursive: true, force: true }).catch(() => undefined);
+    await unlink(this.temporary).catch(() => undefined);
   }
 }
 
-function summaryRows(summary: MigrationSummary): Array<[string, string | number | Date]> {
+function summaryRows(summary: MigrationSummary): SummaryRows {
   const rows: Array<[string, string | number | Date]> = [
     ["run id", summary.runId],
     ["mode", summary.mode],
