@@ -1,22 +1,18 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
-  type CountryPki,
-  type GeneratedCertificate,
   generateDataGroups,
   generateSigningKey,
   issueDeviationListSigner,
-  issueDocumentSigner,
   signDeviationList,
   signDocumentSecurityObject,
+  type GeneratedCertificate,
 } from "@certs/icao-sync/testing";
-import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Material, writeMaterial } from "./material.js";
+import type { TestDatabase } from "@certs/testdb";
+import { beforeAll, describe, expect, it } from "vitest";
+import { albaniaOf, issueAlbanianDsc, listFlags, type Material, useTestStore } from "./material.js";
+import { runCli as run, runCliOrThrow } from "./served-app.js";
 
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
-const run = (args: string[]) => runTypeScript(CLI, args, { env: { CERTS_LOG_LEVEL: "warn" } });
 const AT = "2025-07-01T00:00:00Z";
 const DS_CERTIFICATE_DEFECT = "2.23.136.1.1.7.1.1";
 
@@ -24,16 +20,12 @@ let db: TestDatabase;
 let material: Material;
 let listFile: string;
 const sods: Record<"listed" | "unlisted", string> = { listed: "", unlisted: "" };
+useTestStore("check-deviations", (store) => ({ db, material } = store));
 
 beforeAll(async () => {
-  db = await createTestDatabase("postgres");
-  material = await writeMaterial("check-deviations");
-  const albania = material.pki.countries.find((c) => c.quirk === "lowercase-country") as CountryPki;
-  const csca = albania.cscas[0] as GeneratedCertificate;
-  const t = material.pki.signingTime.getTime();
-  const validity = { notBefore: new Date(t - 86_400_000), notAfter: new Date(t + 365 * 86_400_000) };
-  const listed = issueDocumentSigner({ csca, country: "AL", serialNumber: 0x6001n, ...validity });
-  const unlisted = issueDocumentSigner({ csca, country: "AL", serialNumber: 0x6002n, ...validity });
+  const csca = albaniaOf(material).cscas[0] as GeneratedCertificate;
+  const listed = issueAlbanianDsc(material, 0x6001n);
+  const unlisted = issueAlbanianDsc(material, 0x6002n);
   listFile = path.join(material.dir, "al.dvl");
   await writeFile(
     listFile,
@@ -60,25 +52,15 @@ beforeAll(async () => {
       signDocumentSecurityObject({ dsc, dataGroups: groups, signingTime: material.pki.signingTime }),
     );
   }
-  const synced = await run([
+  await runCliOrThrow("the sync", [
     "run",
-    "--source",
-    material.masterList,
-    "--trust-anchor",
-    material.anchor,
+    ...listFlags(db.url, material),
     "--ldif",
     material.ldif,
     "--deviation-list",
     listFile,
-    "--db",
-    db.url,
   ]);
-  if (synced.code !== 0) throw new Error(`the sync failed: ${synced.stderr}`);
 }, 120_000);
-
-afterAll(async () => {
-  await db?.drop();
-});
 
 describe("certs-icao-sync check against a store with a deviation list", () => {
   it("--json lists the deviation of the named DSC, none for another, and both stay valid (exit 0)", async () => {

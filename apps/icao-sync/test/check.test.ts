@@ -1,20 +1,11 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import {
-  type CountryPki,
-  type GeneratedCertificate,
-  generateDataGroups,
-  issueDocumentSigner,
-  signDocumentSecurityObject,
-} from "@certs/icao-sync/testing";
-import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
+import { generateDataGroups, signDocumentSecurityObject } from "@certs/icao-sync/testing";
+import type { TestDatabase } from "@certs/testdb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Material, writeMaterial } from "./material.js";
-import { serve, type Served } from "./served-app.js";
+import { albaniaOf, issueAlbanianDsc, listFlags, type Material, useTestStore } from "./material.js";
+import { runCli as run, runCliOrThrow, serve, type Served, stop } from "./served-app.js";
 
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
-const run = (args: string[]) => runTypeScript(CLI, args, { env: { CERTS_LOG_LEVEL: "warn" } });
 const AT = "2025-07-01T00:00:00Z";
 const TOKEN = "verify-token-0123456789";
 
@@ -23,29 +14,14 @@ let material: Material;
 const files: Record<string, string> = {};
 const groups = generateDataGroups("check-app");
 let goodSod: Uint8Array;
+useTestStore("check", (store) => ({ db, material } = store));
 
 beforeAll(async () => {
-  db = await createTestDatabase("postgres");
-  material = await writeMaterial("check");
-  const synced = await run([
-    "run",
-    "--source",
-    material.masterList,
-    "--trust-anchor",
-    material.anchor,
-    "--ldif",
-    material.ldif,
-    "--db",
-    db.url,
-  ]);
-  if (synced.code !== 0) throw new Error(`the sync failed: ${synced.stderr}`);
-  const albania = material.pki.countries.find((c) => c.quirk === "lowercase-country") as CountryPki;
-  const csca = albania.cscas[0] as GeneratedCertificate;
-  const t = material.pki.signingTime.getTime();
-  const validity = { notBefore: new Date(t - 86_400_000), notAfter: new Date(t + 365 * 86_400_000) };
-  const good = issueDocumentSigner({ csca, country: "AL", serialNumber: 0x77n, ...validity });
+  await runCliOrThrow("the sync", ["run", ...listFlags(db.url, material), "--ldif", material.ldif]);
+  const albania = albaniaOf(material);
+  const good = issueAlbanianDsc(material, 0x77n);
   const revokedSerial = albania.crl.entries[0]?.serialNumber as bigint;
-  const revoked = issueDocumentSigner({ csca, country: "AL", serialNumber: revokedSerial, ...validity });
+  const revoked = issueAlbanianDsc(material, revokedSerial);
   const signingTime = material.pki.signingTime;
   goodSod = signDocumentSecurityObject({ dsc: good, dataGroups: groups, signingTime });
   const write = async (name: string, bytes: Uint8Array | string) => {
@@ -63,10 +39,6 @@ beforeAll(async () => {
   await write("dg2.bin", groups.get(2) as Uint8Array);
   await write("not-a-document.txt", "hello");
 }, 120_000);
-
-afterAll(async () => {
-  await db?.drop();
-});
 
 describe("certs-icao-sync check", () => {
   it("a valid EF.SOD with its data groups exits 0 with one line", async () => {
@@ -162,24 +134,13 @@ describe("serve: POST /verify", () => {
   let served: Served;
 
   beforeAll(async () => {
-    served = await serve(
-      [
-        "--source",
-        material.masterList,
-        "--trust-anchor",
-        material.anchor,
-        "--db",
-        db.url,
-        "--trigger-token",
-        TOKEN,
-      ],
-      { CERTS_LOG_LEVEL: "warn" },
-    );
+    served = await serve([...listFlags(db.url, material), "--trigger-token", TOKEN], {
+      CERTS_LOG_LEVEL: "warn",
+    });
   }, 60_000);
 
   afterAll(async () => {
-    served?.child.kill("SIGTERM");
-    await served?.exited;
+    if (served !== undefined) await stop(served);
   });
 
   const post = async (body: string | Uint8Array, headers: Record<string, string> = {}) => {

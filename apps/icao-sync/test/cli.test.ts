@@ -1,31 +1,25 @@
 import { existsSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { InspectReport } from "@certs/icao-sync";
-import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
+import type { TestDatabase } from "@certs/testdb";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Material, openPool, tableCounts, tableIds, writeMaterial } from "./material.js";
-
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
-const run = (args: string[], env: Record<string, string> = {}) =>
-  runTypeScript(CLI, args, { env: { CERTS_LOG_LEVEL: "warn", ...env } });
+import { describe, expect, it } from "vitest";
+import { listFlags, type Material, tableCounts, tableIds, useTestStore } from "./material.js";
+import { runCli as run } from "./served-app.js";
 
 let db: TestDatabase;
 let pool: pg.Pool;
 let material: Material;
+useTestStore("cli", (store) => ({ db, pool, material } = store));
 
-beforeAll(async () => {
-  db = await createTestDatabase("postgres");
-  pool = openPool(db.url);
-  material = await writeMaterial("cli");
-});
-
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-});
+/** The master list, LDIF and every CRL file under the anchor: the whole material. */
+const everySource = () => [
+  ...listFlags(db.url, material),
+  "--ldif",
+  material.ldif,
+  ...material.crls.flatMap((crl) => ["--crl", crl]),
+];
 
 describe("certs-icao-sync", () => {
   it("--help lists the commands, and each command's help has examples", async () => {
@@ -115,18 +109,7 @@ describe("certs-icao-sync", () => {
   });
 
   it("run stores the master list, LDIF and CRLs and prints the counts and the verification", async () => {
-    const outcome = await run([
-      "run",
-      "--db",
-      db.url,
-      "--source",
-      material.masterList,
-      "--ldif",
-      material.ldif,
-      ...material.crls.flatMap((crl) => ["--crl", crl]),
-      "--trust-anchor",
-      material.anchor,
-    ]);
+    const outcome = await run(["run", ...everySource()]);
     expect(outcome.stderr).toBe("");
     expect(outcome.code).toBe(0);
     const expected = {
@@ -150,19 +133,7 @@ describe("certs-icao-sync", () => {
 
   it("a second run of the same input is skipped as unchanged", async () => {
     const before = await tableIds(pool);
-    const outcome = await run([
-      "run",
-      "--json",
-      "--db",
-      db.url,
-      "--source",
-      material.masterList,
-      "--ldif",
-      material.ldif,
-      ...material.crls.flatMap((crl) => ["--crl", crl]),
-      "--trust-anchor",
-      material.anchor,
-    ]);
+    const outcome = await run(["run", "--json", ...everySource()]);
     expect(outcome.code).toBe(0);
     const summary = JSON.parse(outcome.stdout) as {
       status: string;
@@ -177,7 +148,7 @@ describe("certs-icao-sync", () => {
   it("run leaves out forged and unknown DSCs and Bar Code Signers, says so in one line each, and stores the unknown one with --keep-unverifiable-dsc", async () => {
     const hostile = path.join(material.dir, "icaopkd-001-hostile.ldif");
     await writeFile(hostile, material.pki.hostile.ldif.dscsAndBarCodeSigners);
-    const base = ["run", "--db", db.url, "--source", material.masterList, "--trust-anchor", material.anchor];
+    const base = ["run", ...listFlags(db.url, material)];
     const outcome = await run([...base, "--ldif", hostile, "--force"]);
     expect(outcome.code).toBe(0);
     expect(outcome.stdout).toContain(
@@ -211,15 +182,7 @@ describe("certs-icao-sync", () => {
 
   it("refuses a list whose signature does not verify: exit 1, one line with the way out, tables untouched", async () => {
     const before = await tableIds(pool);
-    const outcome = await run([
-      "run",
-      "--db",
-      db.url,
-      "--source",
-      material.tampered,
-      "--trust-anchor",
-      material.anchor,
-    ]);
+    const outcome = await run(["run", ...listFlags(db.url, material, material.tampered)]);
     expect(outcome.code).toBe(1);
     expect(outcome.stdout).toBe("");
     expect(outcome.stderr.trim().split("\n")).toHaveLength(1);
@@ -290,15 +253,7 @@ describe("certs-icao-sync", () => {
   });
 
   it("names a missing source file with exit 1", async () => {
-    const outcome = await run([
-      "run",
-      "--db",
-      db.url,
-      "--source",
-      `${material.dir}/nope.ml`,
-      "--trust-anchor",
-      material.anchor,
-    ]);
+    const outcome = await run(["run", ...listFlags(db.url, material, `${material.dir}/nope.ml`)]);
     expect(outcome.code).toBe(1);
     expect(outcome.stderr).toMatch(/^error: FILE_ERROR: .*nope\.ml/);
   });

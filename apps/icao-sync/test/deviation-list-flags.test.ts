@@ -1,6 +1,5 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import {
   generateSigningKey,
   type GeneratedCertificate,
@@ -9,25 +8,20 @@ import {
   signDeviationList,
   simpleName,
 } from "@certs/icao-sync/testing";
-import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
+import type { TestDatabase } from "@certs/testdb";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Material, openPool, tableIds, writeMaterial } from "./material.js";
-
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
-const run = (args: string[], env: Record<string, string> = {}) =>
-  runTypeScript(CLI, args, { env: { CERTS_LOG_LEVEL: "warn", ...env } });
+import { beforeAll, describe, expect, it } from "vitest";
+import { listFlags, type Material, tableIds, useTestStore } from "./material.js";
+import { runCli as run } from "./served-app.js";
 
 let db: TestDatabase;
 let pool: pg.Pool;
 let material: Material;
 let deviationList: string;
 let operatorCsca: GeneratedCertificate;
+useTestStore("cli-deviation", (store) => ({ db, pool, material } = store));
 
 beforeAll(async () => {
-  db = await createTestDatabase("postgres");
-  pool = openPool(db.url);
-  material = await writeMaterial("cli-deviation");
   const country = material.pki.countries.find((c) => c.quirk === null) ?? material.pki.countries[0];
   const csca = country?.cscas[0];
   const dsc = country?.dscs[0];
@@ -56,11 +50,6 @@ beforeAll(async () => {
   });
 });
 
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-});
-
 describe("certs-icao-sync --deviation-list and --csca", () => {
   it("run stores the deviation list and the operator CSCA and says so", async () => {
     const cscaFile = path.join(material.dir, "qq.pem");
@@ -70,16 +59,11 @@ describe("certs-icao-sync --deviation-list and --csca", () => {
     );
     const outcome = await run([
       "run",
-      "--source",
-      material.masterList,
-      "--trust-anchor",
-      material.anchor,
+      ...listFlags(db.url, material),
       "--deviation-list",
       deviationList,
       "--csca",
       cscaFile,
-      "--db",
-      db.url,
     ]);
     expect(outcome.stderr).toBe("");
     expect(outcome.code).toBe(0);
@@ -128,18 +112,7 @@ describe("certs-icao-sync --deviation-list and --csca", () => {
     const before = await tableIds(pool);
     const garbage = path.join(material.dir, "garbage.cer");
     await writeFile(garbage, "this is not a certificate");
-    const bad = await run([
-      "run",
-      "--source",
-      material.masterList,
-      "--trust-anchor",
-      material.anchor,
-      "--csca",
-      garbage,
-      "--db",
-      db.url,
-      "--force",
-    ]);
+    const bad = await run(["run", ...listFlags(db.url, material), "--csca", garbage, "--force"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(
       /^error: PARSE_ERROR: Operator CSCA file .*garbage\.cer (is neither a PEM nor a DER certificate|holds a certificate that cannot be read: .*)\.\n$/,
@@ -154,18 +127,7 @@ describe("certs-icao-sync --deviation-list and --csca", () => {
         deviations: [{ documentType: "P", descriptions: [{ type: "2.23.136.1.1.7.2.3" }] }],
       }),
     );
-    const refused = await run([
-      "run",
-      "--source",
-      material.masterList,
-      "--trust-anchor",
-      material.anchor,
-      "--deviation-list",
-      rogue,
-      "--db",
-      db.url,
-      "--force",
-    ]);
+    const refused = await run(["run", ...listFlags(db.url, material), "--deviation-list", rogue, "--force"]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(
       /^error: SIGNATURE_ERROR: .*rogue\.dvl: the deviation list is refused: its signer CN=Deviation List Signer,C=QQ is not issued by a trusted CSCA: .*\n$/,

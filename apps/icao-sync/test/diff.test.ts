@@ -1,40 +1,19 @@
 import { createHash } from "node:crypto";
 import type { LastSyncChanges, SyncOutcome } from "@certs/icao-sync";
-import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
+import type { TestDatabase } from "@certs/testdb";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Material, openPool, writeMaterial } from "./material.js";
-import { CLI, get, serve, untilReady } from "./served-app.js";
+import { describe, expect, it } from "vitest";
+import { listFlags, type Material, useTestStore } from "./material.js";
+import { get, NEVER_SOON, runCli as run, serve, stop, untilReady } from "./served-app.js";
 
-const run = (args: string[]) => runTypeScript(CLI, args, { env: { CERTS_LOG_LEVEL: "warn" } });
 const sha256 = (der: Uint8Array) => createHash("sha256").update(der).digest("hex");
 
 let db: TestDatabase;
 let pool: pg.Pool;
 let material: Material;
+useTestStore("diff", (store) => ({ db, pool, material } = store));
 
-beforeAll(async () => {
-  db = await createTestDatabase("postgres");
-  pool = openPool(db.url);
-  material = await writeMaterial("diff");
-});
-
-afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
-});
-
-const withLdif = () => [
-  "run",
-  "--db",
-  db.url,
-  "--source",
-  material.masterList,
-  "--ldif",
-  material.ldif,
-  "--trust-anchor",
-  material.anchor,
-];
+const withLdif = () => ["run", ...listFlags(db.url, material), "--ldif", material.ldif];
 
 /** The AL DSCs as `diff` lists them when they are removed: by issuer, then serial. */
 function albanianDscLines(): string[] {
@@ -78,7 +57,7 @@ describe("certs-icao-sync diff and the changes of run", () => {
   });
 
   it("a run without the LDIF removes its DSCs and CRLs: per country with --verbose, in full with --json", async () => {
-    const args = ["run", "--db", db.url, "--source", material.masterList, "--trust-anchor", material.anchor];
+    const args = ["run", ...listFlags(db.url, material)];
     const verbose = await run([...args, "--verbose"]);
     expect(verbose.code).toBe(0);
     const { pki } = material;
@@ -135,16 +114,7 @@ describe("certs-icao-sync diff and the changes of run", () => {
   });
 
   it("serve's /info carries the last sync's changes", async () => {
-    const served = await serve([
-      "--db",
-      db.url,
-      "--source",
-      material.masterList,
-      "--trust-anchor",
-      material.anchor,
-      "--cron",
-      "0 0 1 1 *",
-    ]);
+    const served = await serve([...listFlags(db.url, material), "--cron", NEVER_SOON]);
     try {
       await untilReady(served.url);
       const info = await get(`${served.url}/info`);
@@ -152,8 +122,7 @@ describe("certs-icao-sync diff and the changes of run", () => {
       expect(store.lastChanges.status).toBe("replaced");
       expect(store.lastChanges.changes?.tables.dsc.removed).toBe(material.pki.dscs.length);
     } finally {
-      served.child.kill("SIGTERM");
-      await served.exited;
+      await stop(served);
     }
   });
 });

@@ -1,12 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { fileURLToPath } from "node:url";
-import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
+import type { TestDatabase } from "@certs/testdb";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Material, openPool, tableCounts, tableIds, writeMaterial } from "./material.js";
+import { listFlags, type Material, tableCounts, tableIds, useTestStore } from "./material.js";
+import { runCli } from "./served-app.js";
 
-const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
 const TOKEN = "pkd-bearer-token-7f3a";
 
 let db: TestDatabase;
@@ -15,11 +14,9 @@ let material: Material;
 let server: Server;
 let base: string;
 const seen: { path: string; authorization: string | undefined }[] = [];
+useTestStore("download", (store) => ({ db, pool, material } = store));
 
 beforeAll(async () => {
-  db = await createTestDatabase("postgres");
-  pool = openPool(db.url);
-  material = await writeMaterial("download");
   server = createServer((request, response) => {
     seen.push({ path: request.url ?? "", authorization: request.headers.authorization });
     if (request.url === "/ml/list.ml" && request.headers.authorization === `Bearer ${TOKEN}`) {
@@ -36,17 +33,14 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await new Promise((resolve) => server?.close(resolve));
-  await pool?.end();
-  await db?.drop();
 });
 
 describe("certs-icao-sync run with URL sources", () => {
   it("downloads with the bearer token from CERTS_BEARER_TOKEN and never prints it", async () => {
-    const outcome = await runTypeScript(
-      CLI,
-      ["run", "--db", db.url, "--source", `${base}/ml/list.ml`, "--trust-anchor", material.anchor, "--json"],
-      { env: { CERTS_BEARER_TOKEN: TOKEN, CERTS_LOG_LEVEL: "debug" } },
-    );
+    const outcome = await runCli(["run", ...listFlags(db.url, material, `${base}/ml/list.ml`), "--json"], {
+      CERTS_BEARER_TOKEN: TOKEN,
+      CERTS_LOG_LEVEL: "debug",
+    });
     expect(outcome.code).toBe(0);
     expect(JSON.parse(outcome.stdout)).toMatchObject({ status: "replaced" });
     expect((await tableCounts(pool)).root_ca).toBe(material.pki.cscas.length);
@@ -58,23 +52,12 @@ describe("certs-icao-sync run with URL sources", () => {
 
   it("a refused download exits 1 with a DOWNLOAD_ERROR and leaves the tables alone", async () => {
     const before = await tableIds(pool);
-    const outcome = await runTypeScript(
-      CLI,
-      [
-        "run",
-        "--db",
-        db.url,
-        "--source",
-        `${base}/ml/list.ml`,
-        "--trust-anchor",
-        material.anchor,
-        "--retries",
-        "0",
-      ],
-      {
-        env: { CERTS_LOG_LEVEL: "warn" },
-      },
-    );
+    const outcome = await runCli([
+      "run",
+      ...listFlags(db.url, material, `${base}/ml/list.ml`),
+      "--retries",
+      "0",
+    ]);
     expect(outcome.code).toBe(1);
     expect(outcome.stderr.trim().split("\n")).toHaveLength(1);
     expect(outcome.stderr).toMatch(/^error: DOWNLOAD_ERROR: .*401/);
@@ -97,16 +80,11 @@ describe("certs-icao-sync run with URL sources", () => {
       [mirror, source].map((s) => new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve))),
     );
     try {
-      const outcome = await runTypeScript(
-        CLI,
+      const sourceUrl = `http://127.0.0.1:${(source.address() as AddressInfo).port}/list.ml`;
+      const outcome = await runCli(
         [
           "run",
-          "--db",
-          db.url,
-          "--source",
-          `http://127.0.0.1:${(source.address() as AddressInfo).port}/list.ml`,
-          "--trust-anchor",
-          material.anchor,
+          ...listFlags(db.url, material, sourceUrl),
           "--header",
           "X-Api-Key: pkd-api-key-51c2",
           "--header",
@@ -114,7 +92,7 @@ describe("certs-icao-sync run with URL sources", () => {
           "--force",
           "--json",
         ],
-        { env: { CERTS_BEARER_TOKEN: TOKEN, CERTS_LOG_LEVEL: "warn" } },
+        { CERTS_BEARER_TOKEN: TOKEN },
       );
       expect(outcome.code).toBe(0);
       expect(sourceSeen[0]).toMatchObject({

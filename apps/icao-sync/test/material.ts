@@ -2,8 +2,16 @@ import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createPgPool, parseConnectionUrl } from "@certs/db";
-import { generateIcaoPki, type IcaoPki } from "@certs/icao-sync/testing";
+import {
+  type CountryPki,
+  type GeneratedCertificate,
+  generateIcaoPki,
+  type IcaoPki,
+  issueDocumentSigner,
+} from "@certs/icao-sync/testing";
+import { createTestDatabase, type TestDatabase } from "@certs/testdb";
 import type pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 
 /** Generated master lists, LDIF, CRLs and anchors written to a temp directory, and what they hold. */
 export interface Material {
@@ -40,6 +48,54 @@ export async function writeMaterial(seed: string): Promise<Material> {
     tamperedCscas: bad.cscas.length,
     revokedEntries: pki.crls.reduce((sum, crl) => sum + crl.entries.length, 0),
   };
+}
+
+/** `--db <url> --source <source> --trust-anchor <anchor>`: a sync of one anchored list (default the material's). */
+export function listFlags(dbUrl: string, material: Material, source: string = material.masterList): string[] {
+  return ["--db", dbUrl, "--source", source, "--trust-anchor", material.anchor];
+}
+
+/** The generated country whose CSCA writes its C in lowercase: Albania, `CN=CSCA ALB,...,C=al`. */
+export function albaniaOf(material: Material): CountryPki {
+  return material.pki.countries.find((c) => c.quirk === "lowercase-country") as CountryPki;
+}
+
+/** A DSC for AL from Albania's first CSCA, valid from a day before the list's signing time for a year. */
+export function issueAlbanianDsc(material: Material, serialNumber: bigint): GeneratedCertificate {
+  const t = material.pki.signingTime.getTime();
+  return issueDocumentSigner({
+    csca: albaniaOf(material).cscas[0] as GeneratedCertificate,
+    country: "AL",
+    serialNumber,
+    notBefore: new Date(t - 86_400_000),
+    notAfter: new Date(t + 365 * 86_400_000),
+  });
+}
+
+/** A fresh PostgreSQL test database, a pool on it, and the material of one test file. */
+export interface TestStore {
+  readonly db: TestDatabase;
+  readonly pool: pg.Pool;
+  readonly material: Material;
+}
+
+/**
+ * Opens a test store before the calling file's tests and closes it after them; `receive` takes it, e.g. into
+ * the file's own `db`, `pool` and `material`. Call it before the file's other hooks: its beforeAll then runs
+ * first, and its afterAll last (vitest runs after-hooks in reverse), once the file has stopped what it started.
+ */
+export function useTestStore(seed: string, receive: (store: TestStore) => void): void {
+  const opened: { db?: TestDatabase; pool?: pg.Pool } = {};
+  beforeAll(async () => {
+    const db = await createTestDatabase("postgres");
+    opened.db = db;
+    opened.pool = openPool(db.url);
+    receive({ db, pool: opened.pool, material: await writeMaterial(seed) });
+  });
+  afterAll(async () => {
+    await opened.pool?.end();
+    await opened.db?.drop();
+  });
 }
 
 /** A pool on a test database URL. */

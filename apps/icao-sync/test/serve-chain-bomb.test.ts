@@ -10,9 +10,8 @@ import {
 } from "@certs/icao-sync/testing";
 import { createTestDatabase, type TestDatabase } from "@certs/testdb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { get, lastRunOf, send, serve, type Served, untilReady } from "./served-app.js";
+import { get, lastRunOf, NEVER_SOON, send, serve, type Served, untilReady } from "./served-app.js";
 
-const NEVER_SOON = "0 0 1 1 *";
 const PER_SIDE = 2_500;
 
 let db: TestDatabase;

@@ -1,16 +1,25 @@
 import { readFile } from "node:fs/promises";
 import type { ServerResponse } from "node:http";
-import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
+import type { TestDatabase } from "@certs/testdb";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   startTestServer,
   type TestServer,
 } from "../../../packages/icao-sync/src/download/http-test-server.js";
-import { type Material, openPool, tableCounts, tableIds, writeMaterial } from "./material.js";
-import { CLI, get, serve, type Served, untilReady, waitFor } from "./served-app.js";
+import { listFlags, type Material, tableCounts, tableIds, useTestStore } from "./material.js";
+import {
+  get,
+  killStillRunning,
+  lastRunOf,
+  NEVER_SOON,
+  runCli,
+  serve,
+  type Served,
+  stop,
+  untilReady,
+} from "./served-app.js";
 
-const NEVER_SOON = "0 0 1 1 *";
 const ETAG = '"generated-list-1"';
 const SERVICE_TOKEN = "sfc-token-0a9b8c7d";
 const LOGIN_PASSWORD = "login-password-6f5e4d";
@@ -20,15 +29,13 @@ let pool: pg.Pool;
 let material: Material;
 let server: TestServer;
 const running: Served[] = [];
+useTestStore("serve-conditional", (store) => ({ db, pool, material } = store));
 
 function json(res: ServerResponse, status: number, body: unknown): void {
   res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
 }
 
 beforeAll(async () => {
-  db = await createTestDatabase("postgres");
-  pool = openPool(db.url);
-  material = await writeMaterial("serve-conditional");
   const list = await readFile(material.masterList);
   server = await startTestServer({
     "/ml.bin": (req, res) => {
@@ -53,10 +60,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const served of running) if (served.child.exitCode === null) served.child.kill("SIGKILL");
+  killStillRunning(running);
   await server?.close();
-  await pool?.end();
-  await db?.drop();
 });
 
 // `name{labels} value` or `name value`, and `# HELP` / `# TYPE` lines (Prometheus text format 0.0.4).
@@ -81,13 +86,6 @@ async function metrics(url: string): Promise<Map<string, number>> {
   return values;
 }
 
-async function runEnding(url: string, after: string | undefined): Promise<Record<string, unknown>> {
-  return waitFor("the run to finish", async () => {
-    const run = (await get(`${url}/info`)).body.lastRun as Record<string, unknown> | null;
-    return run !== null && run.finishedAt !== after ? run : undefined;
-  });
-}
-
 async function logRows(): Promise<number> {
   const result = await pool.query<{ n: string }>("SELECT count(*) AS n FROM icao_sync_log");
   return Number(result.rows[0]?.n);
@@ -95,16 +93,7 @@ async function logRows(): Promise<number> {
 
 describe("certs-icao-sync serve with an http source", () => {
   it("a second sync of an unchanged list gets a 304 and writes nothing; /metrics counts both", async () => {
-    const served = await serve([
-      "--db",
-      db.url,
-      "--source",
-      server.url("/ml.bin"),
-      "--trust-anchor",
-      material.anchor,
-      "--cron",
-      NEVER_SOON,
-    ]);
+    const served = await serve([...listFlags(db.url, material, server.url("/ml.bin")), "--cron", NEVER_SOON]);
     running.push(served);
     await untilReady(served.url);
     const before = await metrics(served.url);
@@ -112,14 +101,14 @@ describe("certs-icao-sync serve with an http source", () => {
     expect(before.get("certs_icao_sync_downloaded_bytes_total")).toBe(0);
 
     expect((await get(`${served.url}/trigger`, { method: "POST" })).status).toBe(202);
-    const first = await runEnding(served.url, undefined);
+    const first = await lastRunOf(served.url);
     expect(first).toMatchObject({ status: "replaced", notModified: false });
     const rows = await tableIds(pool);
     const counts = await tableCounts(pool);
     const logged = await logRows();
 
     expect((await get(`${served.url}/trigger`, { method: "POST" })).status).toBe(202);
-    const second = await runEnding(served.url, String(first.finishedAt));
+    const second = await lastRunOf(served.url, String(first.finishedAt));
     expect(second).toMatchObject({
       status: "unchanged",
       notModified: true,
@@ -140,23 +129,19 @@ describe("certs-icao-sync serve with an http source", () => {
     expect(after.get('certs_icao_sync_table_rows{table="root_ca"}')).toBe(counts.root_ca);
     const lastSuccess = after.get("certs_icao_sync_last_success_timestamp_seconds") ?? 0;
     expect(lastSuccess * 1000).toBe(Date.parse(String(second.finishedAt)));
-    served.child.kill("SIGTERM");
-    expect(await served.exited).toBe(143);
+    expect(await stop(served)).toBe(143);
   });
 });
 
 describe("certs-icao-sync run with a service login", () => {
+  /** The list behind the service login, under the material's anchor. */
+  const protectedList = () => listFlags(db.url, material, server.url("/protected.bin"));
+
   it("logs in with the OpenID Connect token and the body from the environment, and downloads with the service token", async () => {
-    const outcome = await runTypeScript(
-      CLI,
+    const outcome = await runCli(
       [
         "run",
-        "--db",
-        db.url,
-        "--source",
-        server.url("/protected.bin"),
-        "--trust-anchor",
-        material.anchor,
+        ...protectedList(),
         "--oidc-token-url",
         server.url("/token"),
         "--oidc-client-id",
@@ -167,11 +152,9 @@ describe("certs-icao-sync run with a service login", () => {
         "--json",
       ],
       {
-        env: {
-          CERTS_OIDC_CLIENT_SECRET: "client-secret-1234",
-          CERTS_SERVICE_LOGIN_BODY: JSON.stringify({ user: "sync", password: LOGIN_PASSWORD }),
-          CERTS_LOG_LEVEL: "debug",
-        },
+        CERTS_OIDC_CLIENT_SECRET: "client-secret-1234",
+        CERTS_SERVICE_LOGIN_BODY: JSON.stringify({ user: "sync", password: LOGIN_PASSWORD }),
+        CERTS_LOG_LEVEL: "debug",
       },
     );
     expect(outcome.code).toBe(0);
@@ -183,44 +166,31 @@ describe("certs-icao-sync run with a service login", () => {
   });
 
   it("a refused login exits 1 with one line naming the login URL; a login without a bearer token is bad usage", async () => {
-    const refused = await runTypeScript(
-      CLI,
-      [
-        "run",
-        "--db",
-        db.url,
-        "--source",
-        server.url("/protected.bin"),
-        "--trust-anchor",
-        material.anchor,
-        "--bearer-token",
-        "not-the-oidc-token",
-        "--service-login-url",
-        server.url("/login"),
-        "--retries",
-        "0",
-      ],
-      { env: { CERTS_LOG_LEVEL: "warn" } },
-    );
+    const refused = await runCli([
+      "run",
+      ...protectedList(),
+      "--bearer-token",
+      "not-the-oidc-token",
+      "--service-login-url",
+      server.url("/login"),
+      "--retries",
+      "0",
+    ]);
     expect(refused.code).toBe(1);
     expect(refused.stderr.trim().split("\n")).toHaveLength(1);
     expect(refused.stderr).toContain(
       `the service login POST ${server.url("/login")} answered 401 Unauthorized`,
     );
     expect(refused.stderr).not.toContain("not-the-oidc-token");
-    const usage = await runTypeScript(
-      CLI,
-      [
-        "run",
-        "--db",
-        db.url,
-        "--source",
-        server.url("/protected.bin"),
-        "--service-login-url",
-        server.url("/login"),
-      ],
-      {},
-    );
+    const usage = await runCli([
+      "run",
+      "--db",
+      db.url,
+      "--source",
+      server.url("/protected.bin"),
+      "--service-login-url",
+      server.url("/login"),
+    ]);
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain("--service-login-url");
   });

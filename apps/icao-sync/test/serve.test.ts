@@ -1,42 +1,35 @@
 import { createTestDatabase, runTypeScript, type TestDatabase } from "@certs/testdb";
 import type pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Material, openPool, tableCounts, writeMaterial } from "./material.js";
-import { CLI, get, lastRunOf, send, serve, type Served, untilReady, waitFor } from "./served-app.js";
-
-// Far away, so only the test decides when runs happen.
-const NEVER_SOON = "0 0 1 1 *";
+import { afterAll, describe, expect, it } from "vitest";
+import { listFlags, type Material, tableCounts, useTestStore } from "./material.js";
+import {
+  CLI,
+  get,
+  killStillRunning,
+  lastRunOf,
+  NEVER_SOON,
+  send,
+  serve,
+  type Served,
+  stop,
+  untilReady,
+  waitFor,
+} from "./served-app.js";
 
 /** `serve` on the shared database with the generated list and its anchor, runs only when asked. */
 function listArgs(): string[] {
-  return [
-    "--db",
-    db.url,
-    "--source",
-    material.masterList,
-    "--trust-anchor",
-    material.anchor,
-    "--cron",
-    NEVER_SOON,
-  ];
+  return [...listFlags(db.url, material), "--cron", NEVER_SOON];
 }
 
 let db: TestDatabase;
 let pool: pg.Pool;
 let material: Material;
 let running: Served[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase("postgres");
-  pool = openPool(db.url);
-  material = await writeMaterial("serve");
-});
+useTestStore("serve", (store) => ({ db, pool, material } = store));
 
 afterAll(async () => {
-  for (const served of running) if (served.child.exitCode === null) served.child.kill("SIGKILL");
+  killStillRunning(running);
   running = [];
-  await pool?.end();
-  await db?.drop();
 });
 
 /** Holds an exclusive lock on a trust-store table so a sync blocks at its first DELETE until `release`. */
@@ -62,17 +55,7 @@ async function syncWaitingOnLock(): Promise<true | undefined> {
 
 describe("certs-icao-sync serve", () => {
   it("answers /health, /ready and /info, runs on POST /trigger (409 while running), and stops on SIGTERM after the run in flight", async () => {
-    const served = await serve([
-      "--db",
-      db.url,
-      "--source",
-      material.masterList,
-      "--trust-anchor",
-      material.anchor,
-      "--cron",
-      NEVER_SOON,
-      "--force",
-    ]);
+    const served = await serve([...listArgs(), "--force"]);
     running.push(served);
     const { url } = served;
 
@@ -159,39 +142,29 @@ describe("certs-icao-sync serve", () => {
     expect(ready.status).toBe(503);
     expect(ready.body).toMatchObject({ status: "not_ready" });
     expect((await get(`${served.url}/trigger`, { method: "POST" })).status).toBe(503);
-    served.child.kill("SIGINT");
-    expect(await served.exited).toBe(130);
+    expect(await stop(served, "SIGINT")).toBe(130);
   });
 
   it("--run-on-startup syncs once the schema is ready", async () => {
     const fresh = await createTestDatabase("postgres");
     try {
       const served = await serve([
-        "--db",
-        fresh.url,
-        "--source",
-        material.masterList,
+        ...listFlags(fresh.url, material),
         "--ldif",
         material.ldif,
-        "--trust-anchor",
-        material.anchor,
         "--cron",
         NEVER_SOON,
         "--run-on-startup",
       ]);
       running.push(served);
-      const lastRun = await waitFor("the start-up run", async () => {
-        const body = (await get(`${served.url}/info`)).body;
-        return (body.lastRun as Record<string, unknown> | null) ?? undefined;
-      });
+      const lastRun = await lastRunOf(served.url);
       expect(lastRun).toMatchObject({
         trigger: "startup",
         status: "replaced",
         counts: { root_ca: material.pki.cscas.length, dsc: material.pki.dscs.length },
         verification: { enabled: true },
       });
-      served.child.kill("SIGTERM");
-      expect(await served.exited).toBe(143);
+      expect(await stop(served)).toBe(143);
     } finally {
       await fresh.drop();
     }
@@ -201,30 +174,13 @@ describe("certs-icao-sync serve", () => {
     const fresh = await createTestDatabase("postgres");
     try {
       // Six fields: every second, so the first scheduled run comes at once.
-      const served = await serve([
-        "--db",
-        fresh.url,
-        "--source",
-        material.masterList,
-        "--trust-anchor",
-        material.anchor,
-        "--cron",
-        "* * * * * *",
-      ]);
+      const served = await serve([...listFlags(fresh.url, material), "--cron", "* * * * * *"]);
       running.push(served);
-      const lastRun = await waitFor("a scheduled run", async () => {
-        const body = (await get(`${served.url}/info`)).body;
-        return (body.lastRun as Record<string, unknown> | null) ?? undefined;
-      });
+      const lastRun = await lastRunOf(served.url);
       expect(lastRun).toMatchObject({ trigger: "schedule", status: "replaced" });
-      const later = await waitFor("a second scheduled run", async () => {
-        const body = (await get(`${served.url}/info`)).body;
-        const run = body.lastRun as { startedAt: string; status: string };
-        return run.startedAt !== lastRun.startedAt ? run : undefined;
-      });
+      const later = await lastRunOf(served.url, String(lastRun.finishedAt));
       expect(later).toMatchObject({ trigger: "schedule", status: "unchanged" });
-      served.child.kill("SIGTERM");
-      expect(await served.exited).toBe(143);
+      expect(await stop(served)).toBe(143);
     } finally {
       await fresh.drop();
     }
@@ -253,8 +209,7 @@ describe("certs-icao-sync serve: who may trigger a sync", () => {
     const started = await send(`${served.url}/trigger`, "POST", { authorization: `Bearer ${TOKEN}` });
     expect(started.status).toBe(202);
     expect(await lastRunOf(served.url)).toMatchObject({ trigger: "manual" });
-    served.child.kill("SIGTERM");
-    expect(await served.exited).toBe(143);
+    expect(await stop(served)).toBe(143);
     expect(served.stderr()).not.toContain(TOKEN);
   });
 
@@ -297,8 +252,7 @@ describe("certs-icao-sync serve: who may trigger a sync", () => {
     const sameOrigin = await send(`${url}/trigger`, "POST", { origin: url, "sec-fetch-site": "same-origin" });
     expect(sameOrigin.status).toBe(202);
     expect(await lastRunOf(url)).toMatchObject({ trigger: "manual" });
-    served.child.kill("SIGTERM");
-    expect(await served.exited).toBe(143);
+    expect(await stop(served)).toBe(143);
   });
 
   it("refuses to start on an address other machines can reach unless a token is given", async () => {
@@ -333,8 +287,7 @@ describe("certs-icao-sync serve: who may trigger a sync", () => {
     expect(served.url).toMatch(/^http:\/\/0\.0\.0\.0:\d+$/);
     const port = new URL(served.url).port;
     expect((await send(`http://127.0.0.1:${port}/trigger`, "POST")).status).toBe(401);
-    served.child.kill("SIGTERM");
-    expect(await served.exited).toBe(143);
+    expect(await stop(served)).toBe(143);
   });
 });
 
@@ -380,7 +333,6 @@ describe("certs-icao-sync serve under load", () => {
       await blocker.query("ROLLBACK");
       blocker.release();
     }
-    served.child.kill("SIGTERM");
-    expect(await served.exited).toBe(143);
+    expect(await stop(served)).toBe(143);
   });
 });

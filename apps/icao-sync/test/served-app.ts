@@ -1,10 +1,24 @@
 import type { ChildProcess } from "node:child_process";
 import { request as httpRequest } from "node:http";
 import { fileURLToPath } from "node:url";
-import { spawnTypeScript } from "@certs/testdb";
+import { type ProcessOutcome, runTypeScript, spawnTypeScript } from "@certs/testdb";
 
 /** The app from source. */
 export const CLI = fileURLToPath(new URL("../src/cli.ts", import.meta.url));
+
+/** A cron pattern far away, so only the test decides when runs happen. */
+export const NEVER_SOON = "0 0 1 1 *";
+
+/** Runs the app to its end, logging warnings only unless `env` says otherwise. */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<ProcessOutcome> {
+  return runTypeScript(CLI, args, { env: { CERTS_LOG_LEVEL: "warn", ...env } });
+}
+
+/** Runs a set-up step that must work, e.g. the sync a test file starts from; throws with its stderr if not. */
+export async function runCliOrThrow(what: string, args: string[]): Promise<void> {
+  const outcome = await runCli(args);
+  if (outcome.code !== 0) throw new Error(`${what} failed: ${outcome.stderr}`);
+}
 /** A running `serve` child process. */
 export interface Served {
   readonly child: ChildProcess;
@@ -78,12 +92,23 @@ export function send(
   });
 }
 
-/** The last run in `/info`, once there is one. */
-export async function lastRunOf(url: string): Promise<Record<string, unknown>> {
+/** The last run in `/info`, once there is one (that finished at another time than `after`, if given). */
+export async function lastRunOf(url: string, after?: string): Promise<Record<string, unknown>> {
   return waitFor("the run to finish", async () => {
     const run = (await get(`${url}/info`)).body.lastRun as Record<string, unknown> | null;
-    return run ?? undefined;
+    return run !== null && (after === undefined || run.finishedAt !== after) ? run : undefined;
   });
+}
+
+/** Sends `signal` to a served app and gives its exit code once it has exited. */
+export async function stop(served: Served, signal: NodeJS.Signals = "SIGTERM"): Promise<number | null> {
+  served.child.kill(signal);
+  return served.exited;
+}
+
+/** Kills whatever of `running` still runs, for an afterAll after a failed test. */
+export function killStillRunning(running: readonly Served[]): void {
+  for (const served of running) if (served.child.exitCode === null) served.child.kill("SIGKILL");
 }
 
 /** Waits for `/ready` to answer 200. */

@@ -1,19 +1,16 @@
 import { writeFile } from "node:fs/promises";
 import {
   type CountryPki,
-  type GeneratedCertificate,
   generateDataGroups,
-  issueDocumentSigner,
   signDocumentSecurityObject,
   signMasterList,
 } from "@certs/icao-sync/testing";
 import { createTestDatabase, type TestDatabase } from "@certs/testdb";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Material, writeMaterial } from "./material.js";
-import { get, serve, type Served, untilReady, waitFor } from "./served-app.js";
+import { albaniaOf, issueAlbanianDsc, listFlags, type Material, writeMaterial } from "./material.js";
+import { get, NEVER_SOON, serve, type Served, stop, untilReady, waitFor } from "./served-app.js";
 
 const AT = "2025-07-01T00:00:00Z";
-const NEVER_SOON = "0 0 1 1 *";
 
 let db: TestDatabase;
 let material: Material;
@@ -24,39 +21,18 @@ let sod: Uint8Array;
 beforeAll(async () => {
   db = await createTestDatabase("postgres");
   material = await writeMaterial("verify-after-sync");
-  albania = material.pki.countries.find((c) => c.quirk === "lowercase-country") as CountryPki;
-  const t = material.pki.signingTime.getTime();
-  const dsc = issueDocumentSigner({
-    csca: albania.cscas[0] as GeneratedCertificate,
-    country: "AL",
-    serialNumber: 0x7001n,
-    notBefore: new Date(t - 86_400_000),
-    notAfter: new Date(t + 365 * 86_400_000),
-  });
+  albania = albaniaOf(material);
   sod = signDocumentSecurityObject({
-    dsc,
+    dsc: issueAlbanianDsc(material, 0x7001n),
     dataGroups: generateDataGroups("verify-after-sync"),
     signingTime: material.pki.signingTime,
   });
-  served = await serve(
-    [
-      "--source",
-      material.masterList,
-      "--trust-anchor",
-      material.anchor,
-      "--cron",
-      NEVER_SOON,
-      "--db",
-      db.url,
-    ],
-    { CERTS_LOG_LEVEL: "warn" },
-  );
+  served = await serve([...listFlags(db.url, material), "--cron", NEVER_SOON], { CERTS_LOG_LEVEL: "warn" });
   await untilReady(served.url);
 }, 120_000);
 
 afterAll(async () => {
-  served?.child.kill("SIGTERM");
-  await served?.exited;
+  if (served !== undefined) await stop(served);
   await db?.drop();
 });
 
