@@ -31,6 +31,12 @@ export type DocumentInput =
  * base64. Throws MalformedInputError when it is none of them.
  */
 export function readDocumentInput(input: Uint8Array, limits: ParseLimits): DocumentInput {
+  // A 0x77 EF.SOD is DER already and skips decodeBinaryInput, so it meets maxInputBytes here.
+  if (input[0] === EF_SOD_TAG && input.length > limits.maxInputBytes) {
+    throw new MalformedInputError(
+      `the document is ${input.length} bytes, over the limit of ${limits.maxInputBytes}`,
+    );
+  }
   const der =
     input[0] === EF_SOD_TAG ? input : decodeBinaryInput(input, { what: "document", zip: false, limits });
   const outer = new DerReader(der, limits);
