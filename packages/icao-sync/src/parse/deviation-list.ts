@@ -145,6 +145,8 @@ function aboutDeviationList(error: AppError): AppError {
   });
 }
 
+const UNBOUNDED_BER = { maxDepth: Infinity, maxNodes: Infinity, maxContentLength: Infinity };
+
 /** Every element of the tree, against the reader's node and depth bounds, before asn1js builds objects. */
 function walk(reader: DerReader, node: DerNode): void {
   if (!node.constructed) return;
@@ -174,7 +176,8 @@ function readContent(
 
   let parsed: DeviationListContent;
   try {
-    parsed = AsnConvert.parse(eContent, DeviationListContent);
+    // The walk above held the tree to `limits`; asn1js's own defaults (10,000 nodes) would refuse lists they allow.
+    parsed = AsnConvert.parse(eContent, DeviationListContent, { berOptions: UNBOUNDED_BER });
   } catch (error) {
     throw new MalformedInputError(
       `its DeviationList does not match ICAO 9303-12 (${error instanceof Error ? error.message : String(error)})`,
