@@ -1,7 +1,7 @@
 import { err, ok, type Result } from "@certs/result";
 import { type DerNode, DerReader, Tag } from "./der.js";
 import { DerLimitError, MalformedInputError } from "./malformed-input.js";
-import { formatRfc4514, readName } from "./distinguished-name.js";
+import { readRfc4514Name } from "./distinguished-name.js";
 import { decodeBinaryInput } from "./input-encoding.js";
 import { parseFailure } from "./parse-failure.js";
 import { type ParseLimits, resolveParseLimits } from "./parse-limits.js";
@@ -76,9 +76,9 @@ export function readCertificateSummary(reader: DerReader, node: DerNode, what: s
 
   return {
     der: reader.encoded(node),
-    issuer: formatRfc4514(readName(reader, issuerNode, `${what} issuer`)),
+    issuer: readRfc4514Name(reader, issuerNode, `${what} issuer`),
     issuerDer: reader.encoded(issuerNode),
-    subject: formatRfc4514(readName(reader, subjectNode, `${what} subject`)),
+    subject: readRfc4514Name(reader, subjectNode, `${what} subject`),
     subjectDer: reader.encoded(subjectNode),
     serialNumber: formatSerialNumber(serial),
     subjectKeyIdentifier: extensions.ski,

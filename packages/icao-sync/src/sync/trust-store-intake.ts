@@ -50,7 +50,8 @@ export class TrustStoreIntake {
   readonly trusted = new TrustedCscas();
   readonly batch: RowBatch;
   readonly lists: ListVerificationReport[] = [];
-  private readonly anchors = new Set<string>();
+  // The anchors' DER: one or a few, compared byte for byte with a CSCA only when the lengths agree.
+  private readonly anchorDers: Buffer[] = [];
   private readonly crlAdmission: CrlAdmission;
   private readonly dscAdmission: DscAdmission;
   private readonly nestedAdmission: NestedListAdmission;
@@ -67,7 +68,7 @@ export class TrustStoreIntake {
     this.batch = new RowBatch(builder);
     for (const anchor of anchors) {
       this.trusted.add(anchor.certificate, anchor.publicKey);
-      this.anchors.add(Buffer.from(anchor.certificate.der).toString("base64"));
+      this.anchorDers.push(Buffer.from(anchor.certificate.der));
     }
     this.crlAdmission = new CrlAdmission(this.trusted, options);
     this.dscAdmission = new DscAdmission(this.trusted, {
@@ -95,7 +96,7 @@ export class TrustStoreIntake {
         ? `list signer ${signer?.subject ?? "?"} chains to ${signer?.chainPath[signer.chainPath.length - 1] ?? "?"}`
         : (signer?.chainNote ?? "the list signer's chain was not checked");
     for (const csca of list.cscas) {
-      const anchor = this.anchors.has(Buffer.from(csca.der).toString("base64"));
+      const anchor = this.anchorDers.some((der) => der.length === csca.der.length && der.equals(csca.der));
       this.batch.certificate("root_ca", csca, {
         source: name,
         collection: "ml",

@@ -18,8 +18,16 @@ import {
   simpleName,
   writePkdLdif,
 } from "../testing/index.js";
-import { type CountryChanges, readLastSyncChanges, type StoreChanges } from "./store-diff.js";
+import { parseCertificate } from "../parse/certificate-summary.js";
+import {
+  type CountryChanges,
+  KEPT_CHANGE_SETS,
+  readLastSyncChanges,
+  type StoreChanges,
+} from "./store-diff.js";
 import { migrateTrustStore } from "./trust-store-migrations.js";
+import { replaceTrustStore } from "./trust-store-repository.js";
+import { buildTrustStoreRows } from "./trust-store-rows.js";
 
 let db: TestDatabase;
 let pool: pg.Pool;
@@ -255,5 +263,32 @@ describe("every sync records what it changed, per table and country", () => {
     const dry = await sync(secondInput(), { dryRun: true });
     expect(dry.changes).toBeNull();
     expect(unwrap(await readLastSyncChanges(pool))).toEqual(before);
+  });
+});
+
+describe("only the last syncs keep their change records", () => {
+  it(`a sync drops the records of all but the last ${KEPT_CHANGE_SETS} syncs, its own counted, changes and all`, async () => {
+    const csca = unwrap(parseCertificate((albania.cscas[0] as GeneratedCertificate).der));
+    const oneCsca = buildTrustStoreRows({ cscas: [csca] }, { updatedAt: clock() });
+    const none = buildTrustStoreRows({}, { updatedAt: clock() });
+    const ids: string[] = [];
+    let last: StoreChanges | null = null;
+    unwrap(await replaceTrustStore(pool, none, { clock }));
+    // Every sync adds or removes the one CSCA, so each has a change record to drop.
+    for (let i = 0; i < KEPT_CHANGE_SETS + 2; i++) {
+      const outcome = unwrap(await replaceTrustStore(pool, i % 2 === 0 ? oneCsca : none, { clock }));
+      expect(outcome.changes.tables.root_ca).toEqual(
+        i % 2 === 0 ? { added: 1, removed: 0, replaced: 0 } : { added: 0, removed: 1, replaced: 0 },
+      );
+      ids.push(outcome.syncId);
+      last = outcome.changes;
+    }
+    const kept = await pool.query<{ sync_id: string }>(
+      "SELECT sync_id FROM icao_sync_history ORDER BY recorded_at",
+    );
+    expect(kept.rows.map((r) => r.sync_id)).toEqual(ids.slice(-KEPT_CHANGE_SETS));
+    const recorded = await pool.query<{ sync_id: string }>("SELECT DISTINCT sync_id FROM icao_sync_change");
+    expect(recorded.rows.map((r) => r.sync_id).sort()).toEqual(ids.slice(-KEPT_CHANGE_SETS).sort());
+    expect(unwrap(await readLastSyncChanges(pool))?.changes).toEqual(last);
   });
 });

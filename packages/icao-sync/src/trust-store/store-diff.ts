@@ -1,6 +1,7 @@
 import { databaseError } from "@certs/db";
 import { err, ok, type Result } from "@certs/result";
 import type pg from "pg";
+import { insertSyncLogSql, type SyncLogEntry, syncLogValues } from "./sync-log.js";
 
 /** The tables whose changes a sync records. */
 export type ChangedTable = "root_ca" | "dsc" | "crls" | "revoked_certificate_list";
@@ -84,19 +85,41 @@ const SNAPSHOT_SQL = `CREATE TEMP TABLE ${SNAPSHOT} ON COMMIT DROP AS
   UNION ALL SELECT 'revoked_certificate_list', r.country, c.issuer, r.isn, NULL::bytea
     FROM revoked_certificate_list r LEFT JOIN crls c ON c.id = r.crl`;
 
-// Set differences of the snapshot and the rows now in the tables, then per table and country the counts and
-// the first entries of each change; one statement, so no row travels to the client.
-const RECORD_SQL = `WITH
+// Whether any of the four tables holds a row: when none does, there is nothing to snapshot or compare.
+export const STORE_HELD_SQL = `SELECT EXISTS (SELECT 1 FROM root_ca) OR EXISTS (SELECT 1 FROM dsc)
+  OR EXISTS (SELECT 1 FROM crls) OR EXISTS (SELECT 1 FROM revoked_certificate_list) AS held`;
+
+// Stands in for the snapshot when the store was empty: the same columns, no row.
+const NO_PREVIOUS_STORE = `(SELECT NULL::text AS table_name, NULL::text AS country, NULL::text AS issuer,
+  NULL::text AS isn, NULL::bytea AS fingerprint WHERE false) AS ${SNAPSHOT}`;
+
+// Whether the snapshot holds no certificate or CRL: the sync about to write is the store's first.
+const EMPTY_SQL = `SELECT NOT EXISTS (SELECT 1 FROM ${SNAPSHOT} WHERE table_name <> 'revoked_certificate_list') AS empty`;
+
+// One statement for the end of a replace: the history row ($1 sync id, $3 time, $4 first sync), the records
+// of all but the last $5 syncs dropped (this one counted, though not yet visible to the DELETE), the sync log
+// row ($6...), and the set differences of the snapshot and the rows now in the tables, per table and country
+// the counts and the first $2 entries of each change, returned as inserted: no row travels to the client
+// but those, and nothing is read back. `previous` is the snapshot, or NO_PREVIOUS_STORE.
+const recordSql = (previous: string) => `WITH
+  history AS (
+    INSERT INTO icao_sync_history (sync_id, recorded_at, first_sync) VALUES ($1::uuid, $3::timestamp, $4::boolean)),
+  pruned AS (
+    DELETE FROM icao_sync_history WHERE sync_id NOT IN (
+      SELECT sync_id FROM (SELECT sync_id, recorded_at FROM icao_sync_history
+                           UNION ALL SELECT $1::uuid, $3::timestamp) AS kept
+      ORDER BY recorded_at DESC, sync_id LIMIT $5)),
+  logged AS (${insertSyncLogSql(6)}),
   cert_now AS MATERIALIZED (
     SELECT 'root_ca'::text AS table_name, issuer, isn, sha256(certificate) AS fingerprint FROM root_ca
     UNION ALL SELECT 'dsc', issuer, isn, sha256(certificate) FROM dsc),
   cert_before AS MATERIALIZED (
-    SELECT table_name, issuer, isn, fingerprint FROM ${SNAPSHOT} WHERE table_name IN ('root_ca', 'dsc')),
+    SELECT table_name, issuer, isn, fingerprint FROM ${previous} WHERE table_name IN ('root_ca', 'dsc')),
   cert_changes AS (
     SELECT DISTINCT n.table_name, 'added' AS change, n.issuer, n.isn, n.fingerprint, NULL::bytea AS previous
       FROM cert_now n
       WHERE NOT EXISTS (SELECT 1 FROM cert_before b WHERE b.table_name = n.table_name AND b.fingerprint = n.fingerprint)
-    UNION
+    UNION ALL
     SELECT DISTINCT b.table_name, 'removed', b.issuer, b.isn, b.fingerprint, NULL::bytea
       FROM cert_before b
       WHERE NOT EXISTS (SELECT 1 FROM cert_now n WHERE n.table_name = b.table_name AND n.fingerprint = b.fingerprint)),
@@ -107,7 +130,7 @@ const RECORD_SQL = `WITH
   crl_before AS (
     SELECT coalesce(issuer, '') AS issuer_key, min(issuer) AS issuer, min(country) AS country,
            array_agg(fingerprint ORDER BY fingerprint) AS prints
-    FROM ${SNAPSHOT} WHERE table_name = 'crls' GROUP BY coalesce(issuer, '')),
+    FROM ${previous} WHERE table_name = 'crls' GROUP BY coalesce(issuer, '')),
   crl_changes AS (
     SELECT CASE WHEN b.prints IS NULL THEN 'added' WHEN n.prints IS NULL THEN 'removed' ELSE 'replaced' END AS change,
            coalesce(n.country, b.country) AS country, coalesce(n.issuer, b.issuer) AS issuer,
@@ -118,12 +141,12 @@ const RECORD_SQL = `WITH
   revoked_now AS MATERIALIZED (
     SELECT r.country, c.issuer, r.isn FROM revoked_certificate_list r LEFT JOIN crls c ON c.id = r.crl),
   revoked_before AS MATERIALIZED (
-    SELECT country, issuer, isn FROM ${SNAPSHOT} WHERE table_name = 'revoked_certificate_list'),
+    SELECT country, issuer, isn FROM ${previous} WHERE table_name = 'revoked_certificate_list'),
   revoked_changes AS (
     SELECT DISTINCT 'added' AS change, n.country, n.issuer, n.isn FROM revoked_now n
       WHERE NOT EXISTS (SELECT 1 FROM revoked_before b WHERE b.issuer IS NOT DISTINCT FROM n.issuer
                         AND b.isn IS NOT DISTINCT FROM n.isn)
-    UNION
+    UNION ALL
     SELECT DISTINCT 'removed', b.country, b.issuer, b.isn FROM revoked_before b
       WHERE NOT EXISTS (SELECT 1 FROM revoked_now n WHERE n.issuer IS NOT DISTINCT FROM b.issuer
                         AND n.isn IS NOT DISTINCT FROM b.isn)),
@@ -136,13 +159,16 @@ const RECORD_SQL = `WITH
     SELECT *, row_number() OVER (PARTITION BY table_name, country, change ORDER BY issuer, isn, fingerprint) AS rank
     FROM changes)
 INSERT INTO icao_sync_change (sync_id, table_name, country, added, removed, replaced, entries)
-SELECT $1, table_name, country,
+SELECT $1::uuid, table_name, country,
        count(*) FILTER (WHERE change = 'added'), count(*) FILTER (WHERE change = 'removed'),
        count(*) FILTER (WHERE change = 'replaced'),
        coalesce(jsonb_agg(jsonb_strip_nulls(jsonb_build_object('change', change, 'issuer', issuer, 'serial', isn,
                   'sha256', encode(fingerprint, 'hex'), 'previousSha256', encode(previous, 'hex'))))
                 FILTER (WHERE rank <= $2), '[]'::jsonb)
-FROM ranked GROUP BY table_name, country`;
+FROM ranked GROUP BY table_name, country
+RETURNING table_name, country, added, removed, replaced, entries`;
+const RECORD_SQL = recordSql(SNAPSHOT);
+const RECORD_FIRST_SQL = recordSql(NO_PREVIOUS_STORE);
 
 function timestamp(date: Date): string {
   // TIMESTAMP WITHOUT TIME ZONE holds UTC here, as in the sync log.
@@ -151,10 +177,19 @@ function timestamp(date: Date): string {
 
 /**
  * Keeps the identities of the rows about to be replaced (SHA-256 of each certificate and CRL, issuer and
- * serial of each revoked entry) in a temporary table of the transaction; call it before the deletes.
+ * serial of each revoked entry) in a temporary table of the transaction, then runs `then` (statements without
+ * parameters, such as the deletes) in the same round trip. Returns whether the store held no certificate or
+ * CRL (the coming sync is its first).
  */
-export async function snapshotTrustStore(client: pg.PoolClient): Promise<void> {
-  await client.query(SNAPSHOT_SQL);
+export async function snapshotTrustStore(
+  client: pg.PoolClient,
+  then: readonly string[] = [],
+): Promise<{ readonly firstSync: boolean }> {
+  // Without parameters, several statements travel as one simple query and come back as one result each.
+  const results = (await client.query(
+    [SNAPSHOT_SQL, EMPTY_SQL, ...then].join(";\n"),
+  )) as unknown as pg.QueryResult<{ empty: boolean }>[];
+  return { firstSync: results[1]?.rows[0]?.empty ?? true };
 }
 
 interface ChangeRow {
@@ -173,6 +208,10 @@ interface ChangeRow {
 }
 
 const CHANGE_ORDER = { added: 0, removed: 1, replaced: 2 } as const;
+
+// By UTF-16 code units, as the same in every locale (and without loading ICU's collation data, which costs a
+// fresh process several milliseconds).
+const byCodeUnits = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 function changesOf(
   syncId: string,
@@ -199,8 +238,8 @@ function changesOf(
       .sort(
         (a, b) =>
           CHANGE_ORDER[a.change] - CHANGE_ORDER[b.change] ||
-          (a.issuer ?? "").localeCompare(b.issuer ?? "") ||
-          (a.serial ?? "").localeCompare(b.serial ?? ""),
+          byCodeUnits(a.issuer ?? "", b.issuer ?? "") ||
+          byCodeUnits(a.serial ?? "", b.serial ?? ""),
       );
     return {
       table: row.table_name,
@@ -215,7 +254,7 @@ function changesOf(
     (a, b) =>
       CHANGED_TABLES.indexOf(a.table) - CHANGED_TABLES.indexOf(b.table) ||
       (a.country === null ? 1 : 0) - (b.country === null ? 1 : 0) ||
-      (a.country ?? "").localeCompare(b.country ?? ""),
+      byCodeUnits(a.country ?? "", b.country ?? ""),
   );
   return { syncId, recordedAt: recordedAt.toISOString(), firstSync, tables, countries };
 }
@@ -228,33 +267,40 @@ export function noStoreChanges(syncId: string, recordedAt: Date): StoreChanges {
 const SELECT_CHANGES =
   "SELECT table_name, country, added, removed, replaced, entries FROM icao_sync_change WHERE sync_id = $1";
 
+/** What `recordTrustStoreChanges` writes besides the changes. */
+export interface ChangeRecord {
+  readonly syncId: string;
+  readonly recordedAt: Date;
+  /**
+   * `snapshot`: `snapshotTrustStore` kept the replaced rows (and said whether the store was new); `empty`: the
+   * four tables held no row (`STORE_HELD_SQL`), so no snapshot was taken and everything is added.
+   */
+  readonly previous: { readonly kind: "snapshot"; readonly firstSync: boolean } | { readonly kind: "empty" };
+  /** This run's sync log row, written by the same statement. */
+  readonly log: SyncLogEntry;
+}
+
 /**
- * Compares the rows now in the tables with the snapshot `snapshotTrustStore` took, records the difference
- * per table and country in `icao_sync_history`/`icao_sync_change` (same transaction), drops the records of
- * all but the last `KEPT_CHANGE_SETS` syncs, and returns it.
+ * Compares the rows now in the tables with the snapshot `snapshotTrustStore` took (or with nothing, for a
+ * store that was empty), records the difference
+ * per table and country in `icao_sync_history`/`icao_sync_change`, drops the records of all but the last
+ * `KEPT_CHANGE_SETS` syncs and writes the sync log row, in one statement of the transaction, and returns
+ * the difference. The snapshot goes with the transaction. Throws on a database error.
  */
 export async function recordTrustStoreChanges(
   client: pg.PoolClient,
-  syncId: string,
-  recordedAt: Date,
+  record: ChangeRecord,
 ): Promise<StoreChanges> {
-  const before = await client.query<{ empty: boolean }>(
-    `SELECT NOT EXISTS (SELECT 1 FROM ${SNAPSHOT} WHERE table_name <> 'revoked_certificate_list') AS empty`,
-  );
-  const firstSync = before.rows[0]?.empty ?? true;
-  await client.query("INSERT INTO icao_sync_history (sync_id, recorded_at, first_sync) VALUES ($1, $2, $3)", [
+  const { syncId, recordedAt, previous } = record;
+  const firstSync = previous.kind === "empty" || previous.firstSync;
+  const rows = await client.query<ChangeRow>(previous.kind === "empty" ? RECORD_FIRST_SQL : RECORD_SQL, [
     syncId,
+    ENTRIES_PER_GROUP,
     timestamp(recordedAt),
     firstSync,
+    KEPT_CHANGE_SETS,
+    ...syncLogValues(record.log),
   ]);
-  await client.query(RECORD_SQL, [syncId, ENTRIES_PER_GROUP]);
-  await client.query(
-    `DELETE FROM icao_sync_history WHERE sync_id NOT IN (
-       SELECT sync_id FROM icao_sync_history ORDER BY recorded_at DESC, sync_id LIMIT $1)`,
-    [KEPT_CHANGE_SETS],
-  );
-  await client.query(`DROP TABLE ${SNAPSHOT}`);
-  const rows = await client.query<ChangeRow>(SELECT_CHANGES, [syncId]);
   return changesOf(syncId, recordedAt, firstSync, rows.rows);
 }
 

@@ -6,19 +6,15 @@ import {
   noStoreChanges,
   recordTrustStoreChanges,
   snapshotTrustStore,
+  STORE_HELD_SQL,
   type StoreChanges,
 } from "./store-diff.js";
 import { TrustStoreCopyWriter } from "./trust-store-copy.js";
 import { type DeviationListRow, insertDeviationListRows } from "./deviation-list-store.js";
+import { type SyncLogEntry, type TableCounts, writeSyncLog } from "./sync-log.js";
 import type { TrustStoreRows } from "./trust-store-rows.js";
 
-/** Row counts of the four tables. */
-export interface TableCounts {
-  readonly root_ca: number;
-  readonly dsc: number;
-  readonly crls: number;
-  readonly revoked_certificate_list: number;
-}
+export type { SyncLogEntry, TableCounts } from "./sync-log.js";
 
 /** Options of `replaceTrustStore`. */
 export interface ReplaceOptions {
@@ -53,9 +49,28 @@ export interface ReplaceOutcome {
 const SYNC_LOCK_KEY = "7308114215000002";
 const UNDEFINED_TABLE = "42P01";
 
-function timestamp(date: Date): string {
-  // TIMESTAMP WITHOUT TIME ZONE holds UTC here; a Date would be sent in the process's local zone.
-  return date.toISOString().replace("T", " ").replace("Z", "");
+// The last successful sync's digest and counts (the input is unchanged when the digest is the same).
+const LAST_SYNC_SQL = `SELECT input_digest, root_ca_count, dsc_count, crls_count, revoked_certificate_list_count
+  FROM icao_sync_log WHERE status IN ('replaced', 'unchanged')
+  ORDER BY finished_at DESC, started_at DESC LIMIT 1`;
+
+// Child tables first; run in the snapshot's round trip. The four tables' deletes are left out when they
+// hold no row.
+const DELETE_SIDE_TABLES = ["DELETE FROM deviation_list", "DELETE FROM icao_sync_provenance"];
+const DELETE_STATEMENTS = [
+  ...DELETE_SIDE_TABLES,
+  "DELETE FROM revoked_certificate_list",
+  "DELETE FROM crls",
+  "DELETE FROM dsc",
+  "DELETE FROM root_ca",
+];
+
+interface LastSync {
+  input_digest: string | null;
+  root_ca_count: number;
+  dsc_count: number;
+  crls_count: number;
+  revoked_certificate_list_count: number;
 }
 
 function countsOf(rows: TrustStoreRows): TableCounts {
@@ -65,40 +80,6 @@ function countsOf(rows: TrustStoreRows): TableCounts {
     crls: rows.crls.length,
     revoked_certificate_list: rows.revoked_certificate_list.length,
   };
-}
-
-interface LogEntry {
-  readonly id: string;
-  readonly startedAt: Date;
-  readonly finishedAt: Date;
-  readonly status: "replaced" | "unchanged" | "failed";
-  readonly source: string | null;
-  readonly inputDigest: string | null;
-  readonly counts: TableCounts;
-  readonly durationMs: number;
-  readonly message: string | null;
-}
-
-async function writeLog(client: pg.PoolClient | pg.Pool, entry: LogEntry): Promise<void> {
-  await client.query(
-    `INSERT INTO icao_sync_log (id, started_at, finished_at, status, source, input_digest, root_ca_count, dsc_count,
-       crls_count, revoked_certificate_list_count, duration_ms, message)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
-    [
-      entry.id,
-      timestamp(entry.startedAt),
-      timestamp(entry.finishedAt),
-      entry.status,
-      entry.source,
-      entry.inputDigest,
-      entry.counts.root_ca,
-      entry.counts.dsc,
-      entry.counts.crls,
-      entry.counts.revoked_certificate_list,
-      Math.round(entry.durationMs),
-      entry.message,
-    ],
-  );
 }
 
 function failure(error: unknown, lead: string): AppError {
@@ -194,24 +175,19 @@ export async function replaceTrustStoreWith(
   const replaced = await pgTransaction(
     pool,
     async (client): Promise<Result<ReplaceOutcome, RejectedInput>> => {
+      // The lock, the digest check and whether the store holds anything, in one round trip: statements
+      // without parameters go as one query, and come back as one result each.
+      const opening = [`SELECT pg_advisory_xact_lock(${SYNC_LOCK_KEY}::bigint)`];
       if (options.lockTimeoutMs !== undefined) {
-        await client.query(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(options.lockTimeoutMs))}`);
+        opening.unshift(`SET LOCAL lock_timeout = ${Math.max(1, Math.floor(options.lockTimeoutMs))}`);
       }
-      await client.query("SELECT pg_advisory_xact_lock($1::bigint)", [SYNC_LOCK_KEY]);
+      if (options.inputDigest !== undefined) opening.push(LAST_SYNC_SQL);
+      opening.push(STORE_HELD_SQL);
+      const opened = (await client.query(opening.join(";\n"))) as unknown as pg.QueryResult[];
+      const held = (opened[opened.length - 1] as pg.QueryResult<{ held: boolean }>).rows[0]?.held !== false;
 
       if (options.inputDigest !== undefined) {
-        const last = await client.query<{
-          input_digest: string | null;
-          root_ca_count: number;
-          dsc_count: number;
-          crls_count: number;
-          revoked_certificate_list_count: number;
-        }>(
-          `SELECT input_digest, root_ca_count, dsc_count, crls_count, revoked_certificate_list_count
-         FROM icao_sync_log WHERE status IN ('replaced', 'unchanged')
-         ORDER BY finished_at DESC, started_at DESC LIMIT 1`,
-        );
-        const previous = last.rows[0];
+        const previous = (opened[opened.length - 2] as pg.QueryResult<LastSync>).rows[0];
         if (previous !== undefined && previous.input_digest === options.inputDigest) {
           counts = options.counts ?? {
             root_ca: previous.root_ca_count,
@@ -220,7 +196,7 @@ export async function replaceTrustStoreWith(
             revoked_certificate_list: previous.revoked_certificate_list_count,
           };
           const durationMs = performance.now() - started;
-          await writeLog(client, {
+          await writeSyncLog(client, {
             ...base,
             counts,
             finishedAt: clock(),
@@ -238,13 +214,10 @@ export async function replaceTrustStoreWith(
         }
       }
 
-      await snapshotTrustStore(client);
-      await client.query("DELETE FROM deviation_list");
-      await client.query("DELETE FROM icao_sync_provenance");
-      await client.query("DELETE FROM revoked_certificate_list");
-      await client.query("DELETE FROM crls");
-      await client.query("DELETE FROM dsc");
-      await client.query("DELETE FROM root_ca");
+      const previous = held
+        ? { kind: "snapshot" as const, ...(await snapshotTrustStore(client, DELETE_STATEMENTS)) }
+        : { kind: "empty" as const };
+      if (!held) await client.query(DELETE_SIDE_TABLES.join(";\n"));
       const writer = new TrustStoreCopyWriter(client, options.onBatch);
       let filled: Result<TableCounts>;
       try {
@@ -258,15 +231,13 @@ export async function replaceTrustStoreWith(
       if (!filled.ok) return err(new RejectedInput(filled.error));
       await insertDeviationListRows(client, options.deviationLists ?? []);
       counts = filled.value;
-      const changes = await recordTrustStoreChanges(client, syncId, clock());
+      const recordedAt = clock();
       const durationMs = performance.now() - started;
-      await writeLog(client, {
-        ...base,
-        counts,
-        finishedAt: clock(),
-        status: "replaced",
-        durationMs,
-        message: null,
+      const changes = await recordTrustStoreChanges(client, {
+        syncId,
+        recordedAt,
+        previous,
+        log: { ...base, counts, finishedAt: clock(), status: "replaced", durationMs, message: null },
       });
       return ok({ status: "replaced", syncId, counts, durationMs, changes });
     },
@@ -279,7 +250,7 @@ export async function replaceTrustStoreWith(
     "Replacing the trust store failed and the previous contents were kept",
   );
   // Best effort, outside the rolled-back transaction: the failed run is recorded too.
-  await writeLog(pool, {
+  await writeSyncLog(pool, {
     ...base,
     counts,
     finishedAt: clock(),
@@ -294,9 +265,6 @@ export async function replaceTrustStoreWith(
 class RejectedInput {
   constructor(readonly error: AppError) {}
 }
-
-/** One row of the sync log. */
-export type SyncLogEntry = LogEntry;
 
 /** The most recent sync runs, newest first (for `/info` and reports). */
 export async function readSyncLog(
