@@ -1,8 +1,6 @@
 import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createPgPool, parseConnectionUrl } from "@certs/db";
-import { createTestDatabase, type TestDatabase } from "@certs/testdb";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -18,7 +16,12 @@ import {
   writePkdLdif,
 } from "../testing/index.js";
 import { syncTrustStore } from "../sync/sync-trust-store.js";
-import { migrateTrustStore } from "../trust-store/trust-store-migrations.js";
+import {
+  closeTestTrustStore,
+  openTestTrustStore,
+  type TestTrustStore,
+  unwrap,
+} from "../trust-store/test-trust-store.js";
 import { TrustStoreReader } from "../trust-store/trust-store-reader.js";
 import { verifyDocumentSecurityObject } from "./verify-document-security-object.js";
 
@@ -29,24 +32,16 @@ const at = new Date("2025-07-01T00:00:00Z");
 const DS_CERTIFICATE_DEFECT = "2.23.136.1.1.7.1.1";
 const SOD_SIGNATURE_DEFECT = "2.23.136.1.1.7.2.3";
 
-let db: TestDatabase;
+let store: TestTrustStore | undefined;
 let pool: pg.Pool;
 let listFile: string;
 let listed: GeneratedCertificate;
 let unlisted: GeneratedCertificate;
 const groups = generateDataGroups("document-deviations");
 
-function unwrap<T>(result: { ok: true; value: T } | { ok: false; error: { message: string } }): T {
-  if (!result.ok) throw new Error(result.error.message);
-  return result.value;
-}
-
 beforeAll(async () => {
-  db = await createTestDatabase("postgres");
-  const spec = parseConnectionUrl(db.url);
-  if (!spec.ok || spec.value.kind !== "postgres") throw new Error("a PostgreSQL test database was expected");
-  pool = unwrap(createPgPool(spec.value, { poolSize: 2 }));
-  unwrap(await migrateTrustStore(pool));
+  store = await openTestTrustStore();
+  ({ pool } = store);
   const pki = generateIcaoPki({ seed: "document-deviations", extraCountries: 0, rsaModulusLength: 1024 });
   const albania = pki.countries.find((c) => c.quirk === "lowercase-country") as CountryPki;
   const csca = albania.cscas[albania.cscas.length - 1] as GeneratedCertificate;
@@ -103,8 +98,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
+  await closeTestTrustStore(store);
 });
 
 describe("passive authentication of a document whose DSC a stored deviation list names", () => {

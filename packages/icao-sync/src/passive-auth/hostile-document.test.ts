@@ -1,5 +1,3 @@
-import { createPgPool, parseConnectionUrl } from "@certs/db";
-import { createTestDatabase, type TestDatabase } from "@certs/testdb";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { defaultParseLimits, type ParseLimits } from "../parse/parse-limits.js";
@@ -13,7 +11,12 @@ import {
   issueDocumentSigner,
   signDocumentSecurityObject,
 } from "../testing/index.js";
-import { migrateTrustStore } from "../trust-store/trust-store-migrations.js";
+import {
+  closeTestTrustStore,
+  openTestTrustStore,
+  type TestTrustStore,
+  unwrap,
+} from "../trust-store/test-trust-store.js";
 import { TrustStoreReader } from "../trust-store/trust-store-reader.js";
 import { verifyDocumentSecurityObject } from "./verify-document-security-object.js";
 
@@ -23,7 +26,7 @@ const DAY = 24 * 3600 * 1000;
 const signingTime = new Date("2025-06-01T12:00:00Z");
 const at = new Date("2025-07-01T00:00:00Z");
 
-let db: TestDatabase;
+let store: TestTrustStore | undefined;
 let pool: pg.Pool;
 let reader: TrustStoreReader;
 /** A valid EF.SOD as stored on the chip (0x77 wrapper), and the same SignedData bare. */
@@ -31,17 +34,9 @@ let wrapped: Uint8Array;
 let bare: Uint8Array;
 const groups = generateDataGroups("hostile-document");
 
-function unwrap<T>(result: { ok: true; value: T } | { ok: false; error: { message: string } }): T {
-  if (!result.ok) throw new Error(result.error.message);
-  return result.value;
-}
-
 beforeAll(async () => {
-  db = await createTestDatabase("postgres");
-  const spec = parseConnectionUrl(db.url);
-  if (!spec.ok || spec.value.kind !== "postgres") throw new Error("a PostgreSQL test database was expected");
-  pool = unwrap(createPgPool(spec.value, { poolSize: 2 }));
-  unwrap(await migrateTrustStore(pool));
+  store = await openTestTrustStore();
+  ({ pool } = store);
   const pki = generateIcaoPki({ seed: "hostile-document", extraCountries: 0, rsaModulusLength: 1024 });
   unwrap(
     await syncTrustStore(
@@ -67,8 +62,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
+  await closeTestTrustStore(store);
 });
 
 /** The PARSE_ERROR message `bytes` is refused with; fails the test if it is accepted or fails otherwise. */

@@ -1,5 +1,3 @@
-import { createPgPool, parseConnectionUrl } from "@certs/db";
-import { createTestDatabase, type TestDatabase } from "@certs/testdb";
 import type pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -17,7 +15,12 @@ import {
 } from "../testing/index.js";
 import { syncTrustStore } from "../sync/sync-trust-store.js";
 import { TrustStoreReader } from "../trust-store/trust-store-reader.js";
-import { migrateTrustStore } from "../trust-store/trust-store-migrations.js";
+import {
+  closeTestTrustStore,
+  openTestTrustStore,
+  type TestTrustStore,
+  unwrap,
+} from "../trust-store/test-trust-store.js";
 import { verifyDocumentSecurityObject } from "./verify-document-security-object.js";
 
 const DAY = 24 * 3600 * 1000;
@@ -26,7 +29,7 @@ const signingTime = new Date("2025-06-01T12:00:00Z");
 const at = new Date("2025-07-01T00:00:00Z");
 const t = signingTime.getTime();
 
-let db: TestDatabase;
+let store: TestTrustStore | undefined;
 let pool: pg.Pool;
 let reader: TrustStoreReader;
 let pki: IcaoPki;
@@ -37,11 +40,6 @@ const groups = generateDataGroups("passive-auth");
 
 const dsc: Record<string, GeneratedCertificate> = {};
 
-function unwrap<T>(result: { ok: true; value: T } | { ok: false; error: { message: string } }): T {
-  if (!result.ok) throw new Error(result.error.message);
-  return result.value;
-}
-
 const latest = (country: CountryPki) => country.cscas[country.cscas.length - 1] as GeneratedCertificate;
 const sod = (
   signer: GeneratedCertificate,
@@ -51,11 +49,8 @@ const check = async (bytes: Uint8Array, options: Parameters<typeof verifyDocumen
   unwrap(await verifyDocumentSecurityObject(reader, bytes, { at, ...options }));
 
 beforeAll(async () => {
-  db = await createTestDatabase("postgres");
-  const spec = parseConnectionUrl(db.url);
-  if (!spec.ok || spec.value.kind !== "postgres") throw new Error("a PostgreSQL test database was expected");
-  pool = unwrap(createPgPool(spec.value, { poolSize: 2 }));
-  unwrap(await migrateTrustStore(pool));
+  store = await openTestTrustStore();
+  ({ pool } = store);
   pki = generateIcaoPki({
     seed: "passive-auth",
     extraCountries: 0,
@@ -122,8 +117,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await pool?.end();
-  await db?.drop();
+  await closeTestTrustStore(store);
 });
 
 describe("passive authentication of generated documents against a synced store", () => {

@@ -1,12 +1,10 @@
-import { createPgPool, parseConnectionUrl } from "@certs/db";
-import { createTestDatabase, type TestDatabase } from "@certs/testdb";
 import type pg from "pg";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parseCertificate } from "../parse/certificate-summary.js";
 import type { SignerIdentifier } from "../parse/signed-data.js";
 import { syncTrustStore } from "../sync/sync-trust-store.js";
 import { type CountryPki, generateIcaoPki, type IcaoPki, signMasterList } from "../testing/index.js";
-import { migrateTrustStore } from "./trust-store-migrations.js";
+import { closeTestTrustStore, openTestTrustStore, unwrap } from "./test-trust-store.js";
 import { TrustStoreReader } from "./trust-store-reader.js";
 import { readSyncLog } from "./trust-store-repository.js";
 
@@ -15,11 +13,6 @@ let pki: IcaoPki;
 let withoutAlbania: Uint8Array;
 let albanianSubject: string;
 let albanianDsc: SignerIdentifier;
-
-function unwrap<T>(result: { ok: true; value: T } | { ok: false; error: { message: string } }): T {
-  if (!result.ok) throw new Error(result.error.message);
-  return result.value;
-}
 
 beforeAll(() => {
   pki = generateIcaoPki({ seed: "trust-store-reader", extraCountries: 0, rsaModulusLength: 1024 });
@@ -45,16 +38,11 @@ beforeAll(() => {
 
 /** Runs `test` against a fresh, migrated database of its own, so each test starts from an empty store. */
 async function withStore(test: (pool: pg.Pool) => Promise<void>): Promise<void> {
-  const db: TestDatabase = await createTestDatabase("postgres");
-  const spec = parseConnectionUrl(db.url);
-  if (!spec.ok || spec.value.kind !== "postgres") throw new Error("a PostgreSQL test database was expected");
-  const pool = unwrap(createPgPool(spec.value, { poolSize: 2 }));
+  const store = await openTestTrustStore();
   try {
-    unwrap(await migrateTrustStore(pool));
-    await test(pool);
+    await test(store.pool);
   } finally {
-    await pool.end();
-    await db.drop();
+    await closeTestTrustStore(store);
   }
 }
 
