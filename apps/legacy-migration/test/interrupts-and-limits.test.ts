@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -152,9 +152,12 @@ describe("certs-legacy-migrate under Ctrl+C, a failing report and --max-rate", (
     const db = await databases("mysql", 100, "max-rate");
     opened.push(db);
     const started = performance.now();
-    const outcome = await runTypeScript(CLI, [...db.args, "--mode", "auto", "--max-rate", "20", "--json"], {
-      env: ENV,
-    });
+    const report = path.join(db.work, "max-rate.xlsx");
+    const outcome = await runTypeScript(
+      CLI,
+      [...db.args, "--mode", "auto", "--max-rate", "20", "--report", report, "--json"],
+      { env: ENV },
+    );
     const wallMs = performance.now() - started;
     const summary = JSON.parse(outcome.stdout) as { migrated: number; failed: number; elapsedMs: number };
     expect(summary.migrated + summary.failed).toBe(100);
@@ -163,5 +166,6 @@ describe("certs-legacy-migrate under Ctrl+C, a failing report and --max-rate", (
     expect(summary.elapsedMs).toBeGreaterThanOrEqual(4_000);
     expect(wallMs).toBeGreaterThanOrEqual(4_000);
     expect(await count(db.destination, "SELECT COUNT(*) AS n FROM certificates")).toBe(summary.migrated);
+    expect((await stat(report)).size).toBeGreaterThan(0);
   }, 120_000);
 });
