@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import { finished } from "node:stream/promises";
 import type pg from "pg";
 import { from as copyFrom } from "pg-copy-streams";
@@ -12,7 +13,8 @@ import type {
 // PostgreSQL's binary COPY format: a signature, flags and header-extension length, then per tuple a 16-bit
 // field count and each field as a 32-bit length (-1 for NULL) and its bytes, then a -1 field count.
 const SIGNATURE = Buffer.from("PGCOPY\n\xff\r\n\0", "latin1");
-const INITIAL_BYTES = 1024 * 1024;
+// Rows are sent in chunks of about this size, each while the next is encoded.
+const CHUNK_BYTES = 128 * 1024;
 // PostgreSQL timestamps count microseconds from 2000-01-01 00:00 UTC.
 const POSTGRES_EPOCH_MS = Date.UTC(2000, 0, 1);
 const TWO_TO_32 = 2 ** 32;
@@ -27,7 +29,7 @@ const MAX_REPEATED_VALUES = 4096;
 // COPY statements sent but not yet confirmed: one on the wire while the next batch is parsed.
 const MAX_IN_FLIGHT = 2;
 
-/** Encodes tuples into one buffer in PostgreSQL's binary COPY format. */
+/** Encodes tuples in PostgreSQL's binary COPY format, into chunks of about `CHUNK_BYTES`. */
 class BinaryCopyEncoder {
   private buffer: Buffer;
   private at = 0;
@@ -36,13 +38,25 @@ class BinaryCopyEncoder {
   private lastTime = Number.NaN;
   private readonly lastTimeBytes = Buffer.alloc(8);
 
-  /** `estimate`: the bytes the batch will probably take, so the buffer rarely grows. */
-  constructor(estimate: number) {
-    this.buffer = Buffer.allocUnsafe(Math.max(INITIAL_BYTES, estimate));
+  constructor() {
+    this.buffer = Buffer.allocUnsafe(CHUNK_BYTES + CHUNK_BYTES / 4);
     SIGNATURE.copy(this.buffer, 0);
     this.buffer.writeInt32BE(0, SIGNATURE.length);
     this.buffer.writeInt32BE(0, SIGNATURE.length + 4);
     this.at = SIGNATURE.length + 8;
+  }
+
+  /** Whether the chunk so far is big enough to send. */
+  get full(): boolean {
+    return this.at >= CHUNK_BYTES;
+  }
+
+  /** The bytes encoded since the last `take`; encoding goes on in a new buffer (the old one is being sent). */
+  take(): Buffer {
+    const chunk = this.buffer.subarray(0, this.at);
+    this.buffer = Buffer.allocUnsafe(CHUNK_BYTES + CHUNK_BYTES / 4);
+    this.at = 0;
+    return chunk;
   }
 
   private room(bytes: number): void {
@@ -178,10 +192,8 @@ class BinaryCopyEncoder {
   }
 }
 
-function encodeCertificates(rows: readonly CertificateRow[]): Buffer {
-  let estimate = 0;
-  for (const row of rows) estimate += row.certificate.byteLength + row.x_500_issuer.byteLength * 3 + 200;
-  const out = new BinaryCopyEncoder(estimate);
+function* certificateChunks(rows: readonly CertificateRow[]): Generator<Buffer> {
+  const out = new BinaryCopyEncoder();
   for (const row of rows) {
     out.tuple(9);
     out.uuid(row.id);
@@ -193,14 +205,13 @@ function encodeCertificates(rows: readonly CertificateRow[]): Buffer {
     out.text(row.source, true);
     out.text(row.isn);
     out.timestamp(row.updated_at);
+    if (out.full) yield out.take();
   }
-  return out.finish();
+  yield out.finish();
 }
 
-function encodeCrls(rows: readonly CrlRow[]): Buffer {
-  let estimate = 0;
-  for (const row of rows) estimate += row.crl.byteLength + row.issuer.length * 3 + 100;
-  const out = new BinaryCopyEncoder(estimate);
+function* crlChunks(rows: readonly CrlRow[]): Generator<Buffer> {
+  const out = new BinaryCopyEncoder();
   for (const row of rows) {
     out.tuple(6);
     out.uuid(row.id);
@@ -209,12 +220,13 @@ function encodeCrls(rows: readonly CrlRow[]): Buffer {
     out.text(row.issuer, true);
     out.text(row.country, true);
     out.timestamp(row.updated_at);
+    if (out.full) yield out.take();
   }
-  return out.finish();
+  yield out.finish();
 }
 
-function encodeRevoked(rows: readonly RevokedCertificateRow[]): Buffer {
-  const out = new BinaryCopyEncoder(rows.length * 160);
+function* revokedChunks(rows: readonly RevokedCertificateRow[]): Generator<Buffer> {
+  const out = new BinaryCopyEncoder();
   for (const row of rows) {
     out.tuple(8);
     out.uuid(row.id);
@@ -225,15 +237,13 @@ function encodeRevoked(rows: readonly RevokedCertificateRow[]): Buffer {
     out.text(row.revocation_reason, true);
     out.timestamp(row.revocation_date);
     out.timestamp(row.updated_at);
+    if (out.full) yield out.take();
   }
-  return out.finish();
+  yield out.finish();
 }
 
-function encodeProvenance(rows: readonly ProvenanceRow[]): Buffer {
-  let estimate = 0;
-  for (const row of rows)
-    estimate += 120 + (row.detail?.length ?? 0) * 3 + (row.conformance_text?.length ?? 0) * 3;
-  const out = new BinaryCopyEncoder(estimate);
+function* provenanceChunks(rows: readonly ProvenanceRow[]): Generator<Buffer> {
+  const out = new BinaryCopyEncoder();
   for (const row of rows) {
     out.tuple(9);
     out.text(row.table_name, true);
@@ -245,8 +255,9 @@ function encodeProvenance(rows: readonly ProvenanceRow[]): Buffer {
     out.text(row.conformance_text, true);
     out.int4(row.pkd_version);
     out.text(row.detail, true);
+    if (out.full) yield out.take();
   }
-  return out.finish();
+  yield out.finish();
 }
 
 // Table names are constants, never input.
@@ -265,8 +276,10 @@ const COPY_PROVENANCE =
 /**
  * Writes rows into the four tables with binary `COPY ... FROM STDIN` on a client inside an open
  * transaction. `write` returns once the batch is on its way, so the caller can prepare the next one while
- * PostgreSQL stores it; at most two batches are unconfirmed at a time, so memory stays bounded. The first
- * failure is thrown by the next `write` or by `finish`; the caller then rolls back.
+ * PostgreSQL stores it; at most two batches are unconfirmed at a time, so memory stays bounded. Each COPY
+ * is sent first and its rows encoded a chunk at a time after, so PostgreSQL stores one chunk while the next
+ * is encoded. The first failure (a database error, or a row that cannot be encoded) is thrown by the next
+ * `write` or by `finish`; the caller then rolls back.
  */
 export class TrustStoreCopyWriter {
   private readonly pending: Promise<void>[] = [];
@@ -281,15 +294,15 @@ export class TrustStoreCopyWriter {
   /** Sends one batch, parents before children (a revoked entry's CRL row first). */
   async write(rows: TrustStoreRows): Promise<void> {
     this.throwIfFailed();
-    const statements: [string, Buffer][] = [];
-    if (rows.root_ca.length > 0) statements.push([COPY_ROOT_CA, encodeCertificates(rows.root_ca)]);
-    if (rows.dsc.length > 0) statements.push([COPY_DSC, encodeCertificates(rows.dsc)]);
-    if (rows.crls.length > 0) statements.push([COPY_CRLS, encodeCrls(rows.crls)]);
+    const statements: [string, () => Iterable<Buffer>][] = [];
+    if (rows.root_ca.length > 0) statements.push([COPY_ROOT_CA, () => certificateChunks(rows.root_ca)]);
+    if (rows.dsc.length > 0) statements.push([COPY_DSC, () => certificateChunks(rows.dsc)]);
+    if (rows.crls.length > 0) statements.push([COPY_CRLS, () => crlChunks(rows.crls)]);
     if (rows.revoked_certificate_list.length > 0) {
-      statements.push([COPY_REVOKED, encodeRevoked(rows.revoked_certificate_list)]);
+      statements.push([COPY_REVOKED, () => revokedChunks(rows.revoked_certificate_list)]);
     }
     const provenance = rows.icao_sync_provenance ?? [];
-    if (provenance.length > 0) statements.push([COPY_PROVENANCE, encodeProvenance(provenance)]);
+    if (provenance.length > 0) statements.push([COPY_PROVENANCE, () => provenanceChunks(provenance)]);
     if (statements.length === 0) return;
     const count =
       rows.root_ca.length + rows.dsc.length + rows.crls.length + rows.revoked_certificate_list.length;
@@ -297,7 +310,7 @@ export class TrustStoreCopyWriter {
     // batch's COPYs start when the previous batch's are done, while the caller goes on parsing.
     const stored = this.tail.then(async () => {
       if (this.failure !== null) return;
-      for (const [statement, data] of statements) await this.copy(statement, data);
+      for (const [statement, chunks] of statements) await this.copy(statement, chunks());
       this.onBatch?.(count);
     });
     this.tail = stored.catch((error: unknown) => {
@@ -319,10 +332,28 @@ export class TrustStoreCopyWriter {
     while (this.pending.length > 0) await this.pending.shift();
   }
 
-  private copy(statement: string, data: Buffer): Promise<void> {
+  private async copy(statement: string, chunks: Iterable<Buffer>): Promise<void> {
     const stream = this.client.query(copyFrom(statement));
     const done = finished(stream);
-    stream.end(data);
+    let failed = false;
+    done.catch(() => {
+      failed = true;
+    });
+    try {
+      for (const chunk of chunks) {
+        if (failed) break;
+        // A turn of the event loop after each chunk lets it go out (and the server's answers in).
+        if (stream.write(chunk)) await new Promise((resolve) => setImmediate(resolve));
+        else await Promise.race([once(stream, "drain"), done]);
+      }
+    } catch (error) {
+      // A row that cannot be encoded: the COPY is abandoned (CopyFail), and the error is this one.
+      stream.destroy(error instanceof Error ? error : new Error(String(error)));
+      await done.catch(() => undefined);
+      throw error;
+    }
+    // After a database error the server has ended the COPY itself: nothing more to send.
+    if (!failed) stream.end();
     return done;
   }
 

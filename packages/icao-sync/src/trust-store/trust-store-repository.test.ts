@@ -238,6 +238,36 @@ describe("replaceTrustStore", () => {
     await expectContents(full);
   });
 
+  it("a row that cannot be encoded, chunks into its COPY, stops the replace: the old rows stay and the next replace works", async () => {
+    unwrap(await replaceTrustStore(pool, full));
+    const template = full.dsc[0] as TrustStoreRows["dsc"][number];
+    // About 1.5 MB of DSC rows: the bad id comes after several chunks were already sent.
+    const dsc = Array.from({ length: 1000 }, (_, i) => ({
+      ...template,
+      id: i === 900 ? "no-uuid" : randomUUID(),
+    }));
+    const result = await replaceTrustStore(pool, { ...small, dsc });
+    expect(!result.ok && result.error.message).toContain('"no-uuid" is not a UUID');
+    await expectContents(full);
+    unwrap(await replaceTrustStore(pool, small));
+    await expectContents(small);
+  });
+
+  it("a database error half-way through a large COPY (a duplicate id at row 900) rolls back and the old rows stay", async () => {
+    unwrap(await replaceTrustStore(pool, full));
+    const template = full.dsc[0] as TrustStoreRows["dsc"][number];
+    const first = randomUUID();
+    const dsc = Array.from({ length: 2000 }, (_, i) => ({
+      ...template,
+      id: i === 0 || i === 900 ? first : randomUUID(),
+    }));
+    const result = await replaceTrustStore(pool, { ...small, dsc });
+    expect(!result.ok && result.error.details?.kind).toBe("unique_violation");
+    await expectContents(full);
+    unwrap(await replaceTrustStore(pool, small));
+    await expectContents(small);
+  });
+
   it("readers see the old rows until the replace commits, and a sync that cannot wait gives up", async () => {
     unwrap(await replaceTrustStore(pool, full));
     await withSlowCrlInsert(async () => {
