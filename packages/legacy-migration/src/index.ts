@@ -50,6 +50,7 @@ export {
   loadMappingFiles,
   mappingFilePaths,
   type CertificateMapping,
+  type LoadMappingFilesOptions,
   type MappingFilePaths,
   type MappingFiles,
   type TechnicianMapping,

@@ -136,6 +136,16 @@ describe("loadMappingFiles", () => {
     await writeFile(paths.certificates, '{"5001": {"old_certificate_id": 5002, "dealer_id": 1}}');
     expect((await loadError()).message).toMatch(/"5001".*old_certificate_id/);
   });
+
+  it("with certificates: false the certificates file is not read, and is not listed as missing", async () => {
+    await writeFile(paths.customers, '{"1": 10}');
+    await writeFile(paths.certificates, "not JSON at all");
+    const result = await loadMappingFiles(paths, { certificates: false });
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.value.certificates).toEqual([]);
+    expect(result.value.customers.get("1")).toBe("10");
+    expect(result.value.missing).toEqual([paths.users, paths.technicians]);
+  });
 });
 
 describe("mapping file writers", () => {

@@ -59,6 +59,15 @@ export interface CertificateMapping {
   readonly dealerId: string | null;
 }
 
+/** Options of {@link loadMappingFiles}. */
+export interface LoadMappingFilesOptions {
+  /**
+   * Read `certificates_mappings.json` (default true). False leaves `certificates` empty without opening the
+   * file: a reader that takes migrated certificates from the ledger need not hold one entry per certificate.
+   */
+  readonly certificates?: boolean;
+}
+
 /** The mapping files, read once and validated. */
 export interface MappingFiles {
   readonly paths: MappingFilePaths;
@@ -175,21 +184,25 @@ function readValidEntries<S extends z.ZodType, T>(
 }
 
 /**
- * Reads and validates the four mapping files once. A file that does not exist reads as empty (and is listed
+ * Reads and validates the mapping files once (`certificates_mappings.json` too unless `options.certificates` is false). A file that does not exist reads as empty (and is listed
  * in `missing`); a file that is not a JSON object, or an entry of the wrong shape, is a CONFIGURATION_ERROR
  * naming the file and the entry. `technicians_mapping.json` may mix its two shapes; `certificates_mappings.json`
  * may hold the interactive shape, the automated one (whose `dealer_id` is really the device id) or ours.
  */
-export async function loadMappingFiles(paths: MappingFilePaths): Promise<Result<MappingFiles>> {
+export async function loadMappingFiles(
+  paths: MappingFilePaths,
+  options: LoadMappingFilesOptions = {},
+): Promise<Result<MappingFiles>> {
   const missing: string[] = [];
   const load = async <S extends z.ZodType, T>(
-    file: string,
+    file: string | undefined,
     schema: S,
     convert: (key: string, value: z.infer<S>) => T | string,
     add?: (converted: T) => void,
     hasKey?: (key: string) => boolean,
   ): Promise<Result<T[]>> => {
     const list: T[] = [];
+    if (file === undefined) return ok(list); // not asked for
     const text = await readMappingText(file);
     if (!text.ok) return text;
     if (text.value === undefined) {
@@ -234,8 +247,9 @@ export async function loadMappingFiles(paths: MappingFilePaths): Promise<Result<
     };
   });
   if (!technicians.ok) return technicians;
+  const readCertificates = options.certificates ?? true;
   const certificates = await load(
-    paths.certificates,
+    readCertificates ? paths.certificates : undefined,
     certificateValue,
     (key, value): CertificateMapping | string => {
       if (String(value.old_certificate_id) !== key) {

@@ -1,26 +1,28 @@
 import { deviceBlockRequired } from "../rules/certificate-status.js";
 import { sqlUtc } from "../rules/legacy-date.js";
 import type { LegacyCertificate } from "../migration/legacy-certificates.js";
-import type { PlanResult, TechnicianChoice } from "../migration/plan-certificate.js";
+import type { CertificatePlan, PlanResult, TechnicianChoice } from "../migration/plan-certificate.js";
 import { technicianKey } from "../migration/reference-data.js";
 import type { Discrepancy, DiscrepancyKind } from "./discrepancy.js";
 
 /** A value as compared: text, or null for SQL NULL (booleans as `true`/`false`). */
 export type Text = string | null;
 
-/** A destination certificate as stored, every column as text. */
+/** A destination certificate as stored. */
 export interface StoredCertificate {
   readonly id: number;
-  readonly columns: Readonly<Record<string, Text>>;
+  /** A column as text (null for NULL, and for a column that is not read). */
+  column(name: string): Text;
   /** `email\0dealer` of the installing and calibrating technicians (null when the row is gone). */
   readonly installedByKey: Text;
   readonly calibratedByKey: Text;
 }
 
-/** A destination vehicle as stored, every column as text. */
+/** A destination vehicle as stored. */
 export interface StoredVehicle {
   readonly id: string;
-  readonly columns: Readonly<Record<string, Text>>;
+  /** A column as text (null for NULL, and for a column that is not read). */
+  column(name: string): Text;
 }
 
 /** A ledger row of the selection with the rows it points at. */
@@ -57,13 +59,15 @@ export function compareCertificate(
     readonly deviceBlocked: (deviceId: string) => boolean;
     /**
      * The plan with the technicians mapping as a later run reads it (with the entries earlier runs added
-     * for the technicians they created): a certificate migrated by such a run may use those.
+     * for the technicians they created): a certificate migrated by such a run may use those. Called only
+     * when `planned` does not explain a technician.
      */
-    readonly laterRunPlan?: PlanResult;
+    readonly laterRunPlan?: () => PlanResult;
   },
 ): Discrepancy[] {
   const found: Discrepancy[] = [];
-  const certificateId = stored.certificate?.id ?? stored.newCertificateId;
+  const certificate = stored.certificate;
+  const certificateId = certificate?.id ?? stored.newCertificateId;
   const add = (
     kind: DiscrepancyKind,
     message: string,
@@ -88,7 +92,6 @@ export function compareCertificate(
     );
     return found;
   }
-  const certificate = stored.certificate;
   if (certificate === null) {
     add(
       "certificate_missing",
@@ -111,69 +114,83 @@ export function compareCertificate(
       },
     );
   };
-  const c = certificate.columns;
+  const c = (name: string): Text => certificate.column(name);
+  const certificateColumn = (name: string, value: Text): void => column("certificates", name, value, c(name));
   const calibration = sqlUtc(plan.calibrationDate);
-  const expected: ReadonlyArray<readonly [string, Text]> = [
-    ["serial_number", text(record.serialNumber)],
-    ["status", plan.status],
-    ["device_id", plan.deviceId],
-    ["installation_date", sqlUtc(plan.installationDate)],
-    ["calibration_date", calibration],
-    ["expiry_date", sqlUtc(plan.expiryDate)],
-    ["cancelled", String(plan.cancelled)],
-    ["cancellation_date", plan.cancellationDate === null ? null : sqlUtc(plan.cancellationDate)],
-    ["installed_by_user_id", plan.installingUser.id],
-    ["calibrated_by_user_id", plan.calibratingUser.id],
-    ["dealer_id", plan.dealerId],
-    ["user_id", plan.userId],
-    ["installed_for_id", plan.customerId],
-    ["km_reading", String(plan.kmReading)],
-    ["speed_limit", String(plan.speedLimit)],
-    ["print_count", String(record.printCount)],
-    ["renewal_count", String(record.renewalCount)],
-    ["description", record.description],
-    ["country_id", String(settings.countryId)],
-    ["created_at", calibration],
-    ["updated_at", calibration],
-  ];
-  for (const [name, value] of expected) column("certificates", name, value, c[name] ?? null);
+  certificateColumn("serial_number", text(record.serialNumber));
+  certificateColumn("status", plan.status);
+  certificateColumn("device_id", plan.deviceId);
+  certificateColumn("installation_date", sqlUtc(plan.installationDate));
+  certificateColumn("calibration_date", calibration);
+  certificateColumn("expiry_date", sqlUtc(plan.expiryDate));
+  certificateColumn("cancelled", String(plan.cancelled));
+  certificateColumn(
+    "cancellation_date",
+    plan.cancellationDate === null ? null : sqlUtc(plan.cancellationDate),
+  );
+  certificateColumn("installed_by_user_id", plan.installingUser.id);
+  certificateColumn("calibrated_by_user_id", plan.calibratingUser.id);
+  certificateColumn("dealer_id", plan.dealerId);
+  certificateColumn("user_id", plan.userId);
+  certificateColumn("installed_for_id", plan.customerId);
+  certificateColumn("km_reading", String(plan.kmReading));
+  certificateColumn("speed_limit", String(plan.speedLimit));
+  certificateColumn("print_count", String(record.printCount));
+  certificateColumn("renewal_count", String(record.renewalCount));
+  certificateColumn("description", record.description);
+  certificateColumn("country_id", String(settings.countryId));
+  certificateColumn("created_at", calibration);
+  certificateColumn("updated_at", calibration);
 
-  const later = settings.laterRunPlan?.ok === true ? settings.laterRunPlan.plan : undefined;
-  const matches = (choice: TechnicianChoice | undefined, id: Text, key: Text): boolean => {
-    if (choice === undefined) return false;
+  // The technician's email and dealer key is read only for a technician to be created (matched by key).
+  const matches = (choice: TechnicianChoice, id: Text, key: () => Text): boolean => {
     const want = technicianExpectation(choice);
-    return want.id !== undefined ? want.id === id : want.key === key;
+    return want.id !== undefined ? want.id === id : want.key === key();
   };
-  for (const [name, choice, key, laterChoice] of [
-    [
-      "installed_by_id",
-      plan.installationTechnician,
-      certificate.installedByKey,
-      later?.installationTechnician,
-    ],
-    [
-      "calibrated_by_id",
-      plan.calibrationTechnician,
-      certificate.calibratedByKey,
-      later?.calibrationTechnician,
-    ],
-  ] as const) {
-    if (matches(laterChoice, c[name] ?? null, key)) continue;
+  // Planned only for a technician this plan does not explain (rarely): a whole second plan per certificate
+  // doubled the comparison's work.
+  let later: PlanResult | undefined;
+  const laterPlan = (): CertificatePlan | undefined => {
+    later ??= settings.laterRunPlan?.();
+    return later?.ok === true ? later.plan : undefined;
+  };
+  const technician = (
+    name: string,
+    choice: TechnicianChoice,
+    key: () => Text,
+    laterChoice: (plan: CertificatePlan) => TechnicianChoice,
+  ): void => {
+    const actual = c(name);
+    if (matches(choice, actual, key)) return;
+    const laterRun = laterPlan();
+    if (laterRun !== undefined && matches(laterChoice(laterRun), actual, key)) return;
     const want = technicianExpectation(choice);
-    if (want.id !== undefined) column("certificates", name, want.id, c[name] ?? null);
-    else if (want.key !== undefined && want.key !== key) {
+    if (want.id !== undefined) column("certificates", name, want.id, actual);
+    else if (want.key !== undefined) {
       add(
         "column_differs",
-        `certificates.${name} of legacy certificate ${record.id} is technician ${c[name] ?? "NULL"}, not one with the email and dealer of user ${choice.kind === "create" ? choice.user.id : "?"}.`,
+        `certificates.${name} of legacy certificate ${record.id} is technician ${actual ?? "NULL"}, not one with the email and dealer of user ${choice.kind === "create" ? choice.user.id : "?"}.`,
         {
           table: "certificates",
           column: name,
           expected: want.key.replace("\u0000", " / "),
-          actual: key === null ? null : key.replace("\u0000", " / "),
+          actual: key()?.replace("\u0000", " / ") ?? null,
         },
       );
     }
-  }
+  };
+  technician(
+    "installed_by_id",
+    plan.installationTechnician,
+    () => certificate.installedByKey,
+    (p) => p.installationTechnician,
+  );
+  technician(
+    "calibrated_by_id",
+    plan.calibrationTechnician,
+    () => certificate.calibratedByKey,
+    (p) => p.calibrationTechnician,
+  );
 
   if (
     deviceBlockRequired({ activeState: record.activeState, cancelled: plan.cancelled, deviceFound: true }) &&
@@ -192,15 +209,16 @@ export function compareCertificate(
   }
 
   const vehicle = stored.vehicle;
+  const vehicleId = c("vehicle_id");
   if (plan.vehicle === null) {
-    if (c["vehicle_id"] !== null && c["vehicle_id"] !== undefined) {
+    if (vehicleId !== null) {
       add(
         "unexpected_vehicle",
-        `Certificate ${certificate.id} has vehicle ${c["vehicle_id"]}, though legacy certificate ${record.id} has no vehicle type.`,
+        `Certificate ${certificate.id} has vehicle ${vehicleId}, though legacy certificate ${record.id} has no vehicle type.`,
         {
           table: "certificates",
           column: "vehicle_id",
-          actual: c["vehicle_id"],
+          actual: vehicleId,
         },
       );
     }
@@ -209,21 +227,18 @@ export function compareCertificate(
   if (vehicle === null) {
     add(
       "vehicle_missing",
-      `Certificate ${certificate.id} (legacy ${record.id}) has no vehicle${c["vehicle_id"] == null ? "" : ` (vehicle ${c["vehicle_id"]} does not exist)`}; the rules give ${plan.vehicle.brand} ${plan.vehicle.model}.`,
-      { table: "vehicles", column: "id", actual: c["vehicle_id"] ?? null },
+      `Certificate ${certificate.id} (legacy ${record.id}) has no vehicle${vehicleId === null ? "" : ` (vehicle ${vehicleId} does not exist)`}; the rules give ${plan.vehicle.brand} ${plan.vehicle.model}.`,
+      { table: "vehicles", column: "id", actual: vehicleId },
     );
     return found;
   }
-  const v = vehicle.columns;
-  for (const [name, value] of [
-    ["brand", plan.vehicle.brand],
-    ["model", plan.vehicle.model],
-    ["vehicle_no", plan.vehicle.vehicleNo],
-    ["vehicle_chassis_no", plan.vehicle.chassisNo],
-    ["new_registration", "false"],
-    ["certificate_id", String(certificate.id)],
-  ] as const) {
-    column("vehicles", name, value, v[name] ?? null);
-  }
+  const vehicleColumn = (name: string, value: Text): void =>
+    column("vehicles", name, value, vehicle.column(name));
+  vehicleColumn("brand", plan.vehicle.brand);
+  vehicleColumn("model", plan.vehicle.model);
+  vehicleColumn("vehicle_no", plan.vehicle.vehicleNo);
+  vehicleColumn("vehicle_chassis_no", plan.vehicle.chassisNo);
+  vehicleColumn("new_registration", "false");
+  vehicleColumn("certificate_id", String(certificate.id));
   return found;
 }

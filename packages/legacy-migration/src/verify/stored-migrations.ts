@@ -1,6 +1,6 @@
 import { placeholders, type SqlDialect } from "@certs/db";
 import { LEDGER_TABLES } from "../schema/ledger-schema.js";
-import type { StoredMigration, Text } from "./compare-certificate.js";
+import type { StoredCertificate, StoredMigration, StoredVehicle, Text } from "./compare-certificate.js";
 
 /** A DATETIME/timestamp column as `YYYY-MM-DD HH:MM:SS` text, whatever the driver or the machine's zone. */
 export function dateText(dialect: SqlDialect, column: string): string {
@@ -44,6 +44,19 @@ const VEHICLE_TEXT_COLUMNS = [
   "certificate_id",
 ] as const;
 
+/** The alias of each column in the query's select list (`c_` for certificates, `v_` for vehicles). */
+function aliases(prefix: string, columns: readonly string[]): ReadonlyMap<string, string> {
+  return new Map(columns.map((column) => [column, `${prefix}${column}`]));
+}
+const CERTIFICATE_ALIASES = aliases("c_", [
+  ...CERTIFICATE_TEXT_COLUMNS,
+  ...CERTIFICATE_DATE_COLUMNS,
+  "cancelled",
+]);
+const VEHICLE_ALIASES = aliases("v_", [...VEHICLE_TEXT_COLUMNS, "new_registration"]);
+/** Columns read as booleans. */
+const FLAG_ALIASES: ReadonlySet<string> = new Set(["c_cancelled", "v_new_registration"]);
+
 function text(value: unknown): Text {
   if (value === null || value === undefined) return null;
   return Buffer.isBuffer(value) ? value.toString("utf8") : String(value);
@@ -55,12 +68,90 @@ function flag(value: unknown): Text {
   return String(value === true || value === "t" || Number(value) === 1);
 }
 
+type Row = Record<string, unknown>;
+
+/** A column of the driver's row as text; null for SQL NULL and for a column the query does not select. */
+function columnOf(row: Row, aliasByColumn: ReadonlyMap<string, string>, column: string): Text {
+  const alias = aliasByColumn.get(column);
+  if (alias === undefined) return null;
+  return FLAG_ALIASES.has(alias) ? flag(row[alias]) : text(row[alias]);
+}
+
+function technicianKeyOf(email: unknown, dealer: unknown): Text {
+  return email === null || email === undefined
+    ? null
+    : `${String(email).trim().toLowerCase()}\u0000${text(dealer)}`;
+}
+
+/**
+ * One ledger row as the driver returned it, read on demand: a page waiting for its comparison holds the
+ * driver's compact row objects only, not a copy of every value (which doubled a page's memory).
+ */
+class StoredMigrationRow implements StoredMigration {
+  constructor(private readonly row: Row) {}
+
+  get legacyId(): number {
+    return Number(this.row["l_legacy_id"]);
+  }
+
+  get newCertificateId(): number | null {
+    const id = this.row["l_new_id"];
+    return id === null || id === undefined ? null : Number(id);
+  }
+
+  get source(): string {
+    return String(this.row["l_source"]);
+  }
+
+  get certificate(): StoredCertificate | null {
+    const id = this.row["c_id"];
+    return id === null || id === undefined ? null : new StoredCertificateColumns(Number(id), this.row);
+  }
+
+  get vehicle(): StoredVehicle | null {
+    const id = this.row["v_id"];
+    return id === null || id === undefined ? null : new StoredVehicleColumns(String(id), this.row);
+  }
+}
+
+/** The certificate columns of a {@link StoredMigrationRow}. */
+class StoredCertificateColumns implements StoredCertificate {
+  constructor(
+    readonly id: number,
+    private readonly row: Row,
+  ) {}
+
+  column(name: string): Text {
+    return columnOf(this.row, CERTIFICATE_ALIASES, name);
+  }
+
+  get installedByKey(): Text {
+    return technicianKeyOf(this.row["ti_email"], this.row["ti_dealer"]);
+  }
+
+  get calibratedByKey(): Text {
+    return technicianKeyOf(this.row["tc_email"], this.row["tc_dealer"]);
+  }
+}
+
+/** The vehicle columns of a {@link StoredMigrationRow}. */
+class StoredVehicleColumns implements StoredVehicle {
+  constructor(
+    readonly id: string,
+    private readonly row: Row,
+  ) {}
+
+  column(name: string): Text {
+    return columnOf(this.row, VEHICLE_ALIASES, name);
+  }
+}
+
 /**
  * Reads the ledger rows of these legacy ids with the certificate, vehicle and technicians each points at,
  * in one statement, every value as text (dates formatted by the server, so no zone touches them).
  */
 export async function readStoredMigrations(
-  query: (sql: string, params: unknown[]) => Promise<Array<Record<string, unknown>>>,
+  query: (sql: string, params: unknown[]) => Promise<Row[]>,
   dialect: SqlDialect,
   legacyIds: readonly number[],
 ): Promise<StoredMigration[]> {
@@ -91,35 +182,5 @@ export async function readStoredMigrations(
       WHERE l.legacy_certificate_id IN (${placeholders(dialect, legacyIds.length)})`,
     [...legacyIds],
   );
-  const key = (email: unknown, dealer: unknown): Text =>
-    email === null || email === undefined
-      ? null
-      : `${String(email).trim().toLowerCase()}\u0000${text(dealer)}`;
-  return rows.map((row): StoredMigration => {
-    const certificateColumns: Record<string, Text> = {};
-    for (const column of [...CERTIFICATE_TEXT_COLUMNS, ...CERTIFICATE_DATE_COLUMNS])
-      certificateColumns[column] = text(row[`c_${column}`]);
-    certificateColumns["cancelled"] = flag(row["c_cancelled"]);
-    const vehicleColumns: Record<string, Text> = {};
-    for (const column of VEHICLE_TEXT_COLUMNS) vehicleColumns[column] = text(row[`v_${column}`]);
-    vehicleColumns["new_registration"] = flag(row["v_new_registration"]);
-    return {
-      legacyId: Number(row["l_legacy_id"]),
-      newCertificateId: row["l_new_id"] === null ? null : Number(row["l_new_id"]),
-      source: String(row["l_source"]),
-      certificate:
-        row["c_id"] === null || row["c_id"] === undefined
-          ? null
-          : {
-              id: Number(row["c_id"]),
-              columns: certificateColumns,
-              installedByKey: key(row["ti_email"], row["ti_dealer"]),
-              calibratedByKey: key(row["tc_email"], row["tc_dealer"]),
-            },
-      vehicle:
-        row["v_id"] === null || row["v_id"] === undefined
-          ? null
-          : { id: String(row["v_id"]), columns: vehicleColumns },
-    };
-  });
+  return rows.map((row) => new StoredMigrationRow(row));
 }

@@ -82,6 +82,41 @@ async function* readAhead<T>(source: AsyncGenerator<T>, depth: number): AsyncGen
 }
 
 /**
+ * The reference data as the migration read it (`references`: the technicians mapping without the entries for
+ * technicians it created) and as a later run reads it (`laterReferences`, the same object when it created
+ * none). A function of its own so the renewal counts, the created technicians and the certificates mapping
+ * (not read at all: the ledger is the record of what was migrated) are not held while certificates are
+ * compared.
+ */
+async function loadReferences(
+  destination: MigrationSources["destination"],
+  reader: LegacyCertificateReader,
+  ledger: Ledger,
+  mappingFiles: MappingFilePaths,
+): Promise<Result<{ references: ReferenceData; laterReferences: ReferenceData }>> {
+  const mappings = await loadMappingFiles(mappingFiles, { certificates: false });
+  if (!mappings.ok) return mappings;
+  const maxRenewal = await reader.maxRenewalCounts();
+  if (!maxRenewal.ok) return maxRenewal;
+  const created = await ledger.createdTechnicians();
+  if (!created.ok) return created;
+  const createdIds = new Set(created.value.map((t) => t.technicianId));
+  const references = await ReferenceData.load(
+    destination,
+    {
+      ...mappings.value,
+      technicians: mappings.value.technicians.filter((t) => !createdIds.has(t.technicianId)),
+    },
+    maxRenewal.value,
+  );
+  if (!references.ok) return references;
+  return ok({
+    references: references.value,
+    laterReferences: createdIds.size === 0 ? references.value : references.value.withMappings(mappings.value),
+  });
+}
+
+/**
  * The sign-off check: for the selected legacy records, counts legacy, ledger, failure and destination rows;
  * recomputes every certificate the ledger says this library migrated from its legacy record with the
  * migration's own rules (`planCertificate`) and compares the certificate, its vehicle, its technicians and its
@@ -125,31 +160,15 @@ export async function verifyMigration(
       ),
     );
   }
-  const mappings = await loadMappingFiles(options.mappingFiles);
-  if (!mappings.ok) return mappings;
   const opened = await LegacyCertificateReader.open(sources.legacy);
   if (!opened.ok) return opened;
   const reader = opened.value;
   const idsChecked = reader.checkIds(selection.value.ids);
   if (!idsChecked.ok) return idsChecked;
   const ledger = new Ledger(sources.destination, dialect.value);
-  const maxRenewal = await reader.maxRenewalCounts();
-  if (!maxRenewal.ok) return maxRenewal;
-  // The technicians mapping as the migration read it: without the entries for technicians it created.
-  const created = await ledger.createdTechnicians();
-  if (!created.ok) return created;
-  const createdIds = new Set(created.value.map((t) => t.technicianId));
-  const references = await ReferenceData.load(
-    sources.destination,
-    {
-      ...mappings.value,
-      technicians: mappings.value.technicians.filter((t) => !createdIds.has(t.technicianId)),
-    },
-    maxRenewal.value,
-  );
-  if (!references.ok) return references;
-  const laterReferences =
-    createdIds.size === 0 ? references : ok(references.value.withMappings(mappings.value));
+  const loaded = await loadReferences(sources.destination, reader, ledger, options.mappingFiles);
+  if (!loaded.ok) return loaded;
+  const { references, laterReferences } = loaded.value;
 
   let writer: DiscrepancyWriter | undefined;
   if (options.reportPath !== undefined) {
@@ -222,6 +241,7 @@ export async function verifyMigration(
     return written.ok ? result : written;
   };
 
+  const compareSettings = { countryId, deviceBlocked: (id: string) => references.deviceBlocked(id) };
   for await (const page of readAhead(pages(), READ_AHEAD_PAGES)) {
     if (!page.ok) return finish(page);
     const { records, stored, failed } = page.value;
@@ -254,16 +274,12 @@ export async function verifyMigration(
         continue;
       }
       counts.recomputed += 1;
-      const planned = planCertificate(record, references.value, zone.value);
-      for (const found of compareCertificate(record, planned, row, {
-        countryId,
-        deviceBlocked: (id) => references.value.deviceBlocked(id),
-        ...(laterReferences === references
-          ? {}
-          : { laterRunPlan: planCertificate(record, laterReferences.value, zone.value) }),
-      })) {
-        await report(found);
-      }
+      const planned = planCertificate(record, references, zone.value);
+      const settings =
+        laterReferences === references
+          ? compareSettings
+          : { ...compareSettings, laterRunPlan: () => planCertificate(record, laterReferences, zone.value) };
+      for (const found of compareCertificate(record, planned, row, settings)) await report(found);
     }
   }
 
