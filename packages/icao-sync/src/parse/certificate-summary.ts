@@ -76,9 +76,9 @@ export function readCertificateSummary(reader: DerReader, node: DerNode, what: s
 
   return {
     der: reader.encoded(node),
-    issuer: readRfc4514Name(reader, issuerNode, `${what} issuer`),
+    issuer: readRfc4514Name(reader, issuerNode, `${what} issuer`, true),
     issuerDer: reader.encoded(issuerNode),
-    subject: readRfc4514Name(reader, subjectNode, `${what} subject`),
+    subject: readRfc4514Name(reader, subjectNode, `${what} subject`, false),
     subjectDer: reader.encoded(subjectNode),
     serialNumber: formatSerialNumber(serial),
     subjectKeyIdentifier: extensions.ski,

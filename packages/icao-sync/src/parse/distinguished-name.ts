@@ -108,17 +108,18 @@ export function formatRfc4514(name: DistinguishedName): string {
   return out;
 }
 
-// Renderings of Names already read, by their DER: a master list's CSCAs are mostly self-signed (issuer and
-// subject alike) and a PKD's DSCs name a few hundred issuers, so most Names were rendered before.
+// Renderings of issuer Names already read, by their DER: a master list's CSCAs are mostly self-signed
+// (subject and issuer alike) and a PKD's DSCs name a few hundred issuers, so most Names were rendered before.
 const renderedNames = new Map<string, string>();
 const MAX_RENDERED_NAMES = 4096;
 
 /**
- * `formatRfc4514(readName(...))`, remembered by the Name's DER bytes: the same bytes always give the same
- * rendering, so a Name seen before is neither decoded nor rendered again (only Names that read without error
- * are remembered; the others fail each time, with their own positions in the message).
+ * `formatRfc4514(readName(...))`, looked up first by the Name's DER bytes (the same bytes always give the
+ * same rendering): a Name seen before is neither decoded nor rendered again. `remember`: keep this one for
+ * later (issuers, which repeat; not subjects, which mostly do not). Only Names that read without error are
+ * kept; the others fail each time, with their own positions in the message.
  */
-export function readRfc4514Name(reader: DerReader, node: DerNode, what: string): string {
+export function readRfc4514Name(reader: DerReader, node: DerNode, what: string, remember: boolean): string {
   const bytes = reader.bytes;
   const key = Buffer.from(bytes.buffer, bytes.byteOffset + node.start, node.end - node.start).toString(
     "latin1",
@@ -126,7 +127,8 @@ export function readRfc4514Name(reader: DerReader, node: DerNode, what: string):
   const known = renderedNames.get(key);
   if (known !== undefined) return known;
   const rendered = formatRfc4514(readName(reader, node, what));
-  // Bounded: a hostile input may hold a new Name in every certificate.
+  if (!remember) return rendered;
+  // Bounded: a hostile input may hold a new issuer in every certificate.
   if (renderedNames.size >= MAX_RENDERED_NAMES) renderedNames.clear();
   renderedNames.set(key, rendered);
   return rendered;

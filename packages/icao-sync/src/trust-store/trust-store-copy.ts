@@ -336,20 +336,37 @@ export class TrustStoreCopyWriter {
     const stream = this.client.query(copyFrom(statement));
     const done = finished(stream);
     let failed = false;
-    done.catch(() => {
-      failed = true;
-    });
+    // Settles when the COPY ends either way; a database error is returned by `done` at the end.
+    const ended = done.then(
+      () => undefined,
+      () => {
+        failed = true;
+      },
+    );
     try {
+      let first = true;
       for (const chunk of chunks) {
         if (failed) break;
-        // A turn of the event loop after each chunk lets it go out (and the server's answers in).
-        if (stream.write(chunk)) await new Promise((resolve) => setImmediate(resolve));
-        else await Promise.race([once(stream, "drain"), done]);
+        if (first) {
+          // Encoded while the statement travels; sent once the server is ready for rows. From then on the
+          // socket takes each chunk as it is encoded, so the server stores rows while the next are encoded.
+          first = false;
+          await Promise.race([new Promise<void>((resolve) => stream.write(chunk, () => resolve())), ended]);
+        } else if (!stream.write(chunk)) {
+          await Promise.race([
+            once(stream, "drain").then(
+              () => undefined,
+              () => undefined,
+            ),
+            ended,
+          ]);
+        }
       }
     } catch (error) {
-      // A row that cannot be encoded: the COPY is abandoned (CopyFail), and the error is this one.
+      // Only encoding throws here (a row that cannot be encoded): the COPY is abandoned (CopyFail), and the
+      // error is this one.
       stream.destroy(error instanceof Error ? error : new Error(String(error)));
-      await done.catch(() => undefined);
+      await ended;
       throw error;
     }
     // After a database error the server has ended the COPY itself: nothing more to send.
