@@ -205,12 +205,12 @@ export class DerReader {
 
   /** A UTCTime or GeneralizedTime, as a Date in UTC. */
   time(node: DerNode, what: string): Date {
-    const text = latin1.decode(this.value(node));
+    // UTCTime (every certificate valid before 2050) straight from its bytes; no string, no regex.
     const date =
       node.tag === Tag.UTC_TIME
-        ? parseUtcTime(text)
+        ? utcTimeFromBytes(this.bytes, node.valueStart, node.end)
         : node.tag === Tag.GENERALIZED_TIME
-          ? parseGeneralizedTime(text)
+          ? parseGeneralizedTime(latin1.decode(this.value(node)))
           : undefined;
     if (date === undefined || Number.isNaN(date.getTime())) {
       throw new MalformedInputError(`${what} at byte ${node.start} is not a valid time`);
@@ -316,13 +316,19 @@ function twoDigits(text: string, at: number): number {
   return a * 10 + b;
 }
 
-function parseUtcTime(text: string): Date | undefined {
-  // YYMMDDHHMM[SS]Z; RFC 5280 maps YY < 50 to 20YY.
-  const match = /^(\d{10})(\d{2})?Z$/.exec(text);
-  if (match === null) return undefined;
-  const yy = twoDigits(text, 0);
-  const year = yy < 50 ? 2000 + yy : 1900 + yy;
-  return utcDate(year, text, 2, match[2] === undefined ? 0 : twoDigits(text, 10), 0);
+/** YYMMDDHHMM[SS]Z in `bytes[start, end)`; RFC 5280 maps YY < 50 to 20YY. */
+function utcTimeFromBytes(bytes: Uint8Array, start: number, end: number): Date | undefined {
+  const length = end - start;
+  if ((length !== 11 && length !== 13) || bytes[end - 1] !== 0x5a) return undefined;
+  for (let i = start; i < end - 1; i++) {
+    const b = bytes[i] as number;
+    if (b < 0x30 || b > 0x39) return undefined;
+  }
+  const two = (at: number) =>
+    ((bytes[start + at] as number) - 0x30) * 10 + (bytes[start + at + 1] as number) - 0x30;
+  const yy = two(0);
+  const seconds = length === 13 ? two(10) : 0;
+  return validUtcDate(yy < 50 ? 2000 + yy : 1900 + yy, two(2), two(4), two(6), two(8), seconds, 0);
 }
 
 function parseGeneralizedTime(text: string): Date | undefined {
@@ -337,6 +343,18 @@ function utcDate(year: number, text: string, at: number, seconds: number, millis
   const day = twoDigits(text, at + 2);
   const hour = twoDigits(text, at + 4);
   const minute = twoDigits(text, at + 6);
+  return validUtcDate(year, month, day, hour, minute, seconds, millis);
+}
+
+function validUtcDate(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  seconds: number,
+  millis: number,
+): Date | undefined {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || seconds > 60) {
     return undefined;
   }
