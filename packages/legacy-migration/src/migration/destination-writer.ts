@@ -201,10 +201,11 @@ export class DestinationWriter {
   /** Sets the `blocked` flag of several devices in one statement. */
   async blockDevices(deviceIds: readonly string[]): Promise<void> {
     if (deviceIds.length === 0) return;
-    await this.query(
-      `UPDATE devices SET blocked = 1 WHERE id IN (${placeholders(this.dialect, deviceIds.length)})`,
-      [...deviceIds],
+    const sql = this.cachedSql(
+      `block ${deviceIds.length}`,
+      () => `UPDATE devices SET blocked = 1 WHERE id IN (${placeholders(this.dialect, deviceIds.length)})`,
     );
+    await this.query(sql, [...deviceIds]);
   }
 
   /** Inserts a certificate's vehicle (linked to the certificate once that exists). */
@@ -217,21 +218,21 @@ export class DestinationWriter {
     links: ReadonlyArray<{ readonly vehicleId: string; readonly certificateId: number }>,
   ): Promise<void> {
     if (links.length === 0) return;
-    const cases = links.map(
-      (_, i) =>
-        `WHEN ${placeholders(this.dialect, 1, i * 2)} THEN ${placeholders(this.dialect, 1, i * 2 + 1)}`,
-    );
-    const ids = placeholders(this.dialect, links.length, links.length * 2);
-    // PostgreSQL cannot infer the CASE's type from untyped parameters; the column is BIGINT.
-    const cast = this.dialect === "postgres" ? "::bigint" : "";
-    const caseIds = this.dialect === "postgres" ? "id::text" : "id";
-    await this.query(
-      `UPDATE vehicles SET certificate_id = (CASE ${caseIds} ${cases.join(" ")} END)${cast} WHERE id IN (${ids})`,
-      [
-        ...links.flatMap((link) => [link.vehicleId, link.certificateId]),
-        ...links.map((link) => link.vehicleId),
-      ],
-    );
+    const sql = this.cachedSql(`link ${links.length}`, () => {
+      const cases = links.map(
+        (_, i) =>
+          `WHEN ${placeholders(this.dialect, 1, i * 2)} THEN ${placeholders(this.dialect, 1, i * 2 + 1)}`,
+      );
+      const ids = placeholders(this.dialect, links.length, links.length * 2);
+      // PostgreSQL cannot infer the CASE's type from untyped parameters; the column is BIGINT.
+      const cast = this.dialect === "postgres" ? "::bigint" : "";
+      const caseIds = this.dialect === "postgres" ? "id::text" : "id";
+      return `UPDATE vehicles SET certificate_id = (CASE ${caseIds} ${cases.join(" ")} END)${cast} WHERE id IN (${ids})`;
+    });
+    await this.query(sql, [
+      ...links.flatMap((link) => [link.vehicleId, link.certificateId]),
+      ...links.map((link) => link.vehicleId),
+    ]);
   }
 
   /** Inserts the certificate row and returns its id. */
@@ -492,7 +493,6 @@ export class DestinationWriter {
     if (failures.length === 0) return;
     const columns = "legacy_certificate_id, run_id, error_code, step, message, failed_at";
     const time = sqlUtc(now);
-    const tuples = failures.map((_, i) => `(${placeholders(this.dialect, 6, i * 6)})`).join(", ");
     const values = failures.flatMap((failure) => [
       failure.legacyCertificateId,
       this.settings.runId,
@@ -501,8 +501,9 @@ export class DestinationWriter {
       failure.message,
       time,
     ]);
-    const sql =
-      this.dialect === "mysql"
+    const sql = this.cachedSql(`failures ${failures.length}`, () => {
+      const tuples = valueTuples(this.dialect, 6, failures.length);
+      return this.dialect === "mysql"
         ? `INSERT INTO ${LEDGER_TABLES.failures} (${columns}) VALUES ${tuples}
            ON DUPLICATE KEY UPDATE run_id = VALUES(run_id), error_code = VALUES(error_code), step = VALUES(step),
              message = VALUES(message), failed_at = VALUES(failed_at)`
@@ -510,6 +511,7 @@ export class DestinationWriter {
            ON CONFLICT (legacy_certificate_id) DO UPDATE SET run_id = EXCLUDED.run_id,
              error_code = EXCLUDED.error_code, step = EXCLUDED.step, message = EXCLUDED.message,
              failed_at = EXCLUDED.failed_at`;
+    });
     await this.query(sql, values);
   }
 
@@ -525,9 +527,11 @@ export class DestinationWriter {
   /** Forgets the failures of certificates that have now migrated. */
   async clearFailures(legacyCertificateIds: readonly number[]): Promise<void> {
     if (legacyCertificateIds.length === 0) return;
-    await this.query(
-      `DELETE FROM ${LEDGER_TABLES.failures} WHERE legacy_certificate_id IN (${placeholders(this.dialect, legacyCertificateIds.length)})`,
-      [...legacyCertificateIds],
+    const sql = this.cachedSql(
+      `clear ${legacyCertificateIds.length}`,
+      () =>
+        `DELETE FROM ${LEDGER_TABLES.failures} WHERE legacy_certificate_id IN (${placeholders(this.dialect, legacyCertificateIds.length)})`,
     );
+    await this.query(sql, [...legacyCertificateIds]);
   }
 }
