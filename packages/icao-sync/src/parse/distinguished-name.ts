@@ -112,6 +112,8 @@ export function formatRfc4514(name: DistinguishedName): string {
 // (subject and issuer alike) and a PKD's DSCs name a few hundred issuers, so most Names were rendered before.
 const renderedNames = new Map<string, string>();
 const MAX_RENDERED_NAMES = 4096;
+/** Names longer than this are rendered each time, not kept: the cache holds at most 4096 × 1 KiB of keys. */
+const MAX_REMEMBERED_NAME_BYTES = 1024;
 
 /**
  * `formatRfc4514(readName(...))`, looked up first by the Name's DER bytes (the same bytes always give the
@@ -127,7 +129,7 @@ export function readRfc4514Name(reader: DerReader, node: DerNode, what: string, 
   const known = renderedNames.get(key);
   if (known !== undefined) return known;
   const rendered = formatRfc4514(readName(reader, node, what));
-  if (!remember) return rendered;
+  if (!remember || key.length > MAX_REMEMBERED_NAME_BYTES) return rendered;
   // Bounded: a hostile input may hold a new issuer in every certificate.
   if (renderedNames.size >= MAX_RENDERED_NAMES) renderedNames.clear();
   renderedNames.set(key, rendered);
